@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod engine;
 pub mod message;
 pub mod report;
 

@@ -38,7 +38,9 @@ impl Message {
 
     /// The first (topmost) field with this name.
     pub fn first(&self, name: &str) -> Option<&HeaderField> {
-        self.all(name).next()
+        self.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
     }
 }
 
