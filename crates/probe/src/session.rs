@@ -1,0 +1,580 @@
+//! Probing one target: open an SMTP session, run the battery, confirm with canaries, decide.
+//!
+//! The flow per target is connect → (implicit TLS) → banner → EHLO (HELO fallback) →
+//! STARTTLS when offered → for each test `MAIL FROM`, `RCPT TO`, optional canary `DATA`, `RSET`.
+//! A `421` or a dropped connection leads to a reconnect and a retry of the same test; the
+//! connection is also refreshed after a few refusals so per-session error limits do not slow
+//! or end the battery. Every wait is bounded and the whole target has its own deadline, after
+//! which the partial transcript is still returned.
+
+use crate::battery::{render, TemplateVars};
+use crate::canary::{ledger, message, token};
+use crate::options::{ProbeOptions, StarttlsPolicy};
+use crate::result::{CanaryRecord, TargetResult, TestOutcome, TestRecord};
+use crate::smtp::connection::{ConnError, Connection};
+use crate::smtp::ehlo::{parse_ehlo, Extensions};
+use crate::smtp::reply::{Reply, ReplyClass};
+use crate::smtp::tls::{TlsInfo, TlsMode};
+use crate::transcript::Transcript;
+use crate::verdict::{decide, ConfirmState, Fatal, FatalKind};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// Probe one SMTP server at `target` with the whole battery.
+///
+/// Never fails: network trouble becomes the verdict (UNREACHABLE, TIMEOUT, PROTOCOL-ERROR) with
+/// the transcript so far.
+pub async fn probe_target(target: SocketAddr, opts: &ProbeOptions) -> TargetResult {
+    probe_named(&target.to_string(), target, None, opts).await
+}
+
+/// Like [`probe_target`], with the label to report and the host name (for TLS SNI) the user
+/// gave.
+pub async fn probe_named(
+    label: &str,
+    addr: SocketAddr,
+    host_name: Option<&str>,
+    opts: &ProbeOptions,
+) -> TargetResult {
+    let started = Instant::now();
+    let mut run = Run::new(label, addr, host_name, opts);
+    let limit = opts.timeouts.target;
+    if tokio::time::timeout(limit, run.execute()).await.is_err() {
+        let message = format!("whole-target time limit of {limit:?} reached");
+        run.transcript.note(&message);
+        run.stop_remaining(&message);
+        run.fatal = Some(Fatal {
+            kind: FatalKind::Timeout,
+            message,
+        });
+    }
+    let confirm = run.wait_for_canaries().await;
+    let decision = decide(&run.tests, run.fatal.as_ref(), confirm);
+    run.transcript
+        .note(format!("verdict {}: {}", decision.verdict, decision.detail));
+    TargetResult {
+        target: label.to_string(),
+        addr,
+        verdict: decision.verdict,
+        open_evidence: decision.open_evidence,
+        detail: decision.detail,
+        accepted_tests: run
+            .tests
+            .iter()
+            .filter(|t| t.outcome == TestOutcome::Accepted)
+            .map(|t| t.id.clone())
+            .collect(),
+        banner: run.banner,
+        greeting_command: run.greeting_command,
+        extensions: run.extensions,
+        extensions_tls: run.extensions_tls,
+        tls: run.tls,
+        tls_error: run.tls_error,
+        tests: run.tests,
+        reconnects: run.connections.saturating_sub(1),
+        duration_ms: started.elapsed().as_millis() as u64,
+        transcript: run.transcript,
+    }
+}
+
+/// What one test step asks of the battery loop.
+enum Step {
+    /// The test finished; `refusals` replies counted as errors by the server; `closed` when
+    /// the server ended the session right after (421 to RSET).
+    Done { refusals: u32, closed: bool },
+    /// The server said 421: reconnect and retry.
+    Closing,
+}
+
+struct Run<'a> {
+    opts: &'a ProbeOptions,
+    label: String,
+    addr: SocketAddr,
+    host_name: Option<String>,
+    transcript: Transcript,
+    tests: Vec<TestRecord>,
+    duplicate: Vec<bool>,
+    rendered_with_name: bool,
+    banner: Option<Reply>,
+    greeting_command: Option<String>,
+    extensions: Option<Extensions>,
+    extensions_tls: Option<Extensions>,
+    tls: Option<TlsInfo>,
+    tls_error: Option<String>,
+    skip_starttls: bool,
+    connections: u32,
+    fatal: Option<Fatal>,
+}
+
+const NOT_RUN: &str = "not run";
+
+impl<'a> Run<'a> {
+    fn new(label: &str, addr: SocketAddr, host_name: Option<&str>, opts: &'a ProbeOptions) -> Self {
+        let mut run = Self {
+            opts,
+            label: label.to_string(),
+            addr,
+            host_name: host_name.map(str::to_string),
+            transcript: Transcript::new(),
+            tests: Vec::new(),
+            duplicate: Vec::new(),
+            rendered_with_name: false,
+            banner: None,
+            greeting_command: None,
+            extensions: None,
+            extensions_tls: None,
+            tls: None,
+            tls_error: None,
+            skip_starttls: false,
+            connections: 0,
+            fatal: None,
+        };
+        run.render_tests(None);
+        run
+    }
+
+    /// Expand the battery for this server; tests whose addresses repeat an earlier test's are
+    /// marked as duplicates and not sent twice.
+    fn render_tests(&mut self, server_name: Option<&str>) {
+        let o = self.opts;
+        let vars = TemplateVars::new(
+            (&o.recipient.local, &o.recipient.domain),
+            (&o.sender.local, &o.sender.domain),
+            server_name,
+            self.addr.ip(),
+        );
+        self.tests.clear();
+        self.duplicate.clear();
+        for t in &o.battery {
+            let mail_from = render(t.mail_from, &vars);
+            let rcpt_to = render(t.rcpt_to, &vars);
+            let same = self
+                .tests
+                .iter()
+                .find(|r| r.mail_from == mail_from && r.rcpt_to == rcpt_to)
+                .map(|r| r.id.clone());
+            self.duplicate.push(same.is_some());
+            self.tests.push(TestRecord {
+                id: t.id.to_string(),
+                addressing: t.addressing,
+                mail_from,
+                rcpt_to,
+                mail_reply: None,
+                rcpt_reply: None,
+                outcome: TestOutcome::Skipped,
+                error: Some(match same {
+                    Some(id) => format!("same addresses as {id}"),
+                    None => NOT_RUN.to_string(),
+                }),
+                canary: None,
+            });
+        }
+    }
+
+    fn stop_remaining(&mut self, why: &str) {
+        for (t, dup) in self.tests.iter_mut().zip(&self.duplicate) {
+            if !dup && t.outcome == TestOutcome::Skipped && t.error.as_deref() == Some(NOT_RUN) {
+                t.error = Some(format!("{NOT_RUN}: {why}"));
+            }
+        }
+    }
+
+    fn fail(&mut self, fatal: Fatal) {
+        self.stop_remaining(&fatal.message.clone());
+        self.fatal = Some(fatal);
+    }
+
+    async fn execute(&mut self) {
+        let mut conn = match self.open_session().await {
+            Ok(c) => c,
+            Err(f) => return self.fail(f),
+        };
+        let mut refusals = 0u32;
+        let mut forced = 0u32;
+        let mut attempts = 0u32;
+        let mut i = 0;
+        let mut live = true;
+        while i < self.tests.len() {
+            if self.duplicate[i] {
+                i += 1;
+                continue;
+            }
+            if !live || refusals >= self.opts.errors_per_connection {
+                if live {
+                    self.transcript
+                        .note("refreshing the connection to stay under the server's error limit");
+                    conn.quit(&mut self.transcript).await;
+                }
+                conn = match self.open_session().await {
+                    Ok(c) => c,
+                    Err(f) => return self.fail(f),
+                };
+                refusals = 0;
+            }
+            match self.run_test(&mut conn, i).await {
+                Ok(Step::Done {
+                    refusals: r,
+                    closed,
+                }) => {
+                    refusals += r;
+                    attempts = 0;
+                    i += 1;
+                    live = !closed;
+                }
+                Ok(Step::Closing) | Err(ConnError::Closed { .. }) | Err(ConnError::Io(_)) => {
+                    live = false;
+                    forced += 1;
+                    attempts += 1;
+                    if forced > self.opts.max_reconnects {
+                        let message = format!(
+                            "server ended the session {forced} times (421 or disconnect); giving up"
+                        );
+                        self.tests[i].outcome = TestOutcome::Error;
+                        self.tests[i].error = Some(message.clone());
+                        return self.fail(Fatal {
+                            kind: FatalKind::Protocol,
+                            message,
+                        });
+                    }
+                    self.transcript.note(format!(
+                        "session ended during test {}; reconnecting",
+                        self.tests[i].id
+                    ));
+                    if attempts >= 2 {
+                        self.tests[i].outcome = TestOutcome::Error;
+                        self.tests[i].error =
+                            Some("server ended the session on this test twice".into());
+                        attempts = 0;
+                        i += 1;
+                    }
+                }
+                Err(e) => {
+                    let message = format!("test {}: {e}", self.tests[i].id);
+                    self.tests[i].outcome = TestOutcome::Error;
+                    self.tests[i].error = Some(e.to_string());
+                    let kind = if e.is_timeout() {
+                        FatalKind::Timeout
+                    } else {
+                        FatalKind::Protocol
+                    };
+                    return self.fail(Fatal { kind, message });
+                }
+            }
+        }
+        if live {
+            conn.quit(&mut self.transcript).await;
+        }
+    }
+
+    /// Connect, greet, and upgrade to TLS when possible.
+    async fn open_session(&mut self) -> Result<Connection, Fatal> {
+        loop {
+            if let Some(rate) = &self.opts.rate {
+                rate.acquire().await;
+            }
+            self.connections += 1;
+            let t = self.opts.timeouts;
+            let mut conn = Connection::connect(
+                self.addr,
+                t.connect,
+                t.reply,
+                self.opts.limits,
+                &mut self.transcript,
+            )
+            .await
+            .map_err(|e| setup_fatal(&e, "connect"))?;
+            if self.opts.implicit_tls {
+                let (c, info) = conn
+                    .upgrade_tls(
+                        TlsMode::Implicit,
+                        self.host_name.as_deref(),
+                        &mut self.transcript,
+                    )
+                    .await
+                    .map_err(|e| {
+                        self.tls_error = Some(e.to_string());
+                        Fatal {
+                            kind: if e.is_timeout() {
+                                FatalKind::Timeout
+                            } else {
+                                FatalKind::Protocol
+                            },
+                            message: format!("implicit TLS failed: {e}"),
+                        }
+                    })?;
+                conn = c;
+                self.tls = Some(info);
+            }
+            let banner = conn
+                .read_reply("banner", &mut self.transcript)
+                .await
+                .map_err(|e| setup_fatal(&e, "banner"))?;
+            match banner.class() {
+                ReplyClass::Accepted => {}
+                ReplyClass::Rejected | ReplyClass::AuthRequired => {
+                    self.banner.get_or_insert(banner.clone());
+                    return Err(Fatal {
+                        kind: FatalKind::RefusedAtGreeting,
+                        message: format!("server refuses service at greeting: {banner}"),
+                    });
+                }
+                ReplyClass::Closing | ReplyClass::TempFailed => {
+                    self.banner.get_or_insert(banner.clone());
+                    return Err(Fatal {
+                        kind: FatalKind::Unreachable,
+                        message: format!("server turned us away at greeting: {banner}"),
+                    });
+                }
+            }
+            let banner_name = banner
+                .lines
+                .first()
+                .and_then(|l| l.split_whitespace().next())
+                .map(str::to_string);
+            self.banner.get_or_insert(banner);
+            let (ext, command) = self.greet(&mut conn).await?;
+            if self.greeting_command.is_none() {
+                self.greeting_command = Some(command.to_string());
+                self.extensions = Some(ext.clone());
+            }
+            if !self.rendered_with_name {
+                self.rendered_with_name = true;
+                let name = ext.server_name.clone().or(banner_name);
+                self.render_tests(name.as_deref());
+            }
+            let offer = ext.starttls
+                && !conn.is_tls()
+                && !self.skip_starttls
+                && self.opts.starttls == StarttlsPolicy::Opportunistic;
+            if !offer {
+                return Ok(conn);
+            }
+            let reply = conn
+                .command("STARTTLS", &mut self.transcript)
+                .await
+                .map_err(|e| setup_fatal(&e, "STARTTLS"))?;
+            if reply.code != 220 {
+                self.transcript
+                    .note("STARTTLS refused; continuing in plaintext");
+                self.tls_error = Some(format!("STARTTLS refused: {reply}"));
+                self.skip_starttls = true;
+                return Ok(conn);
+            }
+            match conn
+                .upgrade_tls(
+                    TlsMode::Starttls,
+                    self.host_name.as_deref(),
+                    &mut self.transcript,
+                )
+                .await
+            {
+                Ok((mut c, info)) => {
+                    self.tls = Some(info);
+                    let (ext, _) = self.greet(&mut c).await?;
+                    self.extensions_tls.get_or_insert(ext);
+                    return Ok(c);
+                }
+                Err(e) => {
+                    self.tls_error = Some(e.to_string());
+                    self.skip_starttls = true;
+                    self.transcript
+                        .note("continuing without TLS on a new connection");
+                }
+            }
+        }
+    }
+
+    /// EHLO, falling back to HELO when EHLO is refused (RFC 5321 §4.1.1.1).
+    async fn greet(&mut self, conn: &mut Connection) -> Result<(Extensions, &'static str), Fatal> {
+        let ehlo = format!("EHLO {}", self.opts.ehlo_name);
+        let reply = conn
+            .command(&ehlo, &mut self.transcript)
+            .await
+            .map_err(|e| setup_fatal(&e, "EHLO"))?;
+        if reply.class() == ReplyClass::Accepted {
+            return Ok((parse_ehlo(&reply), "EHLO"));
+        }
+        if reply.class() == ReplyClass::Closing {
+            return Err(Fatal {
+                kind: FatalKind::Unreachable,
+                message: format!("server closed the session at EHLO: {reply}"),
+            });
+        }
+        let helo = format!("HELO {}", self.opts.ehlo_name);
+        let reply = conn
+            .command(&helo, &mut self.transcript)
+            .await
+            .map_err(|e| setup_fatal(&e, "HELO"))?;
+        if reply.class() != ReplyClass::Accepted {
+            return Err(Fatal {
+                kind: FatalKind::Protocol,
+                message: format!("server refused both EHLO and HELO: {reply}"),
+            });
+        }
+        let name = reply
+            .lines
+            .first()
+            .and_then(|l| l.split_whitespace().next())
+            .map(str::to_string);
+        Ok((
+            Extensions {
+                server_name: name,
+                ..Extensions::default()
+            },
+            "HELO",
+        ))
+    }
+
+    /// One relay test on an open session.
+    async fn run_test(&mut self, conn: &mut Connection, i: usize) -> Result<Step, ConnError> {
+        let transcript = &mut self.transcript;
+        let rec = &mut self.tests[i];
+        rec.mail_reply = None;
+        rec.rcpt_reply = None;
+        rec.canary = None;
+        rec.error = None;
+        transcript.note(format!("test {}", rec.id));
+        let reply = conn
+            .command(&format!("MAIL FROM:<{}>", rec.mail_from), transcript)
+            .await?;
+        let class = reply.class();
+        rec.mail_reply = Some(reply);
+        match class {
+            ReplyClass::Closing => return Ok(Step::Closing),
+            ReplyClass::Accepted => {}
+            other => {
+                rec.outcome = outcome_of(other);
+                let r = conn.command("RSET", transcript).await?;
+                return Ok(Step::Done {
+                    refusals: 1,
+                    closed: r.class() == ReplyClass::Closing,
+                });
+            }
+        }
+        let reply = conn
+            .command(&format!("RCPT TO:<{}>", rec.rcpt_to), transcript)
+            .await?;
+        let class = reply.class();
+        rec.rcpt_reply = Some(reply);
+        if class == ReplyClass::Closing {
+            return Ok(Step::Closing);
+        }
+        rec.outcome = outcome_of(class);
+        if class == ReplyClass::Accepted && self.opts.confirm.is_some() {
+            let record = send_canary(conn, transcript, &self.label, rec).await?;
+            rec.canary = Some(record);
+        }
+        let r = conn.command("RSET", transcript).await?;
+        Ok(Step::Done {
+            refusals: u32::from(class != ReplyClass::Accepted),
+            closed: r.class() == ReplyClass::Closing,
+        })
+    }
+
+    /// After the battery: wait for the canaries on the ledger, if one was given.
+    async fn wait_for_canaries(&mut self) -> ConfirmState {
+        let Some(confirm) = &self.opts.confirm else {
+            return ConfirmState::default();
+        };
+        let mut state = ConfirmState {
+            enabled: true,
+            waited: false,
+            wait_secs: confirm.wait.as_secs(),
+        };
+        let tokens: Vec<String> = self
+            .tests
+            .iter()
+            .filter_map(|t| t.canary.as_ref())
+            .filter(|c| c.message_accepted)
+            .map(|c| c.token.clone())
+            .collect();
+        let Some(path) = &confirm.ledger else {
+            return state;
+        };
+        if tokens.is_empty() {
+            return state;
+        }
+        state.waited = true;
+        self.transcript.note(format!(
+            "waiting up to {:?} for {} canary token(s) in {}",
+            confirm.wait,
+            tokens.len(),
+            path.display()
+        ));
+        match ledger::wait_for(path, &tokens, confirm.wait).await {
+            Ok(found) => {
+                for c in self.tests.iter_mut().filter_map(|t| t.canary.as_mut()) {
+                    if let Some(a) = found.get(&c.token) {
+                        c.arrived_at = Some(a.received_at.clone());
+                        c.arrived_from = Some(a.peer.clone());
+                        self.transcript.note(format!(
+                            "canary {} arrived at {} from {}",
+                            c.token, a.received_at, a.peer
+                        ));
+                    }
+                }
+            }
+            Err(e) => self
+                .transcript
+                .note(format!("cannot read canary ledger {}: {e}", path.display())),
+        }
+        state
+    }
+}
+
+/// Send one canary message through an accepted MAIL/RCPT pair.
+async fn send_canary(
+    conn: &mut Connection,
+    transcript: &mut Transcript,
+    label: &str,
+    rec: &TestRecord,
+) -> Result<CanaryRecord, ConnError> {
+    let token = token::new_token();
+    let mut record = CanaryRecord {
+        token: token.clone(),
+        data_reply: None,
+        end_reply: None,
+        message_accepted: false,
+        arrived_at: None,
+        arrived_from: None,
+    };
+    let reply = conn.command("DATA", transcript).await?;
+    let go = reply.code == 354;
+    record.data_reply = Some(reply);
+    if !go {
+        return Ok(record);
+    }
+    let text = message::build(&token, &rec.mail_from, &rec.rcpt_to, label, &rec.id);
+    for line in text.split("\r\n").filter(|l| !l.is_empty()) {
+        transcript.push(crate::transcript::Direction::Client, line);
+    }
+    transcript.push(crate::transcript::Direction::Client, ".");
+    conn.write_raw(&message::to_data(&text), "message").await?;
+    let end = conn.read_reply("end of DATA", transcript).await?;
+    record.message_accepted = end.class() == ReplyClass::Accepted;
+    record.end_reply = Some(end);
+    Ok(record)
+}
+
+fn outcome_of(class: ReplyClass) -> TestOutcome {
+    match class {
+        ReplyClass::Accepted => TestOutcome::Accepted,
+        ReplyClass::TempFailed | ReplyClass::Closing => TestOutcome::TempFailed,
+        ReplyClass::Rejected => TestOutcome::Rejected,
+        ReplyClass::AuthRequired => TestOutcome::AuthRequired,
+    }
+}
+
+/// Map a failure while setting up a session to the verdict it implies.
+fn setup_fatal(e: &ConnError, phase: &str) -> Fatal {
+    let kind = match e {
+        ConnError::Connect { .. } => FatalKind::Unreachable,
+        e if e.is_timeout() => FatalKind::Timeout,
+        ConnError::Closed { .. } | ConnError::Io(_) if phase == "banner" => FatalKind::Unreachable,
+        _ => FatalKind::Protocol,
+    };
+    Fatal {
+        kind,
+        message: format!("{phase}: {e}"),
+    }
+}
