@@ -1,16 +1,271 @@
 //! The analysis proper: header fields in, a [`Report`] out. Sans-I/O and deterministic.
+//!
+//! Steps, in the order an analyst reads headers: parse every `Received:` header and order
+//! the hops oldest → newest (`chain`), find where trusted infrastructure begins (`trust`),
+//! judge what the first untrusted relay did (`relay`, `continuity`, `residential`), weigh
+//! the authentication results the trusted side wrote (`auth`), look for impersonation
+//! (`bec`), and pick one headline (`verdict`).
 
-use crate::{Config, Message, Report};
+pub mod auth;
+pub mod bec;
+pub mod chain;
+pub mod continuity;
+pub mod findings;
+pub mod identity;
+pub mod providers;
+pub mod relay;
+pub mod residential;
+pub mod summary;
+pub mod trust;
+pub mod verdict;
+
+use crate::report::{ChainEntry, Evidence, HopFlag, HopRole, Severity, TrustBoundary};
+use crate::{Config, HeaderField, Message, Report};
+use findings::{finding, quote};
+use relayhunt_received::Hop;
+
+/// Per-message working state shared by the steps.
+pub struct Ctx<'a> {
+    /// The message.
+    pub msg: &'a Message,
+    /// Parsed hops, oldest first.
+    pub hops: Vec<Hop>,
+    /// The `Received:` field of each hop (parallel to `hops`).
+    pub fields: Vec<&'a HeaderField>,
+}
+
+impl Ctx<'_> {
+    /// Evidence quoting hop `i`'s header.
+    pub fn ev(&self, i: usize) -> Evidence {
+        quote(self.fields[i])
+    }
+}
 
 /// Analyse one split message.
-pub fn analyze(msg: &Message, _cfg: &Config) -> Report {
-    let mut hops: Vec<_> = msg
-        .all("Received")
+pub fn analyze(msg: &Message, cfg: &Config) -> Report {
+    let mut fields: Vec<&HeaderField> = msg.all("Received").collect();
+    fields.reverse();
+    let hops: Vec<Hop> = fields
+        .iter()
         .map(|h| relayhunt_received::parse(&h.value))
         .collect();
-    hops.reverse();
+    let ctx = Ctx { msg, hops, fields };
+
+    let summary = summary::summarize(msg);
+    let entries = cfg.trusted_entries();
+    let walk = trust::walk(
+        &ctx.hops,
+        &trust::Scope {
+            entries: &entries,
+            builtin: cfg.builtin_providers,
+        },
+    );
+    let (delays, mut flags) = chain::timing(&ctx.hops, cfg);
+    let entry_line = walk.entry.map(|e| ctx.fields[e].line);
+    let auth = auth::evaluate(
+        msg,
+        &cfg.trusted_authserv_ids,
+        entry_line,
+        summary.from.as_ref().and_then(|m| m.domain.as_deref()),
+        summary.return_path.as_deref(),
+    );
+
+    let outcome = relay::assess(&ctx, &walk, &auth, &summary, &mut flags);
+    let mut all = outcome.findings;
+    all.extend(time_findings(&ctx, &walk, &flags));
+    all.extend(auth_findings(msg, &auth, entry_line));
+    all.extend(bec::check(msg, &summary));
+    if msg.truncated {
+        all.push(finding(
+            &findings::TRUNCATED,
+            Severity::Low,
+            None,
+            "The header block was longer than the input limit and was cut; hops or results beyond the cut are missing from this analysis.".into(),
+            Vec::new(),
+        ));
+    }
+    // Most severe first; stable so equal severities keep their discovery order.
+    all.sort_by_key(|f| std::cmp::Reverse(f.severity));
+
+    let boundary = walk.entry.map(|e| TrustBoundary {
+        entry_hop: e,
+        entry_line: ctx.fields[e].line,
+        relay_ip: ctx.hops[e].from.ip,
+        relay_rdns: ctx.hops[e].from.rdns.clone(),
+        relay_helo: ctx.hops[e].from.helo.clone(),
+        trusted_by: walk.trusted[e].clone().unwrap_or_default(),
+    });
+    let chain = (0..ctx.hops.len())
+        .map(|i| ChainEntry {
+            index: i,
+            line: ctx.fields[i].line,
+            delay_secs: delays[i],
+            role: match walk.entry {
+                Some(e) if i == e => HopRole::Entry,
+                _ if walk.trusted[i].is_some() => HopRole::Trusted,
+                _ => HopRole::Claimed,
+            },
+            trusted: walk.trusted[i].is_some(),
+            trust_reason: walk.trusted[i].clone(),
+            flags: dedup(std::mem::take(&mut flags[i])),
+        })
+        .collect();
+    let relay_ip = boundary.as_ref().and_then(|b| b.relay_ip);
+    let verdict = verdict::decide(
+        &ctx,
+        &walk,
+        outcome.kind,
+        outcome.severity,
+        outcome.summary,
+        &all,
+    );
     Report {
         schema_version: crate::report::SCHEMA_VERSION,
-        hops,
+        summary,
+        hops: ctx.hops,
+        chain,
+        boundary,
+        verdict,
+        findings: all,
+        auth,
+        relay_ip,
+        origin_ip: outcome.origin_ip,
+        truncated: msg.truncated,
     }
+}
+
+fn dedup(mut v: Vec<HopFlag>) -> Vec<HopFlag> {
+    let mut seen = Vec::with_capacity(v.len());
+    v.retain(|f| {
+        if seen.contains(f) {
+            false
+        } else {
+            seen.push(*f);
+            true
+        }
+    });
+    v
+}
+
+/// Time anomalies not already explained as an impossible order below the boundary.
+fn time_findings(
+    ctx: &Ctx<'_>,
+    walk: &trust::Walk,
+    flags: &[Vec<HopFlag>],
+) -> Vec<crate::report::Finding> {
+    let mut out = Vec::new();
+    let entry = walk.entry.unwrap_or(0);
+    for (i, fl) in flags.iter().enumerate() {
+        let trusted_pair = walk.trusted[i].is_some() && i > entry;
+        for flag in fl {
+            let f = match flag {
+                HopFlag::NegativeDelay if trusted_pair || walk.entry.is_none() => finding(
+                    &findings::NEGATIVE_DELAY,
+                    Severity::Low,
+                    Some(i),
+                    format!(
+                        "This hop is dated {} s before the hop that handed the message to it; one of the two servers has a wrong clock.",
+                        -ctx.hops[i].date.map(|d| d.unix).unwrap_or(0)
+                            + ctx.hops[i - 1].date.map(|d| d.unix).unwrap_or(0)
+                    ),
+                    vec![ctx.ev(i), ctx.ev(i - 1)],
+                ),
+                HopFlag::HugeDelay => finding(
+                    &findings::HUGE_DELAY,
+                    Severity::Info,
+                    Some(i),
+                    "More than a day passed between this hop and the one before it: the message sat in a queue, was held, or one of the dates is false.".into(),
+                    vec![ctx.ev(i), ctx.ev(i.saturating_sub(1))],
+                ),
+                HopFlag::FutureDate => finding(
+                    &findings::FUTURE_DATE,
+                    if walk.trusted[i].is_some() { Severity::Low } else { Severity::Medium },
+                    Some(i),
+                    "This hop is dated in the future relative to the analysis time; a server clock is wrong or the header was written by hand.".into(),
+                    vec![ctx.ev(i)],
+                ),
+                HopFlag::MissingDate | HopFlag::BadDate => finding(
+                    &findings::MISSING_DATE,
+                    Severity::Info,
+                    Some(i),
+                    "This hop carries no date the analyzer could read, so its place in time cannot be checked.".into(),
+                    vec![ctx.ev(i)],
+                ),
+                _ => continue,
+            };
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// Failed authentication, planted results, and ignored untrusted results.
+fn auth_findings(
+    msg: &Message,
+    auth: &crate::report::AuthReport,
+    entry_line: Option<usize>,
+) -> Vec<crate::report::Finding> {
+    let mut out = Vec::new();
+    let ar_fields: Vec<&HeaderField> = msg.all("Authentication-Results").collect();
+    let ev_for = |line: usize| ar_fields.iter().find(|h| h.line == line).map(|h| quote(h));
+    if relay::auth_failed(auth) {
+        let mut ev: Vec<Evidence> = auth
+            .results
+            .iter()
+            .filter(|r| r.trusted)
+            .filter_map(|r| ev_for(r.line))
+            .collect();
+        ev.extend(
+            msg.all("Received-SPF")
+                .filter(|h| {
+                    auth.received_spf
+                        .iter()
+                        .any(|s| s.trusted && s.line == h.line)
+                })
+                .map(quote),
+        );
+        let from = auth
+            .alignment
+            .from_domain
+            .as_deref()
+            .unwrap_or("the From domain");
+        out.push(finding(
+            &findings::AUTH_FAILED,
+            Severity::Medium,
+            None,
+            format!(
+                "Your receiving side checked the sender and it failed: {}. The server that delivered the message is not allowed to send for {from}, and no valid signature from {from} vouches for it.",
+                relay::auth_phrase(auth)
+            ),
+            ev,
+        ));
+    }
+    let trusted_ids = &auth.trusted_authserv_ids;
+    for r in &auth.results {
+        let id = r.authserv_id.clone().unwrap_or_default();
+        let below = entry_line.is_some_and(|e| r.line > e);
+        if trusted_ids.contains(&id) && below && !id.is_empty() {
+            out.push(finding(
+                &findings::AUTH_FORGED,
+                Severity::Medium,
+                None,
+                format!(
+                    "An Authentication-Results header in the name of your checker ({id}) sits below the hop where the message entered your infrastructure: it was in the message before your server saw it. The sender planted it to look verified."
+                ),
+                ev_for(r.line).into_iter().collect(),
+            ));
+        } else if !r.trusted && r.methods.iter().any(|m| m.result == "pass") {
+            out.push(finding(
+                &findings::AUTH_UNTRUSTED,
+                Severity::Info,
+                None,
+                format!(
+                    "Authentication results from {} were ignored: that checker is not one you trust, so its \"pass\" proves nothing.",
+                    if id.is_empty() { "an unnamed checker".to_string() } else { id }
+                ),
+                ev_for(r.line).into_iter().collect(),
+            ));
+        }
+    }
+    out
 }

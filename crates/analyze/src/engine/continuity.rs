@@ -1,0 +1,84 @@
+//! Do two adjacent `Received:` headers connect? The server that wrote the lower header
+//! (its `by`) must be the client the upper header recorded (its `from`).
+//!
+//! A definite mismatch means the lower header was not written by that client: it was
+//! fabricated by the sender, or the client hides its path. Names are compared by exact host
+//! and organisational domain; names outside the public DNS (`corp.local`, bare labels) can
+//! neither confirm nor refute, so they give [`Link::Unknown`] instead of a false alarm.
+
+use super::identity::{first_label, is_private, is_public_name, literal_ip, norm_host, same_org};
+use super::providers;
+use relayhunt_received::Hop;
+
+/// How two adjacent hops connect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// The lower header's `by` is the upper header's client.
+    Match,
+    /// They name different, unrelated hosts.
+    Mismatch,
+    /// Not enough information to tell.
+    Unknown,
+}
+
+/// Compare `lower.by` with `upper.from`.
+pub fn link(lower: &Hop, upper: &Hop) -> Link {
+    let client_ip = upper.from.ip;
+    let names: Vec<String> = [upper.from.rdns.as_deref(), upper.from.helo.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(norm_host)
+        .filter(|n| !n.is_empty())
+        .collect();
+    if let (Some(a), Some(b)) = (lower.by.ip, client_ip) {
+        if a == b {
+            return Link::Match;
+        }
+    }
+    let Some(by) = lower
+        .by
+        .host
+        .as_deref()
+        .map(norm_host)
+        .filter(|b| !b.is_empty())
+    else {
+        return Link::Unknown;
+    };
+    if let Some(by_ip) = literal_ip(&by) {
+        return match client_ip {
+            Some(c) if c == by_ip => Link::Match,
+            Some(c) if !is_private(c) && !is_private(by_ip) => Link::Mismatch,
+            _ => Link::Unknown,
+        };
+    }
+    if names.contains(&by) {
+        return Link::Match;
+    }
+    if names.iter().any(|n| same_org(n, &by)) {
+        return Link::Match;
+    }
+    if names
+        .iter()
+        .any(|n| first_label(n) == first_label(&by) && !first_label(&by).is_empty())
+    {
+        return Link::Match;
+    }
+    let by_provider = providers::by_host(&by).map(|p| p.id);
+    if by_provider.is_some()
+        && (names
+            .iter()
+            .any(|n| providers::by_host(n).map(|p| p.id) == by_provider)
+            || client_ip.and_then(providers::by_ip).map(|p| p.id) == by_provider)
+    {
+        return Link::Match;
+    }
+    // Only two public names can contradict each other; the client side needs a name the
+    // receiver verified (rDNS) or, failing that, its HELO.
+    let public_client = names.iter().any(|n| is_public_name(n));
+    if is_public_name(&by) && public_client {
+        return Link::Mismatch;
+    }
+    // A public by-name against a client the receiver knew only by a public IP with no
+    // name: the by-host should have had that IP; we cannot check without DNS.
+    Link::Unknown
+}

@@ -1,0 +1,164 @@
+//! Who a host is: address classes, organisational domains (Public Suffix List) and the
+//! name comparisons the chain checks rely on.
+//!
+//! Comparing "the same organisation" by organisational domain (RFC 7489 §3.2) rather than
+//! by exact host is what lets `mx1.example.co.uk` and `smtp.example.co.uk` count as one
+//! sender while `example.co.uk` and `other.co.uk` do not.
+
+use std::net::IpAddr;
+
+/// True for addresses that never appear on the public internet: RFC 1918, loopback,
+/// link-local, CGNAT (RFC 6598), unspecified, IPv6 ULA/link-local, and IPv4-mapped forms.
+/// Documentation ranges (TEST-NET, 2001:db8::/32) count as public on purpose: examples
+/// and test fixtures use them for "some internet host".
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || (o[0] == 100 && (o[1] & 0xc0) == 64)
+                || o[0] == 0
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_private(IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// Lower-case a host name, drop a trailing dot and surrounding brackets.
+pub fn norm_host(h: &str) -> String {
+    h.trim()
+        .trim_matches(|c| c == '[' || c == ']')
+        .trim_end_matches('.')
+        .to_ascii_lowercase()
+}
+
+/// True when the name is an IP literal (`1.2.3.4`, `[1.2.3.4]`, `[IPv6:…]`).
+pub fn is_ip_literal(name: &str) -> bool {
+    let n = name.trim().trim_matches(|c| c == '[' || c == ']');
+    let n = n
+        .strip_prefix("IPv6:")
+        .or_else(|| n.strip_prefix("ipv6:"))
+        .unwrap_or(n);
+    n.parse::<IpAddr>().is_ok()
+}
+
+/// The IP an IP-literal name spells, if it is one.
+pub fn literal_ip(name: &str) -> Option<IpAddr> {
+    let n = name.trim().trim_matches(|c| c == '[' || c == ']');
+    let n = n
+        .strip_prefix("IPv6:")
+        .or_else(|| n.strip_prefix("ipv6:"))
+        .unwrap_or(n);
+    n.parse().ok()
+}
+
+/// True for a fully qualified name (has a dot, is not an IP literal).
+pub fn is_fqdn(name: &str) -> bool {
+    let n = norm_host(name);
+    n.contains('.') && !is_ip_literal(&n) && n.chars().any(|c| c.is_ascii_alphabetic())
+}
+
+/// True when the name ends in a real public suffix (not `.local`, `.lan`, `.internal`):
+/// only such names can be compared across organisations.
+pub fn is_public_name(name: &str) -> bool {
+    let n = norm_host(name);
+    is_fqdn(&n) && psl::suffix(n.as_bytes()).is_some_and(|s| s.typ().is_some())
+}
+
+/// Organisational domain of a host name from the Public Suffix List
+/// (`mail.example.co.uk` → `example.co.uk`). Falls back to the last two labels for names
+/// the list does not know; `None` for IP literals and single labels.
+pub fn org_domain(host: &str) -> Option<String> {
+    let h = norm_host(host);
+    if !is_fqdn(&h) {
+        return None;
+    }
+    if let Some(d) = psl::domain_str(&h) {
+        return Some(d.to_string());
+    }
+    let labels: Vec<&str> = h.rsplitn(3, '.').collect();
+    if labels.len() >= 2 && !labels[0].is_empty() && !labels[1].is_empty() {
+        Some(format!("{}.{}", labels[1], labels[0]))
+    } else {
+        None
+    }
+}
+
+/// Domain part of an address (`a@b.example` → `b.example`), lower-cased.
+pub fn addr_domain(addr: &str) -> Option<String> {
+    let a = addr.trim().trim_matches(|c| c == '<' || c == '>');
+    let (_, d) = a.rsplit_once('@')?;
+    let d = norm_host(d);
+    (!d.is_empty()).then_some(d)
+}
+
+/// True when both names share an organisational domain.
+pub fn same_org(a: &str, b: &str) -> bool {
+    match (org_domain(a), org_domain(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// First label of a host (`mx1.example.org` → `mx1`).
+pub fn first_label(host: &str) -> String {
+    norm_host(host).split('.').next().unwrap_or("").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn org_domains_follow_the_public_suffix_list() {
+        assert_eq!(
+            org_domain("mail.example.co.uk").as_deref(),
+            Some("example.co.uk")
+        );
+        assert_eq!(
+            org_domain("a.b.mail.protection.outlook.com").as_deref(),
+            Some("outlook.com")
+        );
+        assert_eq!(org_domain("MX.Google.COM.").as_deref(), Some("google.com"));
+        assert_eq!(org_domain("1.2.3.4"), None);
+        assert_eq!(org_domain("localhost"), None);
+        assert!(same_org("smtp.example.co.uk", "mx.example.co.uk"));
+        assert!(!same_org("example.co.uk", "other.co.uk"));
+    }
+
+    #[test]
+    fn address_classes() {
+        for p in [
+            "10.1.2.3",
+            "192.168.0.1",
+            "127.0.0.1",
+            "100.64.1.1",
+            "::1",
+            "fd00::1",
+        ] {
+            assert!(is_private(p.parse().unwrap()), "{p}");
+        }
+        for p in ["198.51.100.25", "8.8.8.8", "2001:db8::1", "2a00:1450::1"] {
+            assert!(!is_private(p.parse().unwrap()), "{p}");
+        }
+        assert!(is_ip_literal("[IPv6:2001:db8::1]"));
+        assert!(is_ip_literal("[192.0.2.1]"));
+        assert!(!is_ip_literal("mail.example.org"));
+        assert_eq!(
+            addr_domain("<Bob@Example.ORG>").as_deref(),
+            Some("example.org")
+        );
+    }
+}

@@ -1,0 +1,228 @@
+//! Built-in knowledge of large mail providers' infrastructure, as a data table.
+//!
+//! A hop written by (or received from) one of these is provider-internal: the provider is
+//! not an open relay, and its internal hops should not hide the real entry point. Each
+//! entry names the host suffixes and address ranges the provider publishes or is known to
+//! use in its `Received:` lines, and why. Adding a provider is one entry plus one test.
+
+use super::identity::norm_host;
+use ipnet::IpNet;
+use std::net::IpAddr;
+
+/// What role a provider plays for mail passing through it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    /// Mailbox / inbound MX provider (Exchange Online, Gmail, …).
+    Mailbox,
+    /// Filtering gateway in front of an organisation's mailboxes.
+    Gateway,
+    /// Outbound sending service (accounts authenticate; not an open relay).
+    Esp,
+    /// Forwarding / backup-MX service: re-sends mail for its customers' domains.
+    Forwarder,
+}
+
+/// One known provider.
+#[derive(Debug)]
+pub struct Provider {
+    /// Stable id, used in trust reasons.
+    pub id: &'static str,
+    /// Human name.
+    pub name: &'static str,
+    /// Role.
+    pub kind: ProviderKind,
+    /// Host suffixes (a host matches when equal to or a subdomain of one of these).
+    pub suffixes: &'static [&'static str],
+    /// Address ranges.
+    pub nets: &'static [&'static str],
+    /// Why these names/ranges identify the provider.
+    pub reason: &'static str,
+}
+
+/// The table. Suffixes are specific enough that a random customer host does not match
+/// (e.g. `mail.protection.outlook.com`, not `com`).
+pub const PROVIDERS: &[Provider] = &[
+    Provider {
+        id: "provider.exchange_online",
+        name: "Microsoft Exchange Online",
+        kind: ProviderKind::Mailbox,
+        suffixes: &["prod.outlook.com", "protection.outlook.com", "outlook.com", "hotmail.com", "outlook.office365.com"],
+        nets: &["40.92.0.0/15", "40.107.0.0/16", "52.100.0.0/14", "104.47.0.0/17", "2603:1000::/24", "2a01:111::/32"],
+        reason: "Exchange Online / EOP names its servers *.prod.outlook.com and *.protection.outlook.com and sends from the ranges in Microsoft's published SPF (spf.protection.outlook.com); 2603:1000::/24 is Microsoft's internal IPv6 space seen in its hop lists",
+    },
+    Provider {
+        id: "provider.google",
+        name: "Google (Gmail / Workspace)",
+        kind: ProviderKind::Mailbox,
+        suffixes: &["google.com", "googlemail.com", "gmail.com", "googlegroups.com"],
+        nets: &["209.85.128.0/17", "74.125.0.0/16", "64.233.160.0/19", "66.102.0.0/20", "66.249.80.0/20", "72.14.192.0/18", "108.177.8.0/21", "172.217.0.0/19", "173.194.0.0/16", "35.190.247.0/24", "2607:f8b0::/32", "2a00:1450::/32", "2001:4860::/32", "2002:a00::/24"],
+        reason: "Gmail MX and outbound hosts are *.google.com (mx.google.com, mail-*.google.com) in the ranges of Google's _spf.google.com; its internal hops are written as 2002:a..:: literals",
+    },
+    Provider {
+        id: "provider.yahoo",
+        name: "Yahoo Mail",
+        kind: ProviderKind::Mailbox,
+        suffixes: &["yahoo.com", "yahoodns.net", "yahoo.net", "yahoo.co.jp"],
+        nets: &[],
+        reason: "Yahoo MX and relay hosts are *.mail.yahoo.com / *.yahoodns.net",
+    },
+    Provider {
+        id: "provider.aol",
+        name: "AOL Mail",
+        kind: ProviderKind::Mailbox,
+        suffixes: &["aol.com", "mx.aol.com"],
+        nets: &[],
+        reason: "AOL MX and relay hosts are *.mx.aol.com",
+    },
+    Provider {
+        id: "provider.icloud",
+        name: "Apple iCloud Mail",
+        kind: ProviderKind::Mailbox,
+        suffixes: &["icloud.com", "me.com", "mac.com", "apple.com"],
+        nets: &["17.0.0.0/8"],
+        reason: "iCloud mail hosts are *.icloud.com / *.me.com and Apple owns 17.0.0.0/8",
+    },
+    Provider {
+        id: "provider.proofpoint",
+        name: "Proofpoint",
+        kind: ProviderKind::Gateway,
+        suffixes: &["pphosted.com", "ppe-hosted.com", "proofpoint.com"],
+        nets: &[],
+        reason: "Proofpoint-hosted gateways are *.pphosted.com (customer MX records point there)",
+    },
+    Provider {
+        id: "provider.mimecast",
+        name: "Mimecast",
+        kind: ProviderKind::Gateway,
+        suffixes: &["mimecast.com", "mimecast-offshore.com", "mimecast.co.za"],
+        nets: &[],
+        reason: "Mimecast gateways are *.mimecast.com",
+    },
+    Provider {
+        id: "provider.fastmail",
+        name: "Fastmail",
+        kind: ProviderKind::Mailbox,
+        suffixes: &["messagingengine.com", "fastmail.com", "fastmail.fm"],
+        nets: &[],
+        reason: "Fastmail's MX and internal hosts are *.messagingengine.com",
+    },
+    Provider {
+        id: "provider.zoho",
+        name: "Zoho Mail",
+        kind: ProviderKind::Mailbox,
+        suffixes: &["zoho.com", "zohomail.com", "zoho.eu"],
+        nets: &[],
+        reason: "Zoho mail hosts are *.zoho.com / *.zohomail.com",
+    },
+    Provider {
+        id: "provider.amazon_ses",
+        name: "Amazon SES",
+        kind: ProviderKind::Esp,
+        suffixes: &["amazonses.com"],
+        nets: &[],
+        reason: "SES sends from *.smtp-out.amazonses.com; senders authenticate with IAM credentials",
+    },
+    Provider {
+        id: "provider.sendgrid",
+        name: "Twilio SendGrid",
+        kind: ProviderKind::Esp,
+        suffixes: &["sendgrid.net"],
+        nets: &[],
+        reason: "SendGrid outbound hosts are *.sendgrid.net; senders authenticate with API keys",
+    },
+    Provider {
+        id: "provider.mailgun",
+        name: "Mailgun",
+        kind: ProviderKind::Esp,
+        suffixes: &["mailgun.net", "mailgun.org"],
+        nets: &[],
+        reason: "Mailgun outbound hosts are *.mailgun.net; senders authenticate with API keys",
+    },
+    Provider {
+        id: "forwarder.pobox",
+        name: "Pobox",
+        kind: ProviderKind::Forwarder,
+        suffixes: &["pobox.com"],
+        nets: &[],
+        reason: "Pobox is a mail forwarding service: it re-sends mail for its customers' addresses",
+    },
+    Provider {
+        id: "forwarder.forwardemail",
+        name: "Forward Email",
+        kind: ProviderKind::Forwarder,
+        suffixes: &["forwardemail.net"],
+        nets: &[],
+        reason: "Forward Email re-sends mail for its customers' domains",
+    },
+    Provider {
+        id: "forwarder.improvmx",
+        name: "ImprovMX",
+        kind: ProviderKind::Forwarder,
+        suffixes: &["improvmx.com"],
+        nets: &[],
+        reason: "ImprovMX re-sends mail for its customers' domains",
+    },
+    Provider {
+        id: "forwarder.easydns",
+        name: "easyDNS mail forwarding / backup MX",
+        kind: ProviderKind::Forwarder,
+        suffixes: &["easydns.com"],
+        nets: &[],
+        reason: "easyDNS runs MX forwarding and backup MX for its customers' domains",
+    },
+];
+
+/// The provider a host name belongs to.
+pub fn by_host(host: &str) -> Option<&'static Provider> {
+    let h = norm_host(host);
+    if h.is_empty() {
+        return None;
+    }
+    PROVIDERS.iter().find(|p| {
+        p.suffixes.iter().any(|s| {
+            h == *s
+                || (h.len() > s.len()
+                    && h.ends_with(s)
+                    && h.as_bytes()[h.len() - s.len() - 1] == b'.')
+        })
+    })
+}
+
+/// The provider an address belongs to.
+pub fn by_ip(ip: IpAddr) -> Option<&'static Provider> {
+    PROVIDERS.iter().find(|p| {
+        p.nets
+            .iter()
+            .filter_map(|n| n.parse::<IpNet>().ok())
+            .any(|n| n.contains(&ip))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_entries_parse_and_match() {
+        for p in PROVIDERS {
+            for n in p.nets {
+                assert!(n.parse::<IpNet>().is_ok(), "{}: bad net {n}", p.id);
+            }
+        }
+        assert_eq!(
+            by_host("AM6PR04MB1234.eurprd04.prod.outlook.com").map(|p| p.id),
+            Some("provider.exchange_online")
+        );
+        assert_eq!(
+            by_host("mx.google.com").map(|p| p.id),
+            Some("provider.google")
+        );
+        assert!(by_host("notgoogle.com").is_none());
+        assert!(by_host("google.com.evil.example").is_none());
+        assert_eq!(
+            by_ip("2603:10a6:20b:3c4::17".parse().unwrap()).map(|p| p.id),
+            Some("provider.exchange_online")
+        );
+        assert!(by_ip("198.51.100.25".parse().unwrap()).is_none());
+    }
+}

@@ -1,0 +1,595 @@
+//! Below the trust boundary: what the first untrusted relay did with the message.
+//!
+//! The entry hop's client (the relay) wrote the header just below the entry hop. If that
+//! header connects to it and shows the relay accepting the message from an unrelated
+//! source (an access line, an IP-literal greeting, another organisation) without SMTP
+//! AUTH, for a recipient outside its own domain, the relay acted as an open relay. The same
+//! shape with AUTH recorded is an account being used from outside — a compromised or
+//! abused account — and is kept apart. Known providers, mailing lists and forwarders
+//! legitimately receive from outside and send on; they are reported as such, not as relays.
+
+use super::continuity::{self, Link};
+use super::findings::{self as f, finding};
+use super::identity::{
+    addr_domain, is_ip_literal, is_private, is_public_name, literal_ip, norm_host, org_domain,
+};
+use super::residential;
+use super::trust::{self, Walk};
+use super::Ctx;
+use crate::report::{AuthReport, Finding, HopFlag, MessageSummary, Severity, VerdictKind};
+use relayhunt_received::{FromPart, Hop, Protocol};
+use std::net::IpAddr;
+
+/// What the relay analysis concluded.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Headline kind, if the relay analysis produced one.
+    pub kind: Option<VerdictKind>,
+    /// Severity of that kind.
+    pub severity: Option<Severity>,
+    /// Sentence for the verdict.
+    pub summary: Option<String>,
+    /// Findings.
+    pub findings: Vec<Finding>,
+    /// Earliest public client address.
+    pub origin_ip: Option<IpAddr>,
+}
+
+/// `198.51.100.25 (mail-relay.somecloud.com)` / `203.0.113.7 (no rDNS, HELO "x")`.
+pub fn describe(fp: &FromPart) -> String {
+    let ip = fp.ip.map(|i| i.to_string());
+    match (ip, fp.rdns.as_deref(), fp.helo.as_deref()) {
+        (Some(ip), Some(r), _) => format!("{ip} ({r})"),
+        (Some(ip), None, Some(h)) => format!("{ip} (no rDNS, HELO {h})"),
+        (Some(ip), None, None) => format!("{ip} (no rDNS)"),
+        (None, Some(r), _) => r.to_string(),
+        (None, None, Some(h)) => format!("a host calling itself {h}"),
+        (None, None, None) => "an unidentified client".to_string(),
+    }
+}
+
+/// The organisation names of a client: from rDNS, or from HELO when nothing better exists.
+fn client_org(fp: &FromPart) -> Option<String> {
+    fp.rdns
+        .as_deref()
+        .filter(|r| is_public_name(r))
+        .and_then(org_domain)
+        .or_else(|| {
+            fp.helo
+                .as_deref()
+                .filter(|h| is_public_name(h))
+                .and_then(org_domain)
+        })
+}
+
+/// Organisation of the server that wrote `hop` (its `by`), falling back to what the hop
+/// above recorded about it.
+fn relay_org(entry: &Hop, lower: Option<&Hop>) -> Option<String> {
+    client_org(&entry.from).or_else(|| {
+        lower
+            .and_then(|l| l.by.host.as_deref())
+            .filter(|h| is_public_name(h))
+            .and_then(org_domain)
+    })
+}
+
+/// Did the receiver of `hop` record that its client authenticated?
+pub fn authenticated(hop: &Hop) -> bool {
+    hop.authenticated
+        || hop.auth_user.is_some()
+        || hop.protocol.as_ref().is_some_and(|p| {
+            p.is_authenticated() || matches!(p, Protocol::Http | Protocol::Https | Protocol::Mapi)
+        })
+}
+
+/// Why a client is unrelated to the relay (empty when it is related).
+fn unrelated_reasons(c: &FromPart, relay_org: Option<&str>) -> Vec<(String, &'static str)> {
+    let mut out = Vec::new();
+    if let Some(d) = c
+        .rdns
+        .as_deref()
+        .and_then(|r| residential::classify(r, c.ip))
+    {
+        out.push((
+            format!("a dynamic/residential access line: {}", d.reason),
+            "dynamic",
+        ));
+    }
+    if c.ip.is_some_and(|ip| !is_private(ip)) && c.rdns.is_none() {
+        out.push(("a host without reverse DNS".to_string(), "no_rdns"));
+    }
+    if c.helo.as_deref().is_some_and(is_ip_literal) {
+        out.push((
+            "a client that greeted with a bare IP address instead of a host name".to_string(),
+            "ip_helo",
+        ));
+    }
+    if let (Some(co), Some(ro)) = (client_org(c), relay_org) {
+        if co != ro {
+            out.push((format!("another organisation ({co})"), "other_org"));
+        }
+    }
+    out
+}
+
+/// Is the relay related to this client (same organisation, private, local)?
+fn related(c: &Hop, relay_org: Option<&str>) -> bool {
+    if trust::no_client(c) {
+        return true;
+    }
+    if c.from.ip.is_some_and(is_private) {
+        return true;
+    }
+    match (client_org(&c.from), relay_org) {
+        (Some(co), Some(ro)) => {
+            co == ro
+                && c.from
+                    .rdns
+                    .as_deref()
+                    .and_then(|r| residential::classify(r, c.from.ip))
+                    .is_none()
+        }
+        _ => false,
+    }
+}
+
+/// Mailing-list domain from `List-Id: Desc <list.example.org>`.
+fn list_domain(s: &MessageSummary) -> Option<String> {
+    let v = s.list_id.as_deref()?;
+    let id = match (v.rfind('<'), v.rfind('>')) {
+        (Some(a), Some(b)) if b > a => &v[a + 1..b],
+        _ => v,
+    };
+    let id = id.trim();
+    org_domain(id)
+}
+
+/// Signing domains of `ARC-Seal:` headers (`d=` tag).
+fn arc_sealers(ctx: &Ctx<'_>) -> Vec<String> {
+    ctx.msg
+        .all("ARC-Seal")
+        .filter_map(|h| {
+            h.value.split(';').find_map(|t| {
+                let (k, v) = t.split_once('=')?;
+                (k.trim().eq_ignore_ascii_case("d")).then(|| norm_host(v))
+            })
+        })
+        .collect()
+}
+
+/// Two org domains that are the same brand (`sourceforge.net` / `sourceforge.com`).
+fn same_brand(a: &str, b: &str) -> bool {
+    a == b
+        || (a.split('.').next() == b.split('.').next()
+            && a.split('.').next().is_some_and(|l| l.len() > 3))
+}
+
+/// Authentication outcome that makes an abuse finding worse.
+pub fn auth_failed(auth: &AuthReport) -> bool {
+    matches!(auth.spf.as_deref(), Some("fail" | "softfail" | "permerror"))
+        || auth.dmarc.as_deref() == Some("fail")
+        || (auth.dmarc.is_none() && auth.alignment.dmarc_pass_relaxed == Some(false))
+}
+
+/// Findings about the host the message really came from (as far as can be told).
+fn origin_findings(ctx: &Ctx<'_>, i: usize, claimed: bool, out: &mut Vec<Finding>) {
+    let c = &ctx.hops[i].from;
+    let who = describe(c);
+    let claim = if claimed {
+        " (recorded by an untrusted server: a claim)"
+    } else {
+        ""
+    };
+    if let Some(d) = c
+        .rdns
+        .as_deref()
+        .and_then(|r| residential::classify(r, c.ip))
+    {
+        out.push(finding(
+            &f::ORIGIN_DYNAMIC,
+            Severity::Medium,
+            Some(i),
+            format!(
+                "The message came from {who}{claim}, which is named like an end-user access line ({}; rule {}). Mail servers do not live on such lines: a PC, a device or a bot sent it.",
+                d.reason, d.id
+            ),
+            vec![ctx.ev(i)],
+        ));
+    } else if c.ip.is_some_and(|ip| !is_private(ip)) && c.rdns.is_none() {
+        out.push(finding(
+            &f::ORIGIN_NO_RDNS,
+            Severity::Low,
+            Some(i),
+            format!("The message came from {who}{claim}; its address has no reverse DNS name, which properly run mail servers always have."),
+            vec![ctx.ev(i)],
+        ));
+    }
+    if c.helo.as_deref().is_some_and(is_ip_literal) {
+        let helo = c.helo.as_deref().unwrap_or_default();
+        let differs = literal_ip(helo).zip(c.ip).is_some_and(|(h, ip)| h != ip);
+        out.push(finding(
+            &f::ORIGIN_IP_HELO,
+            Severity::Low,
+            Some(i),
+            format!(
+                "{who}{claim} greeted with the IP literal {helo} instead of a host name{}; mail servers introduce themselves by name, spam tools often do not.",
+                if differs { ", and it is not even its own address" } else { "" }
+            ),
+            vec![ctx.ev(i)],
+        ));
+    }
+}
+
+/// Per-hop client flags and HELO-forgery findings for the hops at and below the entry hop.
+fn client_flags(ctx: &Ctx<'_>, upto: usize, flags: &mut [Vec<HopFlag>], out: &mut Vec<Finding>) {
+    let last = upto.min(ctx.hops.len().saturating_sub(1));
+    for (i, hop) in ctx.hops.iter().enumerate().take(last + 1) {
+        let c = &hop.from;
+        if c.rdns
+            .as_deref()
+            .and_then(|r| residential::classify(r, c.ip))
+            .is_some()
+        {
+            flags[i].push(HopFlag::DynamicClient);
+        }
+        if c.ip.is_some_and(|ip| !is_private(ip)) && c.rdns.is_none() {
+            flags[i].push(HopFlag::MissingRdns);
+        }
+        if c.helo.as_deref().is_some_and(is_ip_literal) {
+            flags[i].push(HopFlag::IpLiteralHelo);
+        }
+        if c.ip.is_some_and(is_private) {
+            flags[i].push(HopFlag::PrivateClient);
+        }
+        if authenticated(hop) {
+            flags[i].push(HopFlag::Authenticated);
+        }
+        if let (Some(h), Some(r)) = (c.helo.as_deref(), c.rdns.as_deref()) {
+            if is_public_name(h) && is_public_name(r) && org_domain(h) != org_domain(r) {
+                flags[i].push(HopFlag::HeloMismatch);
+                let big = super::providers::by_host(h);
+                if big.is_some() && super::providers::by_host(r).is_none() {
+                    out.push(finding(
+                        &f::HELO_FORGERY,
+                        Severity::Medium,
+                        Some(i),
+                        format!(
+                            "The client introduced itself as {h} (a {} host) but its address {} resolves to {r}: the greeting impersonates a large provider.",
+                            big.map(|p| p.name).unwrap_or_default(),
+                            c.ip.map(|i| i.to_string()).unwrap_or_default()
+                        ),
+                        vec![ctx.ev(i)],
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Run the relay analysis.
+pub fn assess(
+    ctx: &Ctx<'_>,
+    walk: &Walk,
+    auth: &AuthReport,
+    summary: &MessageSummary,
+    flags: &mut [Vec<HopFlag>],
+) -> Outcome {
+    let mut out = Outcome::default();
+    let Some(e) = walk.entry else {
+        return out;
+    };
+    let hops = &ctx.hops;
+    let entry = &hops[e];
+    let relay = describe(&entry.from);
+    client_flags(ctx, e, flags, &mut out.findings);
+    out.origin_ip = (0..=e)
+        .filter_map(|i| hops[i].from.ip)
+        .find(|ip| !is_private(*ip));
+
+    if walk.private_crossing {
+        out.findings.push(finding(
+            &f::PRIVATE_IP,
+            Severity::Medium,
+            Some(e),
+            format!(
+                "Your server recorded the private address of {relay} for a client that names another organisation. Private addresses cannot arrive from the internet: the hop was written inside a network you do not control, or the header is not what it seems."
+            ),
+            vec![ctx.ev(e)],
+        ));
+    }
+
+    // Direct delivery: no header below the entry hop.
+    if e == 0 {
+        out.findings.push(finding(
+            &f::DIRECT_TO_MX,
+            Severity::Info,
+            Some(e),
+            format!("{relay} delivered the message straight to your infrastructure; there is no earlier hop, so it is the origin."),
+            vec![ctx.ev(e)],
+        ));
+        origin_findings(ctx, e, false, &mut out.findings);
+        return out;
+    }
+
+    // Impossible time order in the claimed part.
+    let backwards: Vec<usize> = (1..=e)
+        .filter(|&i| flags[i].contains(&HopFlag::NegativeDelay))
+        .collect();
+    if !backwards.is_empty() {
+        let ev = backwards
+            .iter()
+            .flat_map(|&i| [ctx.ev(i), ctx.ev(i - 1)])
+            .collect();
+        out.findings.push(finding(
+            &f::IMPOSSIBLE_ORDER,
+            Severity::Medium,
+            Some(backwards[0]),
+            "A hop at or below the trust boundary is dated well before the hop that handed the message to it. Clocks drift by minutes, not hours: the lower header's date was invented.".to_string(),
+            ev,
+        ));
+    }
+
+    // Does the relay's own header connect to it?
+    let lower = &hops[e - 1];
+    let mut forged_at: Vec<usize> = Vec::new();
+    for j in (1..e).rev() {
+        if continuity::link(&hops[j - 1], &hops[j]) == Link::Mismatch {
+            forged_at.push(j - 1);
+        }
+    }
+    if continuity::link(lower, entry) == Link::Mismatch {
+        flags[e - 1].push(HopFlag::Discontinuity);
+        out.findings.push(finding(
+            &f::FORGED_CHAIN,
+            Severity::Medium,
+            Some(e - 1),
+            format!(
+                "Your server received the message from {relay}, but the header below it claims to be written by {}. The relay did not write that header: everything below the trust boundary was fabricated by the sender to hide or muddle the origin. Treat {relay} as the origin.",
+                lower.by.host.as_deref().unwrap_or("another server")
+            ),
+            vec![ctx.ev(e), ctx.ev(e - 1)],
+        ));
+        origin_findings(ctx, e, false, &mut out.findings);
+        out.kind = Some(VerdictKind::ForgedChain);
+        out.severity = Some(Severity::Medium);
+        out.summary = Some(format!(
+            "Forged chain: the headers below {relay} do not connect to it; {} is where the message really entered.",
+            entry.from.ip.map(|i| i.to_string()).unwrap_or_else(|| relay.clone())
+        ));
+        out.origin_ip = entry.from.ip.or(out.origin_ip);
+        return out;
+    }
+    for &j in &forged_at {
+        flags[j].push(HopFlag::Discontinuity);
+        out.findings.push(finding(
+            &f::DISCONTINUITY,
+            Severity::Low,
+            Some(j),
+            format!(
+                "Below the relay, the header written by {} does not connect to the client recorded above it ({}): at least one lower header was fabricated before the message reached the relay.",
+                hops[j].by.host.as_deref().unwrap_or("an unnamed server"),
+                describe(&hops[j + 1].from)
+            ),
+            vec![ctx.ev(j + 1), ctx.ev(j)],
+        ));
+    }
+
+    // Walk down through the relay's own organisation to where it accepted the message.
+    let r_org = relay_org(entry, Some(lower));
+    let mut j = e - 1;
+    let accept = loop {
+        if !related(&hops[j], r_org.as_deref()) {
+            break Some(j);
+        }
+        if j == 0 || continuity::link(&hops[j - 1], &hops[j]) == Link::Mismatch {
+            break None;
+        }
+        j -= 1;
+    };
+    let Some(a) = accept else {
+        // Sent from the relay's own organisation: it is the sender's server.
+        out.origin_ip = entry.from.ip.or(out.origin_ip);
+        origin_findings(ctx, e, false, &mut out.findings);
+        return out;
+    };
+    let src_hop = &hops[a];
+    let src = describe(&src_hop.from);
+    origin_findings(ctx, a, true, &mut out.findings);
+    out.origin_ip = src_hop
+        .from
+        .ip
+        .filter(|ip| !is_private(*ip))
+        .or(out.origin_ip);
+    let reasons = unrelated_reasons(&src_hop.from, r_org.as_deref());
+    if reasons.is_empty() {
+        return out;
+    }
+    let why = reasons
+        .iter()
+        .map(|r| r.0.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let evidence = {
+        let mut v = vec![ctx.ev(e)];
+        v.extend((a..e).rev().map(|k| ctx.ev(k)));
+        v
+    };
+
+    // Legitimate re-senders.
+    if let Some(p) = trust::client_provider(entry) {
+        out.findings.push(finding(
+            &f::KNOWN_PROVIDER,
+            Severity::Info,
+            Some(e),
+            format!("The relay {relay} belongs to {} ({}), which accepts mail only from its own account holders or customers; it is not an open relay. It received the message from {src}.", p.name, p.id),
+            evidence,
+        ));
+        return out;
+    }
+    if let (Some(ld), Some(ro)) = (list_domain(summary), r_org.as_deref()) {
+        if same_brand(&ld, ro) {
+            out.findings.push(finding(
+                &f::MAILING_LIST,
+                Severity::Info,
+                Some(e),
+                format!("The relay {relay} is the mailing list server of {ld} (List-Id: {}): lists receive posts from anyone subscribed and send them on. Not an open relay.", summary.list_id.as_deref().unwrap_or_default()),
+                evidence,
+            ));
+            return out;
+        }
+    }
+    if let Some(ro) = r_org.as_deref() {
+        if let Some(d) = arc_sealers(ctx)
+            .into_iter()
+            .find(|d| org_domain(d).is_some_and(|o| same_brand(&o, ro)))
+        {
+            out.findings.push(finding(
+                &f::FORWARDER,
+                Severity::Info,
+                Some(e),
+                format!("The relay {relay} sealed the message with ARC as {d}: it is a forwarder that vouches for the authentication it saw, not an open relay."),
+                evidence,
+            ));
+            return out;
+        }
+    }
+
+    let rcpt = [
+        src_hop.for_addr.as_deref(),
+        lower.for_addr.as_deref(),
+        entry.for_addr.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(addr_domain)
+    .or_else(|| summary.to.first().and_then(|m| m.domain.clone()));
+    let outside = match (rcpt.as_deref().and_then(org_domain), r_org.as_deref()) {
+        (Some(ro), Some(rel)) => ro != rel,
+        _ => true,
+    };
+    let failed = auth_failed(auth);
+    let auth_note = auth_phrase(auth);
+    let relay_ip = entry
+        .from
+        .ip
+        .map(|i| i.to_string())
+        .unwrap_or_else(|| relay.clone());
+
+    if authenticated(src_hop) {
+        let user = src_hop.auth_user.as_deref();
+        let from_org = summary
+            .from
+            .as_ref()
+            .and_then(|m| m.domain.as_deref())
+            .and_then(org_domain);
+        let user_org = user.and_then(addr_domain).and_then(|d| org_domain(&d));
+        let sends_as_other = match (&from_org, r_org.as_deref()) {
+            (Some(fo), Some(ro)) => fo != ro && user_org.as_ref() != Some(fo),
+            _ => false,
+        };
+        let bec = summary
+            .reply_to
+            .as_ref()
+            .and_then(|r| r.domain.as_deref())
+            .and_then(org_domain)
+            .zip(from_org.clone())
+            .is_some_and(|(r, f)| r != f);
+        if failed || sends_as_other || bec {
+            let mut why_bad = Vec::new();
+            if failed {
+                why_bad.push(format!("authentication failed ({auth_note})"));
+            }
+            if sends_as_other {
+                why_bad.push(format!(
+                    "the account sent as {} which is not its own domain",
+                    summary
+                        .from
+                        .as_ref()
+                        .and_then(|m| m.address.as_deref())
+                        .unwrap_or("another domain")
+                ));
+            }
+            if bec {
+                why_bad.push("replies are redirected to another organisation".to_string());
+            }
+            out.findings.push(finding(
+                &f::COMPROMISED_ACCOUNT,
+                Severity::High,
+                Some(a),
+                format!(
+                    "The relay {relay} accepted this message from {src} — {why} — after SMTP AUTH{}. A real account on the relay was used from outside its owner's network, and {}. This is a stolen or abused account, not an open relay: reset its credentials rather than reporting the server.",
+                    user.map(|u| format!(" as {u}")).unwrap_or_default(),
+                    why_bad.join(", ")
+                ),
+                evidence,
+            ));
+            out.kind = Some(VerdictKind::CompromisedAccount);
+            out.severity = Some(Severity::High);
+            out.summary = Some(format!(
+                "Compromised account suspected: {relay} sent this after an authenticated login{} from {src}.",
+                user.map(|u| format!(" as {u}")).unwrap_or_default()
+            ));
+        } else {
+            out.findings.push(finding(
+                &f::AUTH_SUBMISSION,
+                Severity::Info,
+                Some(a),
+                format!("The relay {relay} accepted the message from {src} after SMTP AUTH{}: an ordinary authenticated submission.", user.map(|u| format!(" as {u}")).unwrap_or_default()),
+                evidence,
+            ));
+        }
+        return out;
+    }
+    if !outside {
+        out.findings.push(finding(
+            &f::FORWARDER,
+            Severity::Info,
+            Some(e),
+            format!("The relay {relay} accepted the message from {src} for a recipient in its own domain ({}), as an inbound or backup MX does; it then passed it on. Not an open relay.", rcpt.as_deref().unwrap_or_default()),
+            evidence,
+        ));
+        return out;
+    }
+    let severity = if failed {
+        Severity::Critical
+    } else {
+        Severity::High
+    };
+    out.findings.push(finding(
+        &f::OPEN_RELAY,
+        severity,
+        Some(e),
+        format!(
+            "Your infrastructure received this message from {relay}. The header {relay} wrote itself shows it had accepted the message from {src} — {why} — with no SMTP AUTH recorded, for a recipient outside its own domain{}, and passed it on. That is what an open relay does: it lends its clean address to whoever connects. {}Report {relay_ip} to its network owner.",
+            rcpt.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
+            if auth_note.is_empty() { String::new() } else { format!("Authentication confirms the mail is not from the claimed sender: {auth_note}. ") }
+        ),
+        evidence,
+    ));
+    out.kind = Some(VerdictKind::OpenRelaySuspected);
+    out.severity = Some(severity);
+    out.summary = Some(format!(
+        "Open relay suspected: {relay} accepted this message from {src} without authentication and relayed it to you{}.",
+        if auth_note.is_empty() { String::new() } else { format!(" ({auth_note})") }
+    ));
+    out
+}
+
+/// `SPF fail, DKIM none, DMARC fail` from the trusted results.
+pub fn auth_phrase(auth: &AuthReport) -> String {
+    let mut parts = Vec::new();
+    if let Some(s) = &auth.spf {
+        parts.push(format!("SPF {s}"));
+    }
+    if !auth.dkim.is_empty() {
+        let mut r: Vec<&str> = auth.dkim.iter().map(|d| d.result.as_str()).collect();
+        r.dedup();
+        parts.push(format!("DKIM {}", r.join("/")));
+    }
+    match (&auth.dmarc, auth.alignment.dmarc_pass_relaxed) {
+        (Some(d), _) => parts.push(format!("DMARC {d}")),
+        (None, Some(false)) => parts.push("DMARC not aligned".to_string()),
+        _ => {}
+    }
+    parts.join(", ")
+}

@@ -1,0 +1,219 @@
+//! The trust boundary: walking down from your own server to the first hop whose client is
+//! outside the infrastructure you trust.
+//!
+//! The topmost `Received:` header is written by your own MX (or mailbox provider), so it is
+//! true. Each trusted header names its client; if that client is also trusted (your own
+//! organisation, the same provider's internal hops, a private address, a configured
+//! `--trusted` entry, a filtering gateway or forwarder in front of your mailboxes), the
+//! header below was written by trusted infrastructure too. The first trusted header with
+//! an outside client is the entry hop; its client is the first untrusted relay and every
+//! header below it is only that relay's claim.
+
+use super::identity::{is_private, is_public_name, norm_host, org_domain, same_org};
+use super::providers::{self, Provider, ProviderKind};
+use crate::config::TrustedEntry;
+use relayhunt_received::Hop;
+
+/// Result of the walk.
+#[derive(Debug, Clone, Default)]
+pub struct Walk {
+    /// Per hop (oldest first): why its header is trusted, `None` when it is a claim.
+    pub trusted: Vec<Option<String>>,
+    /// Index of the entry hop.
+    pub entry: Option<usize>,
+    /// True when the walk reached the bottom without leaving trusted infrastructure.
+    pub internal_origin: bool,
+    /// The entry hop's client has a private address but names another organisation.
+    pub private_crossing: bool,
+}
+
+/// What the walk trusts.
+pub struct Scope<'a> {
+    /// Configured entries.
+    pub entries: &'a [TrustedEntry],
+    /// Use the provider table.
+    pub builtin: bool,
+}
+
+fn cfg_match_host(entries: &[TrustedEntry], host: Option<&str>) -> Option<String> {
+    let h = norm_host(host?);
+    entries
+        .iter()
+        .find(|e| e.matches_host(&h))
+        .map(|_| format!("trusted.config: {h} matches a --trusted entry"))
+}
+
+fn cfg_match_ip(entries: &[TrustedEntry], ip: Option<std::net::IpAddr>) -> Option<String> {
+    let ip = ip?;
+    entries
+        .iter()
+        .find(|e| e.matches_ip(ip))
+        .map(|_| format!("trusted.config: {ip} is inside a --trusted range"))
+}
+
+fn provider_reason(p: &Provider) -> String {
+    format!("{}: {} ({})", p.id, p.name, p.reason)
+}
+
+/// The provider operating a hop's receiver.
+pub fn receiver_provider(hop: &Hop) -> Option<&'static Provider> {
+    hop.by
+        .host
+        .as_deref()
+        .and_then(providers::by_host)
+        .or_else(|| hop.by.ip.and_then(providers::by_ip))
+        .or_else(|| {
+            hop.by
+                .host
+                .as_deref()
+                .and_then(super::identity::literal_ip)
+                .and_then(providers::by_ip)
+        })
+}
+
+/// The provider a hop's client belongs to. The HELO name counts only when the receiver
+/// recorded no public address that contradicts it.
+pub fn client_provider(hop: &Hop) -> Option<&'static Provider> {
+    let f = &hop.from;
+    if let Some(p) = f.rdns.as_deref().and_then(providers::by_host) {
+        return Some(p);
+    }
+    if let Some(p) = f.ip.and_then(providers::by_ip) {
+        return Some(p);
+    }
+    let helo_ok = match f.ip {
+        None => true,
+        Some(ip) => is_private(ip),
+    };
+    if helo_ok {
+        return f.helo.as_deref().and_then(providers::by_host);
+    }
+    None
+}
+
+/// True when the hop records no client at all (local submission, `from userid`).
+pub fn no_client(hop: &Hop) -> bool {
+    hop.from.ip.is_none() && hop.from.rdns.is_none() && hop.from.helo.is_none()
+}
+
+/// True when the hop is a mailbox fetch (fetchmail over POP3/IMAP) by the user's own agent.
+pub fn is_fetch(hop: &Hop) -> bool {
+    let p = hop
+        .protocol_raw
+        .as_deref()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    let s = hop.software.as_deref().unwrap_or("").to_ascii_lowercase();
+    p.starts_with("POP")
+        || p.starts_with("IMAP")
+        || s.contains("fetchmail")
+        || hop.raw.to_ascii_lowercase().contains("(fetchmail")
+}
+
+/// Is the client of `hop` inside trusted infrastructure? Returns why.
+fn client_inside(
+    hop: &Hop,
+    scope: &Scope<'_>,
+    home: Option<&'static Provider>,
+    home_org: Option<&str>,
+) -> Option<String> {
+    let f = &hop.from;
+    if no_client(hop) {
+        return Some("trusted.local: no client recorded (local hand-off)".into());
+    }
+    if is_fetch(hop) {
+        return Some(
+            "trusted.fetch: retrieved from the user's own mailbox (POP/IMAP fetch)".into(),
+        );
+    }
+    if let Some(r) = cfg_match_ip(scope.entries, f.ip)
+        .or_else(|| cfg_match_host(scope.entries, f.rdns.as_deref()))
+    {
+        return Some(r);
+    }
+    if f.ip.is_none_or(is_private) {
+        if let Some(r) = cfg_match_host(scope.entries, f.helo.as_deref()) {
+            return Some(r);
+        }
+    }
+    if scope.builtin {
+        if let Some(p) = client_provider(hop) {
+            let same_as_home = home.is_some_and(|h| h.id == p.id);
+            if same_as_home || matches!(p.kind, ProviderKind::Gateway | ProviderKind::Forwarder) {
+                return Some(provider_reason(p));
+            }
+        }
+    }
+    let by = hop.by.host.as_deref().unwrap_or("");
+    let client_names: Vec<&str> = if f.ip.is_none_or(is_private) {
+        [f.rdns.as_deref(), f.helo.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect()
+    } else {
+        f.rdns.as_deref().into_iter().collect()
+    };
+    let other_org = client_names.iter().any(|n| {
+        is_public_name(n)
+            && org_domain(n).is_some_and(|o| {
+                Some(o.as_str()) != org_domain(by).as_deref() && Some(o.as_str()) != home_org
+            })
+    });
+    if let Some(ip) = f.ip {
+        if is_private(ip) && !other_org {
+            return Some(format!(
+                "trusted.private: {ip} is a private/loopback address (internal hop)"
+            ));
+        }
+    }
+    if client_names
+        .iter()
+        .any(|n| same_org(n, by) || home_org.is_some_and(|h| org_domain(n).as_deref() == Some(h)))
+    {
+        return Some("trusted.same_org: client belongs to the receiver's organisation".into());
+    }
+    None
+}
+
+/// Walk the chain (oldest first) from the top down.
+pub fn walk(hops: &[Hop], scope: &Scope<'_>) -> Walk {
+    let n = hops.len();
+    let mut w = Walk {
+        trusted: vec![None; n],
+        ..Walk::default()
+    };
+    if n == 0 {
+        return w;
+    }
+    let top = &hops[n - 1];
+    let home = if scope.builtin {
+        receiver_provider(top)
+    } else {
+        None
+    };
+    let home_org = top.by.host.as_deref().and_then(org_domain);
+    let mut reason = cfg_match_host(scope.entries, top.by.host.as_deref())
+        .or_else(|| cfg_match_ip(scope.entries, top.by.ip))
+        .or_else(|| home.map(provider_reason))
+        .unwrap_or_else(|| "trusted.top: topmost header, written by your own mail server".into());
+    let mut i = n - 1;
+    loop {
+        w.trusted[i] = Some(reason);
+        match client_inside(&hops[i], scope, home, home_org.as_deref()) {
+            Some(r) if i > 0 => {
+                reason = r;
+                i -= 1;
+            }
+            Some(_) => {
+                w.internal_origin = true;
+                break;
+            }
+            None => {
+                w.entry = Some(i);
+                w.private_crossing = hops[i].from.ip.is_some_and(is_private);
+                break;
+            }
+        }
+    }
+    w
+}
