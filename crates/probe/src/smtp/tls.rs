@@ -209,12 +209,8 @@ fn describe_certificate(der: &CertificateDer<'_>, info: &mut TlsInfo) {
                 }
                 x509_parser::extensions::GeneralName::IPAddress(b) => {
                     let ip = match b.len() {
-                        4 => <[u8; 4]>::try_from(*b)
-                            .ok()
-                            .map(|a| std::net::IpAddr::from(a)),
-                        16 => <[u8; 16]>::try_from(*b)
-                            .ok()
-                            .map(|a| std::net::IpAddr::from(a)),
+                        4 => <[u8; 4]>::try_from(*b).ok().map(std::net::IpAddr::from),
+                        16 => <[u8; 16]>::try_from(*b).ok().map(std::net::IpAddr::from),
                         _ => None,
                     };
                     if let Some(ip) = ip {
