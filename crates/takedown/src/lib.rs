@@ -1,3 +1,14 @@
 //! Takedown: find who owns a relay IP (RDAP, whois) and write the abuse report.
+//!
+//! Flow: `lookup` asks RDAP (`rdap`), falls back to whois (`whois`) and RFC 2142, caches the
+//! answer per network (`cache`) and yields an [`owner::Owner`]; `report` turns a message (or
+//! a probe transcript) plus that owner into an .eml, ARF or XARF document; `submit` sends
+//! it over SMTP submission when the user asks.
 
+pub mod cache;
 pub mod cli;
+pub mod lookup;
+pub mod owner;
+pub mod pacing;
+pub mod rdap;
+pub mod whois;
