@@ -1,0 +1,189 @@
+//! A running daemon: its ports, dir and log, stopped and cleaned up on drop.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+/// How long a daemon may take to answer its first banner.
+const READY_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A daemon started by the harness. Dropping it stops the daemon and removes its dir.
+pub struct Instance {
+    /// The main SMTP listener on 127.0.0.1.
+    pub port: u16,
+    /// The second listener port (`{PORT2}` in the config), when the config used it.
+    pub port2: Option<u16>,
+    /// The instance dir (config, queue/spool, log).
+    pub dir: PathBuf,
+    /// The daemon's log file.
+    pub log_path: PathBuf,
+    pub(crate) child: Option<Child>,
+    /// Extra command run before killing the child (e.g. `postfix stop`).
+    pub(crate) stop_command: Option<std::process::Command>,
+    /// Holds the temp dir until drop.
+    pub(crate) _tempdir: Option<tempfile::TempDir>,
+    pub(crate) name: &'static str,
+    /// A lock serialising daemons that cannot run side by side.
+    pub(crate) lock: Option<std::fs::File>,
+    /// A log text that means the daemon will never serve (fail fast instead of waiting).
+    pub(crate) fatal_marker: Option<&'static str>,
+}
+
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Instance")
+            .field("mta", &self.name)
+            .field("port", &self.port)
+            .field("port2", &self.port2)
+            .field("dir", &self.dir)
+            .finish()
+    }
+}
+
+impl Instance {
+    /// The daemon's log so far (for messages of failed tests).
+    pub fn log(&self) -> String {
+        let mut out = std::fs::read_to_string(&self.log_path).unwrap_or_default();
+        // Exim writes main and panic logs side by side.
+        if let Ok(entries) = std::fs::read_dir(self.dir.join("log")) {
+            for e in entries.flatten() {
+                if e.path() != self.log_path {
+                    if let Ok(s) = std::fs::read_to_string(e.path()) {
+                        out.push_str(&format!("--- {}\n{s}", e.path().display()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Socket address of the main listener.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// Wait until `port` answers with a `220` banner, or the child dies, or time runs out.
+    pub(crate) fn wait_ready(&mut self, port: u16) -> anyhow::Result<()> {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            if let Some(child) = self.child.as_mut() {
+                if let Some(status) = child.try_wait()? {
+                    anyhow::bail!(
+                        "{} exited with {status} before answering on 127.0.0.1:{port}; log:\n{}",
+                        self.name,
+                        self.log()
+                    );
+                }
+            }
+            if let Some(marker) = self.fatal_marker {
+                let log = self.log();
+                if log.contains(marker) {
+                    anyhow::bail!(
+                        "{} logged a fatal error before answering on 127.0.0.1:{port}; log:\n{log}",
+                        self.name
+                    );
+                }
+            }
+            if let Ok(banner) = read_banner(port) {
+                if banner.starts_with("220") {
+                    return Ok(());
+                }
+                anyhow::bail!(
+                    "{} answered on 127.0.0.1:{port} with {banner:?} instead of a 220 banner; log:\n{}",
+                    self.name,
+                    self.log()
+                );
+            }
+            if Instant::now() > deadline {
+                anyhow::bail!(
+                    "{} did not answer on 127.0.0.1:{port} within {READY_TIMEOUT:?}; log:\n{}",
+                    self.name,
+                    self.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// Connect, read the first reply line and hang up.
+fn read_banner(port: u16) -> std::io::Result<String> {
+    let stream = TcpStream::connect_timeout(
+        &std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        Duration::from_millis(500),
+    )?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut line = String::new();
+    BufReader::new(stream.take_bounded()).read_line(&mut line)?;
+    Ok(line.trim_end().to_string())
+}
+
+/// Bound how much of a banner we read.
+trait TakeBounded {
+    fn take_bounded(self) -> std::io::Take<TcpStream>;
+}
+
+impl TakeBounded for TcpStream {
+    fn take_bounded(self) -> std::io::Take<TcpStream> {
+        std::io::Read::take(self, 4096)
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let had_stop_command = self.stop_command.is_some();
+        if let Some(mut cmd) = self.stop_command.take() {
+            let _ = cmd
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
+        if let Some(mut child) = self.child.take() {
+            if !had_stop_command {
+                terminate(&child);
+            }
+            let deadline = Instant::now() + Duration::from_secs(5);
+            loop {
+                match child.try_wait() {
+                    Ok(Some(_)) => break,
+                    Ok(None) if Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    _ => {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Send SIGTERM to a child (daemons shut down their own workers on TERM).
+pub(crate) fn terminate(child: &Child) {
+    let _ = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+}
+
+/// Start with retries: a port picked free may be taken by a parallel test before the daemon
+/// binds it. Other failures are returned at once.
+pub(crate) fn start_with_retry(
+    mut start: impl FnMut() -> anyhow::Result<Instance>,
+) -> anyhow::Result<Instance> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match start() {
+            Ok(i) => return Ok(i),
+            Err(e) if attempt < 3 && format!("{e:#}").contains("in use") => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
