@@ -9,8 +9,18 @@
 //! (the HELO argument, an injected comment) are never promoted to the client IP; when the
 //! line is ambiguous the IP stays `None` and a [`ParseNote`] says why.
 
+mod auth;
+mod clause;
+mod date;
+mod from_clause;
 mod hop;
+mod ip_literal;
+mod lex;
+mod normalize;
 mod parse;
+mod protocol;
+mod software;
+mod tls;
 
 pub use hop::{ByPart, FromPart, Hop, HopDate, ParseNote, Protocol, TlsInfo};
 pub use parse::{parse, MAX_RECEIVED_LEN};

@@ -1,14 +1,270 @@
-//! Tokenising and clause extraction for `Received:` values.
+//! Entry point: one header value in, one [`Hop`] out.
+//!
+//! Stages, each in its own module: [`normalize`](crate::normalize) (unfold, clean, bound) →
+//! [`lex`](crate::lex) (tokens) → date split at the last top-level `;` →
+//! [`clause`](crate::clause) (from/by/via/with/id/for) → per-clause readers
+//! ([`from_clause`](crate::from_clause), [`protocol`](crate::protocol)) and header-wide
+//! recognisers ([`tls`](crate::tls), [`auth`](crate::auth), [`software`](crate::software)).
+//! Work is linear in the input length and allocation is limited to the token vector and the
+//! output strings.
 
-use crate::hop::Hop;
+use crate::clause::{self, Clauses};
+use crate::date::parse_date;
+use crate::from_clause::{self, FromContext, FromFacts};
+use crate::hop::{ByPart, FromPart, Hop, ParseNote, Protocol, TlsInfo};
+use crate::ip_literal::{parse_ip_literal, strip_prefix_ci};
+use crate::lex::{self, Spanned, Token};
+use crate::normalize::normalize;
+use crate::{auth, protocol, software, tls};
+use std::ops::Range;
 
-/// Headers longer than this are cut before parsing; real ones are under 1 KiB.
-pub const MAX_RECEIVED_LEN: usize = 16 * 1024;
+pub use crate::normalize::MAX_RECEIVED_LEN;
 
 /// Parse one `Received:` header value (without the `Received:` name). Never panics.
 pub fn parse(value: &str) -> Hop {
-    Hop {
-        raw: value.split_whitespace().collect::<Vec<_>>().join(" "),
-        ..Hop::default()
+    let norm = normalize(value);
+    let text = norm.text.as_str();
+    let spanned = lex::tokenize(text);
+    let tokens: Vec<Token<'_>> = spanned.iter().map(|s| s.token).collect();
+
+    let mut notes = Vec::new();
+    if let Some(original_len) = norm.truncated_from {
+        notes.push(ParseNote::Truncated { original_len });
     }
+
+    let (body_end, date_raw, date) = split_date(text, &spanned);
+    let body = &tokens[..body_end];
+    let clauses = clause::split(body);
+
+    let with_tokens = slice(body, &clauses.with);
+    let with = protocol::analyze(with_tokens);
+    let protocol_raw = with.raw_words.map(|(a, b)| lex::span(text, a, b));
+    let via = slice(body, &clauses.via).iter().find_map(|t| match *t {
+        Token::Word(w) => Some(w),
+        _ => None,
+    });
+
+    let lead = slice(body, &Some(clauses.lead.clone()));
+    let by_tokens = slice(body, &clauses.by);
+    let software = software::detect(&tokens, lead, by_tokens, protocol_raw);
+
+    let no_helo_protocol = matches!(with.protocol, Some(Protocol::Http | Protocol::Https))
+        || protocol_raw.is_some_and(|w| w.eq_ignore_ascii_case("NNFMP"))
+        || via.is_some_and(|v| v.eq_ignore_ascii_case("HTTP") || v.eq_ignore_ascii_case("HTTPS"));
+    let ctx = FromContext {
+        name_slot_is_peer: no_helo_protocol,
+        exim: software.as_deref().is_some_and(|s| s.starts_with("Exim")),
+    };
+
+    // The from clause, or sendmail/NAVGW's `(from host [ip]) by …` written as a comment.
+    let lead_from_tokens: Vec<Token<'_>>;
+    let from_tokens: Option<&[Token<'_>]> = match &clauses.from {
+        Some(r) => Some(&body[r.clone()]),
+        None => match lead.first() {
+            Some(Token::Comment(c)) => match strip_prefix_ci(c, "from ") {
+                Some(inner) => {
+                    lead_from_tokens = lex::tokenize(inner).into_iter().map(|s| s.token).collect();
+                    Some(&lead_from_tokens)
+                }
+                None => None,
+            },
+            _ => None,
+        },
+    };
+    let ff: FromFacts<'_> = from_tokens
+        .map(|t| from_clause::analyze(t, ctx))
+        .unwrap_or_default();
+    notes.extend(ff.notes);
+
+    let by = read_by(by_tokens);
+    let id = first_value(slice(body, &clauses.id));
+    let for_addr = first_value(slice(body, &clauses.for_));
+    let envelope_from = ff
+        .envelope_from
+        .or_else(|| first_value(slice(body, &clauses.late_from)))
+        .or_else(|| scan_envelope_from(&tokens))
+        .filter(|s| !s.is_empty());
+
+    let tls_facts = tls::scan(&tokens);
+    let auth_facts = auth::scan(&tokens);
+    let authenticated = ff.authenticated
+        || auth_facts.authenticated
+        || with
+            .protocol
+            .as_ref()
+            .is_some_and(Protocol::is_authenticated);
+
+    if date_raw.is_some() && date.is_none() {
+        notes.push(ParseNote::BadDate);
+    }
+    if is_unparsed(&clauses, date.is_some(), software.is_some()) {
+        notes.push(ParseNote::Unparsed);
+    }
+
+    let hop = Hop {
+        raw: String::new(),
+        from: FromPart {
+            helo: ff.helo.map(|h| h.to_owned_string()),
+            rdns: ff.rdns.map(str::to_string),
+            ip: ff.ip,
+            port: ff.port,
+            ident: ff.ident.map(str::to_string),
+        },
+        by,
+        via: via.map(str::to_string),
+        protocol: with.protocol,
+        protocol_raw: protocol_raw.map(str::to_string),
+        id: id.map(str::to_string),
+        for_addr: for_addr.map(str::to_string),
+        envelope_from: envelope_from.map(str::to_string),
+        auth_user: ff.auth_user.or(auth_facts.user).map(str::to_string),
+        authenticated,
+        tls: (!tls_facts.is_empty()).then(|| TlsInfo {
+            version: tls_facts.version.map(str::to_string),
+            cipher: tls_facts.cipher.map(str::to_string),
+        }),
+        date,
+        date_raw: date_raw.map(str::to_string),
+        software,
+        notes,
+    };
+    Hop {
+        raw: norm.text,
+        ..hop
+    }
+}
+
+fn slice<'t, 'a>(tokens: &'t [Token<'a>], r: &Option<Range<usize>>) -> &'t [Token<'a>] {
+    match r {
+        Some(r) if r.start <= r.end && r.end <= tokens.len() => &tokens[r.clone()],
+        _ => &[],
+    }
+}
+
+/// Find the date: after the last `;` that is followed by a parseable date (or simply the
+/// last `;`), else a trailing date written without `;` (SendGrid, some Sendmail builds).
+/// Returns the end of the body (token index), the date text and the parsed date.
+fn split_date<'a>(
+    text: &'a str,
+    spanned: &[Spanned<'a>],
+) -> (usize, Option<&'a str>, Option<crate::HopDate>) {
+    let semis = spanned
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(_, s)| s.token == Token::Semi)
+        .map(|(i, _)| i);
+    let mut last: Option<(usize, &'a str)> = None;
+    for i in semis.take(4) {
+        let date_text = text.get(spanned[i].end..).unwrap_or("").trim();
+        if last.is_none() {
+            last = Some((i, date_text));
+        }
+        if let Some(d) = parse_date(date_text) {
+            return (i, Some(date_text), Some(d));
+        }
+    }
+    if let Some((i, t)) = last {
+        return (i, (!t.is_empty()).then_some(t), None);
+    }
+    // No `;`: a weekday or ISO date word late in the line starts the date.
+    for (i, s) in spanned.iter().enumerate().skip(2) {
+        if let Token::Word(w) = s.token {
+            if looks_like_date_start(w) {
+                let start = s.end - w.len();
+                let date_text = &text[start..];
+                if let Some(d) = parse_date(date_text) {
+                    return (i, Some(date_text), Some(d));
+                }
+            }
+        }
+    }
+    (spanned.len(), None, None)
+}
+
+fn looks_like_date_start(w: &str) -> bool {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let b = w.as_bytes();
+    let iso =
+        b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-';
+    iso || DAYS
+        .iter()
+        .any(|d| w.trim_end_matches(',').eq_ignore_ascii_case(d))
+}
+
+/// `by host (comment [ip])`: the host, plus its own address when written.
+fn read_by(tokens: &[Token<'_>]) -> ByPart {
+    let mut by = ByPart::default();
+    match tokens.first() {
+        Some(Token::Word(w)) | Some(Token::Angle(w)) => match parse_ip_literal(w) {
+            Some(p) => by.ip = Some(p.ip),
+            None => by.host = Some(w.to_string()),
+        },
+        Some(Token::Bracket(b, _)) => by.ip = parse_ip_literal(b).map(|p| p.ip),
+        _ => {}
+    }
+    if by.ip.is_none() {
+        for t in tokens.iter().skip(1) {
+            if let Token::Comment(c) = *t {
+                if let Some(p) = c.split_whitespace().find_map(parse_ip_literal) {
+                    by.ip = Some(p.ip);
+                    break;
+                }
+            } else if let Token::Bracket(b, _) = *t {
+                if let Some(p) = parse_ip_literal(b) {
+                    by.ip = Some(p.ip);
+                    break;
+                }
+            }
+        }
+    }
+    by
+}
+
+/// First word or angle address of a clause, angle brackets removed.
+fn first_value<'a>(tokens: &[Token<'a>]) -> Option<&'a str> {
+    tokens.iter().find_map(|t| match *t {
+        Token::Word(w) => Some(w.trim_start_matches('<').trim_end_matches('>')),
+        Token::Angle(a) => Some(a),
+        _ => None,
+    })
+}
+
+/// `(envelope-from <x>)`, `(envelope-sender <x>)` anywhere, or Haraka's bare
+/// `envelope-from <x>`.
+fn scan_envelope_from<'a>(tokens: &[Token<'a>]) -> Option<&'a str> {
+    for (i, t) in tokens.iter().enumerate() {
+        match *t {
+            Token::Comment(c) => {
+                for prefix in ["envelope-from", "envelope-sender"] {
+                    if let Some(rest) = strip_prefix_ci(c, prefix) {
+                        let v = rest
+                            .trim()
+                            .trim_start_matches('<')
+                            .trim_end_matches('>')
+                            .trim();
+                        return Some(v);
+                    }
+                }
+            }
+            Token::Word(w) if w.eq_ignore_ascii_case("envelope-from") => {
+                if let Some(Token::Angle(a) | Token::Word(a)) = tokens.get(i + 1) {
+                    return Some(a);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn is_unparsed(c: &Clauses, has_date: bool, has_software: bool) -> bool {
+    c.from.is_none()
+        && c.by.is_none()
+        && c.with.is_none()
+        && c.id.is_none()
+        && c.for_.is_none()
+        && c.via.is_none()
+        && !has_date
+        && !has_software
 }

@@ -1,0 +1,66 @@
+//! Whether the client authenticated, and as whom.
+//!
+//! Recorded in many ways: RFC 3848 `ESMTPA`/`ESMTPSA`, Postfix `(Authenticated sender: x)`,
+//! Sendmail and Haraka `(authenticated bits=0)`, Exim `authenticated as x` / `auth=x`,
+//! Courier `(AUTH: mech user)`, CommuniGate `(account x …)`, SquirrelMail
+//! `(SquirrelMail authenticated user x)`, Yahoo `(user@ip with login)`, and Exchange's bare
+//! `Authenticated`. Keeping authenticated submissions apart is what separates a compromised
+//! account from an open relay, so every notation counts.
+
+use crate::ip_literal::strip_prefix_ci;
+use crate::lex::Token;
+
+/// Auth facts found outside the from clause (which reads its own comments).
+#[derive(Debug, Default)]
+pub(crate) struct AuthFacts<'a> {
+    pub authenticated: bool,
+    pub user: Option<&'a str>,
+}
+
+/// Scan comments and top-level words of the whole header.
+pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> AuthFacts<'a> {
+    let mut out = AuthFacts::default();
+    for (i, t) in tokens.iter().enumerate() {
+        match *t {
+            Token::Comment(c) => {
+                if let Some(user) = strip_prefix_ci(c, "Authenticated sender:") {
+                    out.authenticated = true;
+                    out.user = out.user.or(non_empty(user));
+                } else if let Some(rest) = strip_prefix_ci(c, "authenticated") {
+                    out.authenticated = true;
+                    if let Some(user) = strip_prefix_ci(rest.trim_start(), "as ") {
+                        out.user = out.user.or(non_empty(user));
+                    }
+                } else {
+                    for w in c.split_whitespace() {
+                        if let Some(user) = strip_prefix_ci(w, "auth=") {
+                            out.authenticated = true;
+                            out.user = out.user.or(non_empty(user));
+                        }
+                    }
+                }
+            }
+            Token::Word(w) => {
+                if let Some(user) = strip_prefix_ci(w, "auth=") {
+                    out.authenticated = true;
+                    out.user = out.user.or(non_empty(user));
+                } else if w.eq_ignore_ascii_case("authenticated") {
+                    out.authenticated = true;
+                    if matches!(tokens.get(i + 1), Some(Token::Word(a)) if a.eq_ignore_ascii_case("as"))
+                    {
+                        if let Some(Token::Word(u) | Token::Angle(u)) = tokens.get(i + 2) {
+                            out.user = out.user.or(non_empty(u));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn non_empty(s: &str) -> Option<&str> {
+    let t = s.trim();
+    (!t.is_empty()).then_some(t)
+}

@@ -1,0 +1,145 @@
+//! Splitting the token stream into RFC 5321 §4.4 clauses (`from`, `by`, `via`, `with`,
+//! `id`, `for`) plus the date after the last top-level `;`.
+//!
+//! Keywords are matched case-insensitively and only as whole top-level words, so `for`
+//! inside `(using TLSv1.3 with cipher …)` or `(for [1.2.3.4])` never starts a clause. Each
+//! keyword is taken once: a second `by` (`by uid 7791`) is just a word of the current clause.
+//! MTAs write clauses in any order, so each one is simply the run of tokens up to the next
+//! keyword.
+
+use crate::lex::Token;
+use std::ops::Range;
+
+/// Token ranges of each clause; empty ranges mean "absent".
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Clauses {
+    /// Tokens before the first keyword (qmail's `(qmail 1 invoked …)`, garbage).
+    pub lead: Range<usize>,
+    pub from: Option<Range<usize>>,
+    pub by: Option<Range<usize>>,
+    pub via: Option<Range<usize>>,
+    pub with: Option<Range<usize>>,
+    pub id: Option<Range<usize>>,
+    pub for_: Option<Range<usize>>,
+    /// XMail / IBM write `for <rcpt> from <sender>` after `by`: the envelope sender.
+    pub late_from: Option<Range<usize>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kw {
+    From,
+    By,
+    Via,
+    With,
+    Id,
+    For,
+    LateFrom,
+}
+
+fn keyword(word: &str) -> Option<Kw> {
+    const TABLE: [(&str, Kw); 6] = [
+        ("from", Kw::From),
+        ("by", Kw::By),
+        ("via", Kw::Via),
+        ("with", Kw::With),
+        ("id", Kw::Id),
+        ("for", Kw::For),
+    ];
+    if word.len() > 4 {
+        return None;
+    }
+    TABLE
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(word))
+        .map(|&(_, kw)| kw)
+}
+
+/// Assign every token of the body (everything before the date) to a clause.
+pub(crate) fn split(tokens: &[Token<'_>]) -> Clauses {
+    let body_end = tokens.len();
+    let mut c = Clauses::default();
+    let mut seen = [false; 7];
+    let mut current: Option<(Kw, usize)> = None;
+    let mut first_kw_at = body_end;
+
+    let close = |c: &mut Clauses, cur: Option<(Kw, usize)>, end: usize| {
+        if let Some((kw, start)) = cur {
+            let r = Some(start..end);
+            match kw {
+                Kw::From => c.from = r,
+                Kw::By => c.by = r,
+                Kw::Via => c.via = r,
+                Kw::With => c.with = r,
+                Kw::Id => c.id = r,
+                Kw::For => c.for_ = r,
+                Kw::LateFrom => c.late_from = r,
+            }
+        }
+    };
+
+    for (i, t) in tokens.iter().enumerate() {
+        let Token::Word(w) = *t else { continue };
+        let Some(mut kw) = keyword(w) else { continue };
+        if kw == Kw::From && (seen[Kw::From as usize] || current.is_some()) {
+            // A later `from` only counts when it introduces an envelope sender.
+            let next_is_addr = matches!(tokens.get(i + 1), Some(Token::Angle(_)))
+                || matches!(tokens.get(i + 1), Some(Token::Word(n)) if n.contains('@'));
+            if !next_is_addr || seen[Kw::LateFrom as usize] {
+                continue;
+            }
+            kw = Kw::LateFrom;
+        }
+        if seen[kw as usize] {
+            continue;
+        }
+        seen[kw as usize] = true;
+        if current.is_none() {
+            first_kw_at = i;
+        }
+        close(&mut c, current, i);
+        current = Some((kw, i + 1));
+    }
+    close(&mut c, current, body_end);
+    c.lead = 0..first_kw_at.min(body_end);
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lex::tokenize;
+
+    fn body(s: &str) -> Vec<Token<'_>> {
+        let all: Vec<Token<'_>> = tokenize(s).into_iter().map(|t| t.token).collect();
+        let end = all
+            .iter()
+            .rposition(|t| *t == Token::Semi)
+            .unwrap_or(all.len());
+        all[..end].to_vec()
+    }
+
+    #[test]
+    fn clauses_in_any_order() {
+        let toks = body("from a by b (Postfix) for <x> with ESMTP id 1; date");
+        let c = split(&toks);
+        assert_eq!(c.from, Some(1..2));
+        assert_eq!(c.by, Some(3..5));
+        assert_eq!(c.for_, Some(6..7));
+        assert_eq!(c.with, Some(8..9));
+        assert_eq!(c.id, Some(10..11));
+    }
+
+    #[test]
+    fn second_by_is_a_word() {
+        let toks = body("from q by alpha by uid 7791 with qmail-scanner");
+        let c = split(&toks);
+        assert_eq!(c.by, Some(3..7));
+    }
+
+    #[test]
+    fn late_from_is_envelope_sender() {
+        let toks = body("from h by b with ESMTP for <r@x> from <s@y>; d");
+        let c = split(&toks);
+        assert!(c.late_from.is_some());
+    }
+}

@@ -1,0 +1,377 @@
+//! The hop timestamp after the last `;` (RFC 5322 §3.3 `date-time`), plus the sloppy forms
+//! real MTAs write: no weekday, 2-digit years, `-0000`, named zones (`PDT`, `GMT`, `UT`,
+//! `EST` — RFC 5322 §4.3 obsolete zones and common others), `(PDT)` comments, single-digit
+//! days and hours, fractional seconds, asctime order (`Fri Feb 07 10:18:12 2003 -0800`),
+//! `date(1)` order (`Fri Sep 14 14:36:56 EDT 2018`), ISO (`2018-03-26 13:35:36.27 +0000 UTC`),
+//! US numeric (`4/20/2018 11:01:16 PM`) and `DD.MM.YYYY`.
+//!
+//! The parser is a single pass that classifies each piece (weekday, month, day, year, time,
+//! zone, AM/PM) independently, so field order does not matter and junk pieces are skipped.
+//! A missing zone is read as UTC (that is what the writers of such lines meant in practice).
+
+use crate::hop::HopDate;
+use crate::ip_literal::strip_prefix_ci;
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// Named zones: RFC 5322 §4.3 obsolete zones first, then ones seen in real headers.
+const ZONES: &[(&str, i32)] = &[
+    ("UT", 0),
+    ("GMT", 0),
+    ("UTC", 0),
+    ("Z", 0),
+    ("EST", -300),
+    ("EDT", -240),
+    ("CST", -360),
+    ("CDT", -300),
+    ("MST", -420),
+    ("MDT", -360),
+    ("PST", -480),
+    ("PDT", -420),
+    ("AKST", -540),
+    ("AKDT", -480),
+    ("HST", -600),
+    ("WET", 0),
+    ("WEST", 60),
+    ("BST", 60),
+    ("CET", 60),
+    ("CEST", 120),
+    ("MET", 60),
+    ("MEST", 120),
+    ("EET", 120),
+    ("EEST", 180),
+    ("MSK", 180),
+    ("JST", 540),
+    ("KST", 540),
+    ("HKT", 480),
+    ("SGT", 480),
+    ("AEST", 600),
+    ("AEDT", 660),
+    ("NZST", 720),
+    ("NZDT", 780),
+];
+
+#[derive(Default, Debug)]
+struct Fields {
+    year: Option<i64>,
+    month: Option<u32>,
+    day: Option<u32>,
+    hms: Option<(u32, u32, u32)>,
+    pm: Option<bool>,
+    offset: Option<i32>,
+    named_offset: Option<i32>,
+}
+
+/// Parse a date text; `None` when no plausible date is in it.
+pub(crate) fn parse_date(text: &str) -> Option<HopDate> {
+    let mut f = Fields::default();
+    let mut depth = 0usize;
+    for raw_piece in text.split([' ', ',']) {
+        let mut piece = raw_piece;
+        let opens = piece.bytes().filter(|&b| b == b'(').count();
+        let closes = piece.bytes().filter(|&b| b == b')').count();
+        let in_comment = depth > 0 || opens > 0;
+        depth = (depth + opens).saturating_sub(closes);
+        piece = piece.trim_matches(|c| c == '(' || c == ')');
+        if piece.is_empty() {
+            continue;
+        }
+        if in_comment {
+            // Only a zone name inside a comment is useful: `-0700 (PDT)`.
+            if let Some(z) = named_zone(piece) {
+                f.named_offset.get_or_insert(z);
+            }
+            continue;
+        }
+        classify(piece, &mut f);
+    }
+    build(&f)
+}
+
+fn classify(piece: &str, f: &mut Fields) {
+    let p = piece.trim_end_matches(['.', ';']);
+    if p.is_empty() {
+        return;
+    }
+    let first = p.as_bytes()[0];
+    // ISO `2024-03-15T10:30:00Z`.
+    if let Some((d, t)) = p.split_once('T') {
+        if d.len() == 10 && d.as_bytes()[4] == b'-' {
+            classify(d, f);
+            let t = t.trim_end_matches('Z');
+            if t.len() < p.len() && p.ends_with('Z') {
+                f.offset.get_or_insert(0);
+            }
+            classify(t, f);
+            return;
+        }
+    }
+    if (first == b'+' || first == b'-') && f.hms.is_some() && f.offset.is_none() {
+        if let Some(off) = numeric_zone(&p[1..]) {
+            f.offset = Some(if first == b'-' { -off } else { off });
+            return;
+        }
+    }
+    if first.is_ascii_digit() {
+        if p.contains(':') {
+            if f.hms.is_none() {
+                f.hms = time(p);
+            }
+            return;
+        }
+        if let Some(parts) = split3(p, '/') {
+            numeric_date(parts, true, f);
+            return;
+        }
+        if let Some(parts) = split3(p, '-') {
+            if let Some(m) = month_index(parts.1) {
+                f.day = parts.0.parse().ok();
+                f.month = Some(m);
+                f.year = parse_year(parts.2);
+            } else {
+                numeric_date(parts, true, f);
+            }
+            return;
+        }
+        if let Some(parts) = split3(p, '.') {
+            if parts.2.len() == 4 || f.hms.is_some() {
+                numeric_date((parts.0, parts.1, parts.2), false, f);
+            } else if f.hms.is_none() {
+                f.hms = time(&p.replace('.', ":"));
+            }
+            return;
+        }
+        if p.bytes().all(|b| b.is_ascii_digit()) {
+            if p.len() >= 3 {
+                if f.year.is_none() {
+                    f.year = parse_year(p);
+                }
+            } else if f.day.is_none() && (f.year.is_none() || f.month.is_some()) {
+                f.day = p.parse().ok();
+            } else if f.year.is_none() {
+                f.year = parse_year(p);
+            }
+        }
+        return;
+    }
+    if first.is_ascii_alphabetic() {
+        if p.eq_ignore_ascii_case("AM") || p.eq_ignore_ascii_case("PM") {
+            f.pm = Some(p.eq_ignore_ascii_case("PM"));
+            return;
+        }
+        if let Some(z) = named_zone(p) {
+            f.named_offset.get_or_insert(z);
+            return;
+        }
+        if p.len() >= 3 && WEEKDAYS.iter().any(|w| strip_prefix_ci(p, w).is_some()) {
+            return;
+        }
+        if f.month.is_none() {
+            if let Some(m) = month_index(p) {
+                f.month = Some(m);
+            }
+        }
+    }
+}
+
+fn split3(p: &str, sep: char) -> Option<(&str, &str, &str)> {
+    let mut it = p.split(sep);
+    let (a, b, c) = (it.next()?, it.next()?, it.next()?);
+    if it.next().is_some() || a.is_empty() || b.is_empty() || c.is_empty() {
+        return None;
+    }
+    Some((a, b, c))
+}
+
+/// `4/20/2018`, `2018-4-20`, `20.04.2018`: year-first when the first part has 4 digits;
+/// otherwise month-first for `/`/`-` (US) and day-first for `.` (European).
+fn numeric_date(parts: (&str, &str, &str), month_first: bool, f: &mut Fields) {
+    let (a, b, c) = parts;
+    if a.len() == 4 {
+        f.year = a.parse().ok();
+        f.month = b.parse().ok();
+        f.day = c.parse().ok();
+    } else if month_first {
+        f.month = a.parse().ok();
+        f.day = b.parse().ok();
+        f.year = parse_year(c);
+    } else {
+        f.day = a.parse().ok();
+        f.month = b.parse().ok();
+        f.year = parse_year(c);
+    }
+}
+
+fn month_index(p: &str) -> Option<u32> {
+    if p.len() < 3 || !p.is_char_boundary(3) {
+        return None;
+    }
+    let head = &p[..3];
+    MONTHS
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(head))
+        .map(|i| i as u32 + 1)
+}
+
+fn named_zone(p: &str) -> Option<i32> {
+    ZONES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(p))
+        .map(|&(_, off)| off)
+}
+
+/// `hhmm`, `hh:mm`, `hh` → minutes.
+fn numeric_zone(s: &str) -> Option<i32> {
+    let b = s.as_bytes();
+    let digit = |i: usize| -> Option<i32> {
+        b.get(i)
+            .filter(|c| c.is_ascii_digit())
+            .map(|c| i32::from(c - b'0'))
+    };
+    let (h, m) = match b.len() {
+        4 => (digit(0)? * 10 + digit(1)?, digit(2)? * 10 + digit(3)?),
+        5 if b[2] == b':' => (digit(0)? * 10 + digit(1)?, digit(3)? * 10 + digit(4)?),
+        2 => (digit(0)? * 10 + digit(1)?, 0),
+        1 => (digit(0)?, 0),
+        _ => return None,
+    };
+    (h <= 23 && m < 60).then_some(h * 60 + m)
+}
+
+fn time(p: &str) -> Option<(u32, u32, u32)> {
+    let mut it = p.split(':');
+    let h: u32 = it.next()?.parse().ok()?;
+    let m: u32 = it.next()?.parse().ok()?;
+    let s: u32 = match it.next() {
+        Some(sec) => sec.split('.').next()?.parse().ok()?,
+        None => 0,
+    };
+    (h <= 24 && m < 60 && s <= 60).then_some((h, m, s))
+}
+
+fn parse_year(p: &str) -> Option<i64> {
+    let y: i64 = p.parse().ok()?;
+    Some(match p.len() {
+        1 | 2 => {
+            if y < 50 {
+                2000 + y
+            } else {
+                1900 + y
+            }
+        }
+        3 => 1900 + y,
+        _ => y,
+    })
+}
+
+fn build(f: &Fields) -> Option<HopDate> {
+    let year = f.year?;
+    let month = f.month?;
+    let day = f.day?;
+    if !(1900..=9999).contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let (mut h, m, s) = f.hms.unwrap_or((0, 0, 0));
+    match f.pm {
+        Some(true) if h < 12 => h += 12,
+        Some(false) if h == 12 => h = 0,
+        _ => {}
+    }
+    let offset = f.offset.or(f.named_offset).unwrap_or(0);
+    let days = days_from_civil(year, month, day);
+    let local = days * 86_400 + i64::from(h) * 3600 + i64::from(m) * 60 + i64::from(s);
+    Some(HopDate {
+        unix: local - i64::from(offset) * 60,
+        offset_minutes: offset,
+    })
+}
+
+/// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unix(s: &str) -> Option<(i64, i32)> {
+        parse_date(s).map(|d| (d.unix, d.offset_minutes))
+    }
+
+    #[test]
+    fn rfc5322_and_sloppy_forms() {
+        // 2018-04-21T03:01:01Z = 1524279661
+        assert_eq!(
+            unix("Sat, 21 Apr 2018 03:01:01 +0000"),
+            Some((1524279661, 0))
+        );
+        assert_eq!(
+            unix("Saturday, 21 Apr 2018 03:01:01 +0000"),
+            Some((1524279661, 0))
+        );
+        assert_eq!(unix("21 Apr 2018 03:01:01 -0000"), Some((1524279661, 0)));
+        assert_eq!(unix("Apr 21 2018 3:01:01 +0000"), Some((1524279661, 0)));
+        assert_eq!(
+            unix("Fri, 20 Apr 2018 20:01:01 -0700 (PDT)"),
+            Some((1524279661, -420))
+        );
+        assert_eq!(
+            unix("Fri, 20 Apr 2018 20:01:01 PDT"),
+            Some((1524279661, -420))
+        );
+        assert_eq!(
+            unix("Fri, 20 Apr 18 20:01:01 PDT"),
+            Some((1524279661, -420))
+        );
+        assert_eq!(
+            unix("Sat,  21 Apr  2018  3:01:01  GMT"),
+            Some((1524279661, 0))
+        );
+        assert_eq!(unix("Sat, 21 Apr 2018 03:01:01 UT"), Some((1524279661, 0)));
+        assert_eq!(
+            unix("Fri Apr 20 23:01:01 EDT 2018"),
+            Some((1524279661, -240))
+        );
+        assert_eq!(
+            unix("Fri Apr 20 23:01:01 2018 -0400"),
+            Some((1524279661, -240))
+        );
+        assert_eq!(
+            unix("4/20/2018 11:01:01 PM -0400 (EDT)"),
+            Some((1524279661, -240))
+        );
+        assert_eq!(
+            unix("2018-04-21 03:01:01.270951634 +0000 UTC"),
+            Some((1524279661, 0))
+        );
+        assert_eq!(unix("21.04.2018 03:01:01 +0000"), Some((1524279661, 0)));
+        assert_eq!(
+            unix("Sat, 21 Apr 2018 03.01.01 +0000"),
+            Some((1524279661, 0))
+        );
+        assert_eq!(
+            unix("Sat, 21 Apr 2018 05:01:01 +02:00"),
+            Some((1524279661, 120))
+        );
+        assert_eq!(unix("1 Jan 1970 00:00:00 +0000"), Some((0, 0)));
+    }
+
+    #[test]
+    fn rejects_non_dates() {
+        assert_eq!(unix(""), None);
+        assert_eq!(unix("14:47:44 +0000"), None);
+        assert_eq!(unix("hello world"), None);
+        assert_eq!(unix("Sat, 41 Apr 2018 03:01:01 +0000"), None);
+        assert_eq!(unix("Sat, 21 Foo 2018 03:01:01 +0000"), None);
+    }
+}

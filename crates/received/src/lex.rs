@@ -1,0 +1,205 @@
+//! Tokeniser for the structured part of a `Received:` value.
+//!
+//! RFC 5322 §3.6.7 gives `Received:` a loose grammar of name/value pairs separated by
+//! comments; real MTAs add bracketed address literals, angle addresses and quoted strings in
+//! every position. The tokeniser classifies those pieces once, in a single forward pass with
+//! no backtracking, and hands out slices of the normalised text (no copies). Unbalanced
+//! brackets or parentheses simply run to the end of the input.
+
+/// One lexical item. Slices borrow the normalised header text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Token<'a> {
+    /// A run of characters up to whitespace or a delimiter (`host.example`, `ESMTPS`, `id`).
+    Word(&'a str),
+    /// Content of a `( … )` comment, nested comments included verbatim.
+    Comment(&'a str),
+    /// Content of `[ … ]`, plus a `:port` written right after the closing bracket.
+    Bracket(&'a str, Option<&'a str>),
+    /// Content of `< … >`.
+    Angle(&'a str),
+    /// Content of a `" … "` quoted string.
+    Quoted(&'a str),
+    /// A top-level `;` (the last one introduces the date).
+    Semi,
+}
+
+/// A token and the byte offset just after it (used to slice out the date text).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Spanned<'a> {
+    pub token: Token<'a>,
+    pub end: usize,
+}
+
+/// Split `text` into tokens. Commas count as separators, like whitespace.
+pub(crate) fn tokenize(text: &str) -> Vec<Spanned<'_>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(32);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b' ' | b',' | b'\t' => i += 1,
+            b';' => {
+                i += 1;
+                out.push(Spanned {
+                    token: Token::Semi,
+                    end: i,
+                });
+            }
+            b'(' => {
+                let start = i + 1;
+                let mut depth = 1usize;
+                let mut j = start;
+                while j < bytes.len() {
+                    match bytes[j] {
+                        b'(' => depth += 1,
+                        b')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                let inner = text[start..j].trim();
+                i = (j + 1).min(bytes.len());
+                out.push(Spanned {
+                    token: Token::Comment(inner),
+                    end: i,
+                });
+            }
+            b'[' => {
+                let start = i + 1;
+                let close = find_byte(bytes, start, b']');
+                let inner = text[start..close].trim();
+                i = (close + 1).min(bytes.len());
+                let mut port = None;
+                if i < bytes.len() && bytes[i] == b':' {
+                    let p_start = i + 1;
+                    let mut p_end = p_start;
+                    while p_end < bytes.len() && bytes[p_end].is_ascii_digit() {
+                        p_end += 1;
+                    }
+                    if p_end > p_start {
+                        port = Some(&text[p_start..p_end]);
+                        i = p_end;
+                    }
+                }
+                out.push(Spanned {
+                    token: Token::Bracket(inner, port),
+                    end: i,
+                });
+            }
+            b'<' => {
+                let start = i + 1;
+                let close = find_byte(bytes, start, b'>');
+                i = (close + 1).min(bytes.len());
+                out.push(Spanned {
+                    token: Token::Angle(text[start..close].trim()),
+                    end: i,
+                });
+            }
+            b'"' => {
+                let start = i + 1;
+                let close = find_byte(bytes, start, b'"');
+                i = (close + 1).min(bytes.len());
+                out.push(Spanned {
+                    token: Token::Quoted(&text[start..close]),
+                    end: i,
+                });
+            }
+            _ => {
+                let start = i;
+                while i < bytes.len()
+                    && !matches!(
+                        bytes[i],
+                        b' ' | b'\t' | b',' | b';' | b'(' | b'<' | b'"' | b'['
+                    )
+                {
+                    i += 1;
+                }
+                // A `[` glued to a word (`a]b-1.host`, `user@[1.2.3.4]`) stays in the word
+                // when the word already started; only a leading `[` opens a literal.
+                if i < bytes.len() && bytes[i] == b'[' && i > start && bytes[i - 1] == b'@' {
+                    let close = find_byte(bytes, i, b']');
+                    i = (close + 1).min(bytes.len());
+                }
+                out.push(Spanned {
+                    token: Token::Word(&text[start..i]),
+                    end: i,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Index of the first `needle` at or after `from`, or the end of the input.
+fn find_byte(bytes: &[u8], from: usize, needle: u8) -> usize {
+    bytes[from.min(bytes.len())..]
+        .iter()
+        .position(|&c| c == needle)
+        .map_or(bytes.len(), |p| from + p)
+}
+
+/// The text of `text` from the start of `first` to the end of `last`, both of which must be
+/// slices of `text` (as every token is). Falls back to `first` if they are not.
+pub(crate) fn span<'a>(text: &'a str, first: &'a str, last: &'a str) -> &'a str {
+    let base = text.as_ptr() as usize;
+    let start = (first.as_ptr() as usize).wrapping_sub(base);
+    let end = (last.as_ptr() as usize)
+        .wrapping_sub(base)
+        .wrapping_add(last.len());
+    text.get(start..end).unwrap_or(first)
+}
+
+/// Words of a comment's content, split on whitespace and commas.
+pub(crate) fn comment_words(content: &str) -> impl Iterator<Item = &str> {
+    content.split([' ', ',']).filter(|w| !w.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<Token<'_>> {
+        tokenize(s).into_iter().map(|t| t.token).collect()
+    }
+
+    #[test]
+    fn classifies_all_shapes() {
+        assert_eq!(
+            toks("from a (b [1.2.3.4] (x)) [5.6.7.8]:25 <u@v> \"q\"; d"),
+            vec![
+                Token::Word("from"),
+                Token::Word("a"),
+                Token::Comment("b [1.2.3.4] (x)"),
+                Token::Bracket("5.6.7.8", Some("25")),
+                Token::Angle("u@v"),
+                Token::Quoted("q"),
+                Token::Semi,
+                Token::Word("d"),
+            ]
+        );
+    }
+
+    #[test]
+    fn unbalanced_input_runs_to_the_end() {
+        assert_eq!(
+            toks("a (b (c"),
+            vec![Token::Word("a"), Token::Comment("b (c")]
+        );
+        assert_eq!(toks("[x"), vec![Token::Bracket("x", None)]);
+        assert_eq!(toks("<"), vec![Token::Angle("")]);
+    }
+
+    #[test]
+    fn at_bracket_stays_in_word() {
+        assert_eq!(
+            toks("kgbxn@[1.2.3.4]"),
+            vec![Token::Word("kgbxn@[1.2.3.4]")]
+        );
+    }
+}

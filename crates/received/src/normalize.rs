@@ -1,0 +1,68 @@
+//! Unfolding and cleaning of a raw header value before tokenising.
+//!
+//! Done once, into the single `String` that becomes [`crate::Hop::raw`], so every later
+//! stage can borrow slices of it instead of allocating. Folding whitespace, tabs and CR/LF
+//! collapse to one space; NUL and other control bytes are dropped (they only appear in
+//! hostile or damaged mail, and an embedded NUL must not split a host name in two).
+
+/// Headers longer than this are cut before parsing; real ones are under 1 KiB.
+pub const MAX_RECEIVED_LEN: usize = 16 * 1024;
+
+/// The cleaned value plus the original length when it had to be cut.
+pub(crate) struct Normalized {
+    pub text: String,
+    pub truncated_from: Option<usize>,
+}
+
+/// Collapse folding whitespace, drop control characters and bound the length.
+pub(crate) fn normalize(value: &str) -> Normalized {
+    let mut cut = value;
+    let mut truncated_from = None;
+    if value.len() > MAX_RECEIVED_LEN {
+        let mut end = MAX_RECEIVED_LEN;
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        cut = &value[..end];
+        truncated_from = Some(value.len());
+    }
+    let mut text = String::with_capacity(cut.len());
+    let mut pending_space = false;
+    for ch in cut.chars() {
+        if ch.is_whitespace() {
+            pending_space = true;
+        } else if ch.is_control() {
+            // NUL, ESC, DEL …: never meaningful inside a trace header.
+        } else {
+            if pending_space && !text.is_empty() {
+                text.push(' ');
+            }
+            pending_space = false;
+            text.push(ch);
+        }
+    }
+    Normalized {
+        text,
+        truncated_from,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_and_nul_are_removed() {
+        let n = normalize(" from a\r\n\tb\0c  (x) \n");
+        assert_eq!(n.text, "from a bc (x)");
+        assert!(n.truncated_from.is_none());
+    }
+
+    #[test]
+    fn long_values_are_cut_on_a_char_boundary() {
+        let long = "é".repeat(MAX_RECEIVED_LEN);
+        let n = normalize(&long);
+        assert!(n.text.len() <= MAX_RECEIVED_LEN);
+        assert_eq!(n.truncated_from, Some(long.len()));
+    }
+}

@@ -1,0 +1,218 @@
+//! TLS version and cipher, in each MTA's own notation.
+//!
+//! | id | writer | example |
+//! |---|---|---|
+//! | `postfix-using` | Postfix | `(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))` |
+//! | `kv` | Gmail, Exchange, Sendmail, ecelerity | `(version=TLS1_3 cipher=…)`, `(version=TLS1_2, cipher=…)` |
+//! | `tls-colon` | Courier, CommuniGate | `(TLS: TLSv1/SSLv3, 168bits,DES-CBC3-SHA)` |
+//! | `exim-triple` | Exim < 4.92 | `(TLS1.2:ECDHE_RSA_AES_128_GCM_SHA256:128)` |
+//! | `exim-tls-word` | Exim ≥ 4.92 | `with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384` |
+//! | `slash` | S-Web and others | `with ESMTP/TLS/DHE-RSA-AES256-GCM-SHA384` |
+//! | `qmail-tls` | qmail TLS patch | `with AES256-SHA encrypted SMTP` |
+//!
+//! Versions are kept as written (`TLSv1.3`, `TLS1_3`): the notation itself hints at the MTA.
+
+use crate::ip_literal::strip_prefix_ci;
+use crate::lex::{comment_words, Token};
+
+/// Borrowed TLS facts; either half may be missing.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TlsFacts<'a> {
+    pub version: Option<&'a str>,
+    pub cipher: Option<&'a str>,
+}
+
+impl<'a> TlsFacts<'a> {
+    fn merge(&mut self, other: TlsFacts<'a>) {
+        self.version = self.version.or(other.version);
+        self.cipher = self.cipher.or(other.cipher);
+    }
+    pub fn is_empty(&self) -> bool {
+        self.version.is_none() && self.cipher.is_none()
+    }
+}
+
+/// Scan every token of the header (comments at any position, with-clause words).
+pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> TlsFacts<'a> {
+    let mut out = TlsFacts::default();
+    for (i, t) in tokens.iter().enumerate() {
+        match *t {
+            Token::Comment(c) => out.merge(from_comment(c)),
+            Token::Word(w) => {
+                if w.eq_ignore_ascii_case("tls") {
+                    if let Some(Token::Word(c)) = tokens.get(i + 1) {
+                        if looks_like_cipher(c) {
+                            out.merge(TlsFacts {
+                                version: None,
+                                cipher: Some(c),
+                            });
+                        }
+                    }
+                } else if w.eq_ignore_ascii_case("encrypted") && i > 0 {
+                    if let Token::Word(c) = tokens[i - 1] {
+                        if looks_like_cipher(c) {
+                            out.merge(TlsFacts {
+                                version: None,
+                                cipher: Some(c),
+                            });
+                        }
+                    }
+                } else if let Some(pos) = find_ci(w, "/TLS/") {
+                    let c = &w[pos + 5..];
+                    if !c.is_empty() {
+                        out.merge(TlsFacts {
+                            version: None,
+                            cipher: Some(c),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn from_comment(c: &str) -> TlsFacts<'_> {
+    // postfix-using
+    if let Some(rest) = strip_prefix_ci(c, "using ") {
+        let mut words = rest.split_whitespace();
+        let version = words.next();
+        let mut cipher = None;
+        while let Some(w) = words.next() {
+            if w.eq_ignore_ascii_case("cipher") {
+                cipher = words.next();
+                break;
+            }
+        }
+        return TlsFacts { version, cipher };
+    }
+    // tls-colon (possibly after `AUTH: …,`)
+    if let Some(pos) = find_ci(c, "TLS:") {
+        if pos == 0 || c[..pos].trim_end().ends_with(',') {
+            let mut parts = c[pos + 4..]
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty());
+            let version = parts.next();
+            let cipher = parts.find(|p| !p.to_ascii_lowercase().ends_with("bits"));
+            return TlsFacts { version, cipher };
+        }
+    }
+    // kv
+    if find_ci(c, "version=").is_some() || find_ci(c, "cipher=").is_some() {
+        let mut out = TlsFacts::default();
+        for w in comment_words(c) {
+            if let Some(v) = strip_prefix_ci(w, "version=") {
+                out.version = out.version.or(Some(v).filter(|v| !v.is_empty()));
+            } else if let Some(v) = strip_prefix_ci(w, "cipher=") {
+                out.cipher = out.cipher.or(Some(v).filter(|v| !v.is_empty()));
+            }
+        }
+        return out;
+    }
+    // exim-triple
+    let mut parts = c.split(':');
+    if let (Some(v), Some(ci), Some(bits), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    {
+        if (is_version(v) || v.eq_ignore_ascii_case("UNKNOWN"))
+            && looks_like_cipher(ci)
+            && bits.bytes().all(|b| b.is_ascii_digit())
+        {
+            let version = (!v.eq_ignore_ascii_case("UNKNOWN")).then_some(v);
+            return TlsFacts {
+                version,
+                cipher: Some(ci),
+            };
+        }
+    }
+    // exim-tls-word: a bare version comment `(TLS1.3)`.
+    if is_version(c) && !c.contains(' ') {
+        return TlsFacts {
+            version: Some(c),
+            cipher: None,
+        };
+    }
+    TlsFacts::default()
+}
+
+fn is_version(s: &str) -> bool {
+    let s = s.trim();
+    (strip_prefix_ci(s, "TLS").is_some() || strip_prefix_ci(s, "SSL").is_some())
+        && s.len() <= 16
+        && s[3..].bytes().any(|b| b.is_ascii_digit())
+}
+
+fn looks_like_cipher(s: &str) -> bool {
+    s.len() >= 6
+        && s.len() <= 80
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'.'))
+        && s.bytes().any(|b| b == b'_' || b == b'-')
+}
+
+fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
+    let h = haystack.as_bytes();
+    let n = needle.as_bytes();
+    if n.len() > h.len() {
+        return None;
+    }
+    (0..=h.len() - n.len()).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lex::tokenize;
+
+    fn tls(s: &str) -> (Option<&str>, Option<&str>) {
+        let toks: Vec<Token<'_>> = tokenize(s).into_iter().map(|t| t.token).collect();
+        let f = scan(&toks);
+        (f.version, f.cipher)
+    }
+
+    #[test]
+    fn each_notation() {
+        assert_eq!(
+            tls("(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))"),
+            (Some("TLSv1.3"), Some("TLS_AES_256_GCM_SHA384"))
+        );
+        assert_eq!(
+            tls("(version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384)"),
+            (
+                Some("TLS1_2"),
+                Some("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")
+            )
+        );
+        assert_eq!(
+            tls("(version=TLS1_3 cipher=TLS_AES_128_GCM_SHA256 bits=128/128)"),
+            (Some("TLS1_3"), Some("TLS_AES_128_GCM_SHA256"))
+        );
+        assert_eq!(
+            tls("(TLS: TLSv1/SSLv3, 168bits,DES-CBC3-SHA)"),
+            (Some("TLSv1/SSLv3"), Some("DES-CBC3-SHA"))
+        );
+        assert_eq!(
+            tls("(AUTH: CRAM-MD5 u, TLS: TLS1.3, 128bits, ECDHE_RSA_AES_128_GCM_SHA256)"),
+            (Some("TLS1.3"), Some("ECDHE_RSA_AES_128_GCM_SHA256"))
+        );
+        assert_eq!(
+            tls("with esmtpsa (TLS1.2:ECDHE_RSA_AES_128_GCM_SHA256:128) (Exim 4.84_2)"),
+            (Some("TLS1.2"), Some("ECDHE_RSA_AES_128_GCM_SHA256"))
+        );
+        assert_eq!(
+            tls("with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384 (Exim 4.96)"),
+            (Some("TLS1.3"), Some("TLS_AES_256_GCM_SHA384"))
+        );
+        assert_eq!(
+            tls("with ESMTP/TLS/DHE-RSA-AES256-GCM-SHA384"),
+            (None, Some("DHE-RSA-AES256-GCM-SHA384"))
+        );
+        assert_eq!(
+            tls("with AES256-SHA encrypted SMTP"),
+            (None, Some("AES256-SHA"))
+        );
+        assert_eq!(tls("(Postfix) with ESMTP"), (None, None));
+    }
+}
