@@ -147,7 +147,7 @@ pub struct TrustBoundary {
     pub entry_line: usize,
     /// Client IP recorded by the entry hop (the first untrusted relay).
     pub relay_ip: Option<IpAddr>,
-    /// Client reverse DNS recorded by the entry hop.
+    /// Client reverse DNS recorded by the entry hop (trailing dot removed).
     pub relay_rdns: Option<String>,
     /// Client HELO name recorded by the entry hop.
     pub relay_helo: Option<String>,

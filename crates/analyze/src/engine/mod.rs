@@ -61,11 +61,14 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
         },
     );
     let (delays, mut flags) = chain::timing(&ctx.hops, cfg);
-    let entry_line = walk.entry.map(|e| ctx.fields[e].line);
+    let limit_line = walk
+        .entry
+        .and_then(|e| e.checked_sub(1))
+        .map(|below| ctx.fields[below].line);
     let auth = auth::evaluate(
         msg,
         &cfg.trusted_authserv_ids,
-        entry_line,
+        limit_line,
         summary.from.as_ref().and_then(|m| m.domain.as_deref()),
         summary.return_path.as_deref(),
     );
@@ -73,7 +76,10 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
     let outcome = relay::assess(&ctx, &walk, &auth, &summary, &mut flags);
     let mut all = outcome.findings;
     all.extend(time_findings(&ctx, &walk, &flags));
-    all.extend(auth_findings(msg, &auth, entry_line));
+    let forwarded = all
+        .iter()
+        .any(|f| f.id == findings::MAILING_LIST.id || f.id == findings::FORWARDER.id);
+    all.extend(auth_findings(msg, &auth, limit_line, forwarded));
     all.extend(bec::check(msg, &summary));
     if msg.truncated {
         all.push(finding(
@@ -91,7 +97,11 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
         entry_hop: e,
         entry_line: ctx.fields[e].line,
         relay_ip: ctx.hops[e].from.ip,
-        relay_rdns: ctx.hops[e].from.rdns.clone(),
+        relay_rdns: ctx.hops[e]
+            .from
+            .rdns
+            .as_deref()
+            .map(|r| r.trim_end_matches('.').to_string()),
         relay_helo: ctx.hops[e].from.helo.clone(),
         trusted_by: walk.trusted[e].clone().unwrap_or_default(),
     });
@@ -203,7 +213,8 @@ fn time_findings(
 fn auth_findings(
     msg: &Message,
     auth: &crate::report::AuthReport,
-    entry_line: Option<usize>,
+    limit_line: Option<usize>,
+    forwarded: bool,
 ) -> Vec<crate::report::Finding> {
     let mut out = Vec::new();
     let ar_fields: Vec<&HeaderField> = msg.all("Authentication-Results").collect();
@@ -229,12 +240,23 @@ fn auth_findings(
             .from_domain
             .as_deref()
             .unwrap_or("the From domain");
+        let (severity, why) = if forwarded {
+            (
+                Severity::Low,
+                format!("The message was re-sent by a mailing list or forwarder, which is not allowed to send for {from} and often alters the message so signatures break; failure is expected here and not by itself a sign of forgery."),
+            )
+        } else {
+            (
+                Severity::Medium,
+                format!("The server that delivered the message is not allowed to send for {from}, and no valid signature from {from} vouches for it."),
+            )
+        };
         out.push(finding(
             &findings::AUTH_FAILED,
-            Severity::Medium,
+            severity,
             None,
             format!(
-                "Your receiving side checked the sender and it failed: {}. The server that delivered the message is not allowed to send for {from}, and no valid signature from {from} vouches for it.",
+                "Your receiving side checked the sender and it failed: {}. {why}",
                 relay::auth_phrase(auth)
             ),
             ev,
@@ -243,7 +265,7 @@ fn auth_findings(
     let trusted_ids = &auth.trusted_authserv_ids;
     for r in &auth.results {
         let id = r.authserv_id.clone().unwrap_or_default();
-        let below = entry_line.is_some_and(|e| r.line > e);
+        let below = limit_line.is_some_and(|e| r.line > e);
         if trusted_ids.contains(&id) && below && !id.is_empty() {
             out.push(finding(
                 &findings::AUTH_FORGED,

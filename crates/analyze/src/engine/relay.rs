@@ -38,7 +38,8 @@ pub struct Outcome {
 /// `198.51.100.25 (mail-relay.somecloud.com)` / `203.0.113.7 (no rDNS, HELO "x")`.
 pub fn describe(fp: &FromPart) -> String {
     let ip = fp.ip.map(|i| i.to_string());
-    match (ip, fp.rdns.as_deref(), fp.helo.as_deref()) {
+    let rdns = fp.rdns.as_deref().map(|r| r.trim_end_matches('.'));
+    match (ip, rdns, fp.helo.as_deref()) {
         (Some(ip), Some(r), _) => format!("{ip} ({r})"),
         (Some(ip), None, Some(h)) => format!("{ip} (no rDNS, HELO {h})"),
         (Some(ip), None, None) => format!("{ip} (no rDNS)"),
@@ -120,6 +121,11 @@ fn related(c: &Hop, relay_org: Option<&str>) -> bool {
     if c.from.ip.is_some_and(is_private) {
         return true;
     }
+    // No address and no public name: an internal hand-off (`from Spooler`, `from lugh`).
+    let public = |n: &Option<String>| n.as_deref().is_some_and(is_public_name);
+    if c.from.ip.is_none() && !public(&c.from.rdns) && !public(&c.from.helo) {
+        return true;
+    }
     match (client_org(&c.from), relay_org) {
         (Some(co), Some(ro)) => {
             co == ro
@@ -133,15 +139,59 @@ fn related(c: &Hop, relay_org: Option<&str>) -> bool {
     }
 }
 
-/// Mailing-list domain from `List-Id: Desc <list.example.org>`.
-fn list_domain(s: &MessageSummary) -> Option<String> {
+/// The list identifier of `List-Id: Desc <list.example.org>`, lower-cased.
+fn list_id(s: &MessageSummary) -> Option<String> {
     let v = s.list_id.as_deref()?;
     let id = match (v.rfind('<'), v.rfind('>')) {
         (Some(a), Some(b)) if b > a => &v[a + 1..b],
         _ => v,
     };
-    let id = id.trim();
-    org_domain(id)
+    let id = id.trim().to_ascii_lowercase();
+    (!id.is_empty()).then_some(id)
+}
+
+/// Is the relay a mailing list server? Either the list's domain is the relay's
+/// organisation, or the relay accepted the message for the list address that the
+/// `List-Id` (RFC 2919: `list.domain` for `list@domain`) or `List-Post` names.
+fn is_list(
+    ctx: &Ctx<'_>,
+    s: &MessageSummary,
+    relay_org: Option<&str>,
+    rcpts: &[&str],
+) -> Option<String> {
+    let id = list_id(s);
+    if let (Some(id), Some(ro)) = (id.as_deref(), relay_org) {
+        if org_domain(id).is_some_and(|ld| same_brand(&ld, ro)) {
+            return Some(id.to_string());
+        }
+    }
+    let post = ctx
+        .msg
+        .first("List-Post")
+        .map(|h| h.value.to_ascii_lowercase());
+    let been = ctx
+        .msg
+        .first("X-BeenThere")
+        .map(|h| h.value.to_ascii_lowercase());
+    for r in rcpts {
+        let r = r
+            .trim()
+            .trim_matches(|c| c == '<' || c == '>')
+            .to_ascii_lowercase();
+        let Some((local, dom)) = r.split_once('@') else {
+            continue;
+        };
+        let as_id = format!("{local}.{dom}");
+        if id.as_deref() == Some(as_id.as_str())
+            || post
+                .as_deref()
+                .is_some_and(|p| p.contains(&format!("mailto:{r}")))
+            || been.as_deref().is_some_and(|b| b.contains(&r))
+        {
+            return Some(id.unwrap_or(r));
+        }
+    }
+    None
 }
 
 /// Signing domains of `ARC-Seal:` headers (`d=` tag).
@@ -426,17 +476,16 @@ pub fn assess(
         ));
         return out;
     }
-    if let (Some(ld), Some(ro)) = (list_domain(summary), r_org.as_deref()) {
-        if same_brand(&ld, ro) {
-            out.findings.push(finding(
-                &f::MAILING_LIST,
-                Severity::Info,
-                Some(e),
-                format!("The relay {relay} is the mailing list server of {ld} (List-Id: {}): lists receive posts from anyone subscribed and send them on. Not an open relay.", summary.list_id.as_deref().unwrap_or_default()),
-                evidence,
-            ));
-            return out;
-        }
+    let rcpts: Vec<&str> = (a..e).filter_map(|k| hops[k].for_addr.as_deref()).collect();
+    if let Some(list) = is_list(ctx, summary, r_org.as_deref(), &rcpts) {
+        out.findings.push(finding(
+            &f::MAILING_LIST,
+            Severity::Info,
+            Some(e),
+            format!("The relay {relay} is the mailing list server for {list}: it accepted the message for the list address and sent it on to subscribers, as lists do. Not an open relay."),
+            evidence,
+        ));
+        return out;
     }
     if let Some(ro) = r_org.as_deref() {
         if let Some(d) = arc_sealers(ctx)

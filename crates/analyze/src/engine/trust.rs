@@ -201,8 +201,16 @@ pub fn walk(hops: &[Hop], scope: &Scope<'_>) -> Walk {
         w.trusted[i] = Some(reason);
         match client_inside(&hops[i], scope, home, home_org.as_deref()) {
             Some(r) if i > 0 => {
-                reason = r;
                 i -= 1;
+                // Prefer what is known about the lower hop's own receiver.
+                reason = cfg_match_host(scope.entries, hops[i].by.host.as_deref())
+                    .or_else(|| cfg_match_ip(scope.entries, hops[i].by.ip))
+                    .or_else(|| {
+                        receiver_provider(&hops[i])
+                            .filter(|_| scope.builtin)
+                            .map(provider_reason)
+                    })
+                    .unwrap_or(r);
             }
             Some(_) => {
                 w.internal_origin = true;

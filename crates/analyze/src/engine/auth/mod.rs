@@ -1,8 +1,8 @@
 //! Authentication evidence: which results to believe and what they add up to.
 //!
 //! Anyone can write an `Authentication-Results:` header into a message before sending it,
-//! so only results from trusted authserv-ids (RFC 8601 §5) that sit above the entry hop —
-//! i.e. were added after the message reached trusted infrastructure — count.
+//! so only results from trusted authserv-ids (RFC 8601 §5) that sit above the header the
+//! first untrusted relay wrote — added once trusted infrastructure had the message — count.
 
 pub mod alignment;
 pub mod results;
@@ -10,17 +10,20 @@ pub mod results;
 use crate::report::{AuthReport, DkimOutcome};
 use crate::Message;
 
-/// Build the authentication report. `entry_line` is the line of the entry hop's
-/// `Received:` header (results below it predate trusted infrastructure), `from_domain`
-/// the `From:` domain, `return_path` the topmost `Return-Path:` address.
+/// Build the authentication report. `limit_line` is the line of the `Received:` header
+/// the first untrusted relay wrote (the one just below the entry hop): results below it
+/// were in the message before trusted infrastructure saw it. (Results cannot be required
+/// to sit above the entry hop itself: Gmail writes its `Authentication-Results:` just
+/// below its own `Received:`.) `from_domain` is the `From:` domain, `return_path` the
+/// topmost `Return-Path:` address.
 pub fn evaluate(
     msg: &Message,
     trusted_ids: &[String],
-    entry_line: Option<usize>,
+    limit_line: Option<usize>,
     from_domain: Option<&str>,
     return_path: Option<&str>,
 ) -> AuthReport {
-    let above = |line: usize| entry_line.is_none_or(|e| line < e);
+    let above = |line: usize| limit_line.is_none_or(|e| line < e);
     let mut results: Vec<_> = msg
         .all("Authentication-Results")
         .map(|h| results::parse_authentication_results(&h.value, h.line))

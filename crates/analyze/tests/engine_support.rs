@@ -1,0 +1,63 @@
+//! Shared by the engine and golden tests: a tiny header splitter that builds a
+//! [`Message`] from raw text without depending on the crate's own reader, so the engine is
+//! tested on exactly the fields it receives. Also the path to the shared corpus.
+
+#![allow(dead_code)]
+
+use relayhunt_analyze::{HeaderField, Message};
+use std::path::PathBuf;
+
+/// Split the header block of `text` (LF or CRLF) into fields, topmost first.
+pub fn message(text: &str) -> Message {
+    let mut headers: Vec<HeaderField> = Vec::new();
+    let mut headers_only = true;
+    for (i, line) in text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            headers_only = false;
+            break;
+        }
+        if i == 0 && line.starts_with("From ") {
+            continue; // mbox separator
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some(h) = headers.last_mut() {
+                h.value.push_str(line);
+                h.raw.push('\n');
+                h.raw.push_str(line);
+            }
+            continue;
+        }
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        headers.push(HeaderField {
+            name: name.trim_end().to_string(),
+            value: value.to_string(),
+            raw: line.to_string(),
+            line: i + 1,
+        });
+    }
+    for h in &mut headers {
+        h.value = h.value.replace('\0', "").trim().to_string();
+    }
+    Message {
+        headers,
+        truncated: false,
+        headers_only,
+    }
+}
+
+/// `../shared` (overridable with `RELAYHUNT_SHARED`).
+pub fn shared() -> PathBuf {
+    std::env::var_os("RELAYHUNT_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")))
+}
+
+/// Read a file lossily (corpus messages hold 8-bit bytes).
+pub fn read_lossy(path: &std::path::Path) -> String {
+    let bytes =
+        std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    String::from_utf8_lossy(&bytes).into_owned()
+}
