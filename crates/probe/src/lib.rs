@@ -9,6 +9,7 @@ pub mod battery;
 pub mod canary;
 pub mod cli;
 pub mod options;
+pub mod output;
 pub mod result;
 pub mod scan;
 pub mod session;
