@@ -2,14 +2,33 @@
 //!
 //! Data flows one way: `input` (files, mbox, maildir, stdin → raw message bytes) →
 //! `message` (bounded header split) → `engine` (chain, trust boundary, auth, findings) →
-//! `report` (the versioned result) → `output` (human, JSON, NDJSON).
+//! `report` (the versioned result) → `output` (human, JSON, NDJSON). `batch` drives that
+//! flow over many messages on all cores with bounded memory; `cli` is the command line.
 
+pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod input;
 pub mod message;
+pub mod output;
 pub mod report;
 
 pub use config::Config;
-pub use message::{HeaderField, Message, MessageError};
+pub use message::{HeaderField, Limits, Message, MessageError};
 pub use report::Report;
+
+/// Split a raw message with the default [`Limits`] and analyse it.
+pub fn analyze_bytes(raw: &[u8], cfg: &Config) -> Result<Report, MessageError> {
+    analyze_bytes_with(raw, cfg, &Limits::default())
+}
+
+/// Split a raw message within `limits` and analyse it.
+pub fn analyze_bytes_with(
+    raw: &[u8],
+    cfg: &Config,
+    limits: &Limits,
+) -> Result<Report, MessageError> {
+    let msg = Message::parse(raw, limits)?;
+    Ok(engine::analyze(&msg, cfg))
+}

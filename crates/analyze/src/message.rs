@@ -1,17 +1,23 @@
 //! A message as the analyzer sees it: its header fields, split with hard bounds.
 //!
 //! Only the header block matters for forensics, so the body is never parsed here; the
-//! split is bounded (`Limits`) so one hostile message cannot eat memory or time.
+//! split is bounded ([`Limits`]) so one hostile message cannot eat memory or time. The
+//! splitter is a single forward pass over the header bytes: it accepts LF, CRLF and lone CR
+//! line ends, folded lines, 8-bit bytes (decoded as lossy UTF-8), NUL bytes (dropped from
+//! values), a leading mbox `From ` line, `>From` quoting, and header blocks pasted without
+//! the blank line that normally ends them.
 
 /// One header field as written in the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeaderField {
     /// Field name as written (case preserved), e.g. `Received`.
     pub name: String,
-    /// Value with folding removed and surrounding whitespace trimmed; bytes that are not
-    /// UTF-8 are replaced (lossy), NUL bytes removed. RFC 2047 words are NOT decoded here.
+    /// Value with folding removed (each line break plus the white space after it becomes
+    /// one space) and surrounding whitespace trimmed; bytes that are not UTF-8 are replaced
+    /// (lossy), NUL bytes removed. RFC 2047 words are NOT decoded here.
     pub value: String,
-    /// The field exactly as it appears (name, colon, folded value), lossy UTF-8, for evidence.
+    /// The field as it appears (name, colon, folded value), lossy UTF-8, for evidence. Line
+    /// breaks inside a folded field are normalised to `\n`; the final line break is dropped.
     pub raw: String,
     /// 1-based line number of the field's first line within the message.
     pub line: usize,
@@ -28,6 +34,55 @@ pub struct Message {
     pub headers_only: bool,
 }
 
+/// Hard bounds on the work done splitting one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest header block read, in bytes; fields beyond it are dropped (`truncated`).
+    pub max_header_bytes: usize,
+    /// Largest number of header fields kept; fields beyond it are dropped (`truncated`).
+    pub max_header_fields: usize,
+}
+
+impl Limits {
+    /// 1 MiB of header block: real ones are a few KiB, long Exchange Online chains ~30 KiB.
+    pub const DEFAULT_MAX_HEADER_BYTES: usize = 1024 * 1024;
+    /// 5,000 fields: mailing-list digests with hundreds of `Received:` lines stay well below.
+    pub const DEFAULT_MAX_HEADER_FIELDS: usize = 5_000;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_header_bytes: Self::DEFAULT_MAX_HEADER_BYTES,
+            max_header_fields: Self::DEFAULT_MAX_HEADER_FIELDS,
+        }
+    }
+}
+
+/// The limit that cut a header block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitHit {
+    /// The header block was longer than this many bytes.
+    HeaderBytes(usize),
+    /// The message had more than this many header fields.
+    HeaderFields(usize),
+}
+
+impl std::fmt::Display for LimitHit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LimitHit::HeaderBytes(n) => write!(
+                f,
+                "header block exceeds {n} bytes; raise --max-header-bytes or check the file"
+            ),
+            LimitHit::HeaderFields(n) => write!(
+                f,
+                "header block has more than {n} fields; raise --max-header-fields or check the file"
+            ),
+        }
+    }
+}
+
 impl Message {
     /// All fields with this name (case-insensitive), topmost first.
     pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a HeaderField> + 'a {
@@ -42,6 +97,26 @@ impl Message {
             .iter()
             .find(|h| h.name.eq_ignore_ascii_case(name))
     }
+
+    /// Which limit cut the header block under `limits`, if one did.
+    pub fn limit_hit(&self, limits: &Limits) -> Option<LimitHit> {
+        if !self.truncated {
+            None
+        } else if self.headers.len() >= limits.max_header_fields {
+            Some(LimitHit::HeaderFields(limits.max_header_fields))
+        } else {
+            Some(LimitHit::HeaderBytes(limits.max_header_bytes))
+        }
+    }
+
+    /// Split the header block of a raw message into fields, within `limits`.
+    ///
+    /// Never reads past the header block and never panics. Lines that cannot start a field
+    /// (no colon, spaces in the name) end the header block, as a body would; a leading mbox
+    /// `From ` line and leading blank lines are skipped.
+    pub fn parse(raw: &[u8], limits: &Limits) -> Result<Message, MessageError> {
+        Splitter::new(raw, limits).run()
+    }
 }
 
 /// Why a message could not be analysed at all.
@@ -51,4 +126,354 @@ pub enum MessageError {
     /// The input held no header fields.
     #[error("no header fields found (is this an email message?)")]
     NoHeaders,
+    /// The first line is not a header field: the input is not a message or its headers.
+    #[error("line {line} is not a header field ({snippet:?}); expected `Name: value` (is this an email message?)")]
+    NotAHeader {
+        /// 1-based line number of the offending line.
+        line: usize,
+        /// The start of the line, lossy UTF-8.
+        snippet: String,
+    },
+}
+
+/// One physical line: its content (without the line end) and where the next one starts.
+struct Line<'a> {
+    text: &'a [u8],
+    next: usize,
+}
+
+/// Find the next line starting at `pos`. Line ends are `\n`, `\r\n` or a lone `\r`.
+fn next_line(raw: &[u8], pos: usize) -> Line<'_> {
+    let rest = &raw[pos..];
+    match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+        None => Line {
+            text: rest,
+            next: raw.len(),
+        },
+        Some(i) => {
+            let end = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
+                i + 2
+            } else {
+                i + 1
+            };
+            Line {
+                text: &rest[..i],
+                next: pos + end,
+            }
+        }
+    }
+}
+
+/// The name part of a field line (`Name:` or obsolete `Name :`), if the line is one.
+///
+/// RFC 5322 §3.6.8: field names are printable ASCII except colon. Returns the name and the
+/// offset of the value (just after the colon).
+fn field_name(line: &[u8]) -> Option<(&[u8], usize)> {
+    let colon = line.iter().position(|&b| b == b':')?;
+    let mut name = &line[..colon];
+    // RFC 5322 §4.5.3 (obsolete syntax) allows white space before the colon.
+    while let [rest @ .., b' ' | b'\t'] = name {
+        name = rest;
+    }
+    if name.is_empty() || !name.iter().all(|&b| (33..=126).contains(&b)) {
+        return None;
+    }
+    Some((name, colon + 1))
+}
+
+fn lossy(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
+fn is_wsp(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// Strip the `>` of a `>From ` (or `>>From `) line quoted by mbox writers.
+fn unquote_from(line: &[u8]) -> &[u8] {
+    if line.first() == Some(&b'>') {
+        let rest = &line[1..];
+        let body = rest.iter().position(|&b| b != b'>').unwrap_or(rest.len());
+        if rest[body..].starts_with(b"From ") {
+            return rest;
+        }
+    }
+    line
+}
+
+/// Field being assembled: where its lines are and what its value is so far.
+struct Pending {
+    name_end: usize,
+    value: Vec<u8>,
+    raw: Vec<u8>,
+    line: usize,
+}
+
+struct Splitter<'a> {
+    raw: &'a [u8],
+    limits: &'a Limits,
+    msg: Message,
+    pending: Option<Pending>,
+}
+
+impl<'a> Splitter<'a> {
+    fn new(raw: &'a [u8], limits: &'a Limits) -> Self {
+        Splitter {
+            raw,
+            limits,
+            msg: Message::default(),
+            pending: None,
+        }
+    }
+
+    fn flush(&mut self) {
+        let Some(p) = self.pending.take() else {
+            return;
+        };
+        if self.msg.headers.len() >= self.limits.max_header_fields {
+            self.msg.truncated = true;
+            return;
+        }
+        let mut value: &[u8] = &p.value;
+        while let [b' ' | b'\t', rest @ ..] = value {
+            value = rest;
+        }
+        while let [rest @ .., b' ' | b'\t'] = value {
+            value = rest;
+        }
+        let raw = p.raw;
+        self.msg.headers.push(HeaderField {
+            name: lossy(&raw[..p.name_end.min(raw.len())]),
+            value: lossy(value),
+            raw: lossy(&raw),
+            line: p.line,
+        });
+    }
+
+    fn run(mut self) -> Result<Message, MessageError> {
+        let cap = self.limits.max_header_bytes;
+        // Never look further than the cap: a 60 MiB header line costs no more than 1 MiB.
+        let raw = &self.raw[..self.raw.len().min(cap.saturating_add(2))];
+        let mut pos = 0;
+        let mut line_no = 0;
+        let mut ended = false;
+        while pos < raw.len() {
+            let line = next_line(raw, pos);
+            line_no += 1;
+            if line.next > cap {
+                // The header block runs past the byte cap: keep what came before.
+                self.msg.truncated = true;
+                ended = true;
+                break;
+            }
+            let without_nul: Vec<u8>;
+            let text = if line.text.contains(&0) {
+                without_nul = line.text.iter().copied().filter(|&b| b != 0).collect();
+                &without_nul[..]
+            } else {
+                line.text
+            };
+            let first_field = self.pending.is_none() && self.msg.headers.is_empty();
+            if text.is_empty() {
+                // Empty line: the end of the header block (or blank lines before it).
+                if first_field {
+                    pos = line.next;
+                    continue;
+                }
+                ended = true;
+                break;
+            }
+            if first_field && (text.starts_with(b"From ") || text.starts_with(b">From ")) {
+                // mbox separator (or a quoted one) before the first field.
+                pos = line.next;
+                continue;
+            }
+            if is_wsp(text[0]) {
+                match self.pending.as_mut() {
+                    Some(p) => {
+                        // Folded continuation: line break + leading WSP → one space.
+                        let cont =
+                            &text[text.iter().position(|&b| !is_wsp(b)).unwrap_or(text.len())..];
+                        if !cont.is_empty() {
+                            p.value.push(b' ');
+                            p.value.extend_from_slice(cont);
+                        }
+                        p.raw.push(b'\n');
+                        p.raw.extend_from_slice(text);
+                        pos = line.next;
+                        continue;
+                    }
+                    None if first_field => {
+                        // Indented paste before any field: skip the indentation.
+                    }
+                    None => {}
+                }
+            }
+            let text = if first_field {
+                unquote_from(trim_start(text))
+            } else {
+                text
+            };
+            match field_name(text) {
+                Some((name, value_at)) => {
+                    self.flush();
+                    if self.msg.truncated {
+                        ended = true;
+                        break;
+                    }
+                    let value = &text[value_at..];
+                    self.pending = Some(Pending {
+                        name_end: name.len(),
+                        value: value.to_vec(),
+                        raw: text.to_vec(),
+                        line: line_no,
+                    });
+                    pos = line.next;
+                }
+                None if first_field => {
+                    let snippet: Vec<u8> = text.iter().copied().take(60).collect();
+                    return Err(MessageError::NotAHeader {
+                        line: line_no,
+                        snippet: lossy(&snippet),
+                    });
+                }
+                None => {
+                    // Not a field and not a continuation: the body starts without a blank
+                    // line. Stop here; the body is not ours to read.
+                    ended = true;
+                    break;
+                }
+            }
+        }
+        self.flush();
+        if self.msg.headers.is_empty() {
+            return Err(MessageError::NoHeaders);
+        }
+        self.msg.headers_only = !ended;
+        Ok(self.msg)
+    }
+}
+
+fn trim_start(text: &[u8]) -> &[u8] {
+    &text[text.iter().position(|&b| !is_wsp(b)).unwrap_or(text.len())..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(raw: &[u8]) -> Message {
+        Message::parse(raw, &Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn lf_crlf_and_lone_cr_split_alike() {
+        for eol in ["\n", "\r\n", "\r"] {
+            let raw = format!(
+                "Received: from a.example (a.example [192.0.2.1]){eol}\tby b.example; Tue, 14 May 2026 14:20:01 -0700{eol}Subject: hi{eol}{eol}body line: not a header{eol}"
+            );
+            let m = parse(raw.as_bytes());
+            assert_eq!(m.headers.len(), 2, "eol {eol:?}");
+            assert_eq!(
+                m.headers[0].value,
+                "from a.example (a.example [192.0.2.1]) by b.example; Tue, 14 May 2026 14:20:01 -0700"
+            );
+            assert_eq!(
+                m.headers[0].raw,
+                "Received: from a.example (a.example [192.0.2.1])\n\tby b.example; Tue, 14 May 2026 14:20:01 -0700"
+            );
+            assert_eq!(m.headers[1].name, "Subject");
+            assert_eq!(m.headers[1].line, 3);
+            assert!(!m.headers_only);
+            assert!(!m.truncated);
+        }
+    }
+
+    #[test]
+    fn mbox_from_line_and_quoted_from_are_skipped() {
+        let m =
+            parse(b"From MAILER-DAEMON Fri Jul  8 12:08:34 2011\nReceived: x\nTo: a@b.example\n\n");
+        assert_eq!(m.headers[0].name, "Received");
+        assert_eq!(m.headers[0].line, 2);
+        let m = parse(b">From someone Fri Jul  8 12:08:34 2011\nFrom: a@b.example\n\n");
+        assert_eq!(m.headers.len(), 1);
+        assert_eq!(m.headers[0].name, "From");
+    }
+
+    #[test]
+    fn eight_bit_and_nul_bytes_do_not_break_fields() {
+        let m = parse(b"Subject: caf\xe9 \x00menu\nX-A\x00: b\nTo: x@y.example\n\n");
+        assert_eq!(m.headers[0].value, "caf\u{fffd} menu");
+        assert_eq!(m.headers[1].name, "X-A");
+        assert_eq!(m.headers[2].name, "To");
+    }
+
+    #[test]
+    fn pasted_header_block_without_blank_line() {
+        let m =
+            parse(b"  Received: from x by y; Mon, 1 Jan 2024 00:00:00 +0000\nFrom: a@b.example");
+        assert!(m.headers_only);
+        assert_eq!(m.headers.len(), 2);
+        assert_eq!(m.headers[1].value, "a@b.example");
+    }
+
+    #[test]
+    fn body_without_blank_line_ends_the_block() {
+        let m = parse(b"From: a@b.example\nthis is body text\nX-Not: header\n");
+        assert_eq!(m.headers.len(), 1);
+        assert!(!m.headers_only);
+    }
+
+    #[test]
+    fn duplicates_and_obsolete_space_before_colon() {
+        let m = parse(b"Received: one\nReceived: two\nSubject : old style\n\n");
+        assert_eq!(m.all("received").count(), 2);
+        assert_eq!(m.first("subject").unwrap().value, "old style");
+    }
+
+    #[test]
+    fn caps_truncate_instead_of_growing() {
+        let mut raw = Vec::new();
+        for i in 0..100 {
+            raw.extend_from_slice(format!("X-Filler-{i}: {}\n", "v".repeat(100)).as_bytes());
+        }
+        let limits = Limits {
+            max_header_bytes: 1000,
+            max_header_fields: 5000,
+        };
+        let m = Message::parse(&raw, &limits).unwrap();
+        assert!(m.truncated);
+        assert_eq!(m.limit_hit(&limits), Some(LimitHit::HeaderBytes(1000)));
+        assert!(m.headers.len() < 10 && !m.headers.is_empty());
+        let limits = Limits {
+            max_header_bytes: 1 << 20,
+            max_header_fields: 7,
+        };
+        let m = Message::parse(&raw, &limits).unwrap();
+        assert_eq!(m.headers.len(), 7);
+        assert_eq!(m.limit_hit(&limits), Some(LimitHit::HeaderFields(7)));
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        assert_eq!(
+            Message::parse(b"", &Limits::default()),
+            Err(MessageError::NoHeaders)
+        );
+        assert_eq!(
+            Message::parse(b"\n\n\r\n", &Limits::default()),
+            Err(MessageError::NoHeaders)
+        );
+        assert!(matches!(
+            Message::parse(b"hello world\n", &Limits::default()),
+            Err(MessageError::NotAHeader { line: 1, .. })
+        ));
+        assert!(matches!(
+            Message::parse(b"\x00\x01\x02", &Limits::default()),
+            Err(MessageError::NotAHeader { .. })
+        ));
+    }
 }

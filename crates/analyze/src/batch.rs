@@ -1,0 +1,334 @@
+//! Many messages through the engine on all cores, in input order, with bounded memory.
+//!
+//! A reader thread pulls raw messages from the input stream and packs them into chunks
+//! (at most [`BatchOptions::chunk_messages`] messages or [`BatchOptions::chunk_bytes`]
+//! bytes); a channel holding two chunks connects it to the analysis side, which splits and
+//! analyses each chunk on a rayon pool and hands the outcomes out in input order. At most
+//! four chunks exist at once (two queued, one being read, one being analysed), whatever
+//! the size of the mbox, so memory stays flat; nothing is ever collected whole.
+
+use crate::input::{InputError, Location, RawMessage};
+use crate::message::{LimitHit, Limits, Message, MessageError};
+use crate::report::{Report, Severity, VerdictKind};
+use crate::{engine, Config};
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc::sync_channel;
+use std::time::{Duration, Instant};
+
+/// How a batch runs.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    /// Worker threads; 0 = one per core.
+    pub jobs: usize,
+    /// Header split limits per message.
+    pub limits: Limits,
+    /// Show a progress spinner on stderr (the caller checks that stderr is a terminal).
+    pub progress: bool,
+    /// Most messages per chunk.
+    pub chunk_messages: usize,
+    /// Most message bytes per chunk (a chunk always holds at least one message).
+    pub chunk_bytes: usize,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            jobs: 0,
+            limits: Limits::default(),
+            progress: false,
+            chunk_messages: 256,
+            chunk_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// One message analysed.
+#[derive(Debug, Clone)]
+pub struct Analyzed {
+    /// Where it came from.
+    pub location: Location,
+    /// The analysis.
+    pub report: Report,
+    /// Size of the raw message in bytes.
+    pub bytes: usize,
+    /// The limit that cut its header block, if one did.
+    pub truncated_by: Option<LimitHit>,
+}
+
+impl Analyzed {
+    /// The worst severity of the verdict and of every finding.
+    pub fn max_severity(&self) -> Severity {
+        self.report
+            .findings
+            .iter()
+            .map(|f| f.severity)
+            .fold(self.report.verdict.severity, Ord::max)
+    }
+}
+
+/// A message (or a whole source) that could not be analysed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Failure {
+    /// Reading failed (missing path, unreadable file, message over the size cap).
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The bytes are not a message.
+    #[error("{location}: {error}")]
+    Message {
+        /// Where the message came from.
+        location: Location,
+        /// Why it is not one.
+        error: MessageError,
+    },
+    /// The analysis itself failed on this message: a bug, reported instead of aborting.
+    #[error("{location}: internal error while analysing this message ({detail}); please report it with the message attached")]
+    Internal {
+        /// Where the message came from.
+        location: Location,
+        /// The panic message.
+        detail: String,
+    },
+}
+
+impl Failure {
+    /// Where it happened.
+    pub fn location(&self) -> &Location {
+        match self {
+            Failure::Input(e) => &e.location,
+            Failure::Message { location, .. } | Failure::Internal { location, .. } => location,
+        }
+    }
+
+    /// True when a whole path was unusable (missing, unreadable).
+    pub fn is_path_error(&self) -> bool {
+        matches!(self, Failure::Input(e) if e.is_path_error())
+    }
+
+    /// Short machine-readable class: `input`, `too_large`, `not_a_message`, `internal`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::Input(e) if e.is_path_error() => "input",
+            Failure::Input(_) => "too_large",
+            Failure::Message { .. } => "not_a_message",
+            Failure::Internal { .. } => "internal",
+        }
+    }
+
+    /// The reason without the location prefix.
+    pub fn reason(&self) -> String {
+        match self {
+            Failure::Input(e) => e.kind.to_string(),
+            Failure::Message { error, .. } => error.to_string(),
+            Failure::Internal { detail, .. } => format!("internal error: {detail}"),
+        }
+    }
+}
+
+/// What happened to one input item.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Analysed.
+    Analyzed(Box<Analyzed>),
+    /// Not analysed, with the reason.
+    Failed(Failure),
+}
+
+/// Totals over a batch.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Messages analysed.
+    pub messages: usize,
+    /// Items that failed (paths and messages).
+    pub errors: usize,
+    /// Of `errors`, whole paths that could not be read.
+    pub path_errors: usize,
+    /// Messages whose header block hit a limit.
+    pub truncated: usize,
+    /// Raw bytes analysed.
+    pub bytes: u64,
+    /// Messages per verdict.
+    pub verdicts: BTreeMap<VerdictKind, usize>,
+    /// Messages per worst severity (verdict and findings).
+    pub severities: BTreeMap<Severity, usize>,
+    /// Messages per first untrusted relay IP.
+    pub relay_ips: HashMap<IpAddr, usize>,
+    /// Wall time of the batch.
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    /// Count one outcome.
+    pub fn add(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Analyzed(a) => {
+                self.messages += 1;
+                self.bytes += a.bytes as u64;
+                if a.truncated_by.is_some() || a.report.truncated {
+                    self.truncated += 1;
+                }
+                *self.verdicts.entry(a.report.verdict.kind).or_default() += 1;
+                *self.severities.entry(a.max_severity()).or_default() += 1;
+                if let Some(ip) = a.report.relay_ip {
+                    *self.relay_ips.entry(ip).or_default() += 1;
+                }
+            }
+            Outcome::Failed(f) => {
+                self.errors += 1;
+                if f.is_path_error() {
+                    self.path_errors += 1;
+                }
+            }
+        }
+    }
+
+    /// Messages whose worst severity is at or above `threshold`.
+    pub fn at_or_above(&self, threshold: Severity) -> usize {
+        self.severities.range(threshold..).map(|(_, n)| n).sum()
+    }
+
+    /// The `n` relay IPs seen most often, most frequent first (ties by address).
+    pub fn top_relays(&self, n: usize) -> Vec<(IpAddr, usize)> {
+        let mut v: Vec<(IpAddr, usize)> = self.relay_ips.iter().map(|(ip, c)| (*ip, *c)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.truncate(n);
+        v
+    }
+}
+
+/// Split and analyse one raw message; never panics (a panic in the engine becomes a
+/// [`Failure::Internal`]).
+pub fn analyze_one(raw: RawMessage, cfg: &Config, limits: &Limits) -> Outcome {
+    let RawMessage { location, bytes } = raw;
+    let msg = match Message::parse(&bytes, limits) {
+        Ok(m) => m,
+        Err(error) => return Outcome::Failed(Failure::Message { location, error }),
+    };
+    match catch_unwind(AssertUnwindSafe(|| engine::analyze(&msg, cfg))) {
+        Ok(report) => Outcome::Analyzed(Box::new(Analyzed {
+            location,
+            report,
+            bytes: bytes.len(),
+            truncated_by: msg.limit_hit(limits),
+        })),
+        Err(panic) => {
+            let detail = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".to_string());
+            Outcome::Failed(Failure::Internal { location, detail })
+        }
+    }
+}
+
+type Item = Result<RawMessage, InputError>;
+
+/// Analyse every message of `inputs`, calling `emit` for each outcome in input order, and
+/// return the totals. `emit` returns `false` to stop early (e.g. the output pipe closed).
+pub fn run<I, F>(inputs: I, cfg: &Config, opts: &BatchOptions, mut emit: F) -> Summary
+where
+    I: Iterator<Item = Item> + Send,
+    F: FnMut(Outcome) -> bool,
+{
+    let started = Instant::now();
+    let jobs = if opts.jobs == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        opts.jobs
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .thread_name(|i| format!("analyze-{i}"))
+        .build();
+    let progress = opts.progress.then(progress_bar);
+    let mut summary = Summary::default();
+    let chunk_messages = opts.chunk_messages.max(1);
+    let chunk_bytes = opts.chunk_bytes.max(1);
+    std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel::<Vec<Item>>(2);
+        scope.spawn(move || {
+            let mut chunk = Vec::new();
+            let mut bytes = 0usize;
+            for item in inputs {
+                if let Ok(raw) = &item {
+                    bytes += raw.bytes.len();
+                }
+                chunk.push(item);
+                if chunk.len() >= chunk_messages || bytes >= chunk_bytes {
+                    if tx.send(std::mem::take(&mut chunk)).is_err() {
+                        return;
+                    }
+                    bytes = 0;
+                }
+            }
+            if !chunk.is_empty() {
+                let _ = tx.send(chunk);
+            }
+        });
+        let mut stop = false;
+        for chunk in rx.iter() {
+            let outcomes: Vec<Outcome> = match &pool {
+                Ok(pool) => pool.install(|| analyze_chunk(chunk, cfg, &opts.limits)),
+                Err(_) => chunk
+                    .into_iter()
+                    .map(|i| process(i, cfg, &opts.limits))
+                    .collect(),
+            };
+            for outcome in outcomes {
+                summary.add(&outcome);
+                let go_on = match &progress {
+                    Some(pb) => {
+                        pb.inc(1);
+                        pb.suspend(|| emit(outcome))
+                    }
+                    None => emit(outcome),
+                };
+                if !go_on {
+                    stop = true;
+                    break;
+                }
+            }
+            if stop {
+                // Dropping the receiver makes the reader's next send fail, ending it.
+                break;
+            }
+        }
+        drop(rx);
+    });
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
+    }
+    summary.elapsed = started.elapsed();
+    summary
+}
+
+fn process(item: Item, cfg: &Config, limits: &Limits) -> Outcome {
+    match item {
+        Ok(raw) => analyze_one(raw, cfg, limits),
+        Err(e) => Outcome::Failed(Failure::Input(e)),
+    }
+}
+
+fn analyze_chunk(chunk: Vec<Item>, cfg: &Config, limits: &Limits) -> Vec<Outcome> {
+    use rayon::prelude::*;
+    chunk
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|item| process(item, cfg, limits))
+        .collect()
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
+    let pb =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} {human_pos} messages analysed ({per_sec}) {elapsed}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+    pb.set_style(style);
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
+}

@@ -1,0 +1,290 @@
+//! Message sources: files, mbox files, maildir folders, plain folders and stdin.
+//!
+//! [`Inputs`] turns the paths a user typed into one stream of raw messages, each with a
+//! [`Location`] (path, message number within an mbox, byte offset), reading lazily so a
+//! 10 GB mbox or a folder of a million files costs one message of memory at a time. Every
+//! failure is an item of the stream, not the end of it: a missing file or an oversized
+//! message becomes an [`InputError`] naming where it happened, and the next source is read.
+
+mod discover;
+pub mod line;
+pub mod mbox;
+
+use serde::Serialize;
+use std::collections::VecDeque;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use discover::SourceKind;
+
+/// Where a message came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// The path as given (or as found under a given folder); `-` for stdin.
+    #[serde(serialize_with = "serialize_path")]
+    pub path: Arc<str>,
+    /// 1-based message number within an mbox stream; `None` for single-message files.
+    pub message: Option<usize>,
+    /// Byte offset of the message's first byte within the file or stream.
+    pub offset: u64,
+}
+
+fn serialize_path<S: serde::Serializer>(path: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(path)
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.message {
+            Some(n) => write!(f, "{} message {n}", self.path),
+            None => f.write_str(&self.path),
+        }
+    }
+}
+
+/// One message's bytes and where they came from.
+#[derive(Debug, Clone)]
+pub struct RawMessage {
+    /// Where the message was read.
+    pub location: Location,
+    /// The message as stored (mbox `>From` quoting undone).
+    pub bytes: Vec<u8>,
+}
+
+/// Something that could not be read, and where.
+#[derive(Debug, thiserror::Error)]
+#[error("{location}: {kind}")]
+pub struct InputError {
+    /// The path (and message) concerned.
+    pub location: Location,
+    /// What went wrong.
+    pub kind: InputErrorKind,
+}
+
+impl InputError {
+    /// True when a whole path was unusable (missing, unreadable), as opposed to one bad
+    /// message inside a readable source.
+    pub fn is_path_error(&self) -> bool {
+        !matches!(self.kind, InputErrorKind::TooLarge { .. })
+    }
+}
+
+/// What went wrong reading a source.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputErrorKind {
+    /// The path does not exist.
+    #[error("no such file or folder; check the path")]
+    NotFound,
+    /// The path exists but could not be opened or listed.
+    #[error("cannot open: {0}; check permissions")]
+    Open(#[source] io::Error),
+    /// Reading failed part-way.
+    #[error("read failed: {0}")]
+    Read(#[source] io::Error),
+    /// The message is larger than the per-message cap; it was skipped.
+    #[error(
+        "message exceeds {limit} bytes; skipped (raise --max-message-bytes or check the file)"
+    )]
+    TooLarge {
+        /// The cap in bytes.
+        limit: usize,
+    },
+    /// The path is neither a regular file, a folder nor `-`.
+    #[error("not a file or folder (device, socket or pipe?); pass `-` to read standard input")]
+    Unsupported,
+}
+
+/// How sources are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Messages larger than this are skipped with [`InputErrorKind::TooLarge`].
+    pub max_message_bytes: usize,
+}
+
+impl ReadOptions {
+    /// 64 MiB: larger than any real message with attachments that mail servers accept.
+    pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_message_bytes: Self::DEFAULT_MAX_MESSAGE_BYTES,
+        }
+    }
+}
+
+type Stream = Box<dyn Iterator<Item = Result<RawMessage, InputError>> + Send>;
+
+/// One message at a time from a list of paths (`-` = stdin), in the order given; folders
+/// are walked in sorted name order.
+pub struct Inputs {
+    queue: VecDeque<String>,
+    current: Option<Stream>,
+    opts: ReadOptions,
+    stdin_used: bool,
+}
+
+impl Inputs {
+    /// Read `paths` (each a file, folder or `-`) with `opts`.
+    pub fn new<I, S>(paths: I, opts: ReadOptions) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Inputs {
+            queue: paths.into_iter().map(Into::into).collect(),
+            current: None,
+            opts,
+            stdin_used: false,
+        }
+    }
+
+    fn error(path: &str, kind: InputErrorKind) -> InputError {
+        InputError {
+            location: Location {
+                path: Arc::from(path),
+                message: None,
+                offset: 0,
+            },
+            kind,
+        }
+    }
+
+    /// Open one path: returns a stream of its messages, or expands a folder into the queue.
+    fn open(&mut self, path: String) -> Option<Result<RawMessage, InputError>> {
+        if path == "-" {
+            if self.stdin_used {
+                return None;
+            }
+            self.stdin_used = true;
+            self.current = Some(open_stream(
+                Box::new(io::stdin()),
+                Arc::from("-"),
+                self.opts,
+            ));
+            return None;
+        }
+        match discover::classify(&PathBuf::from(&path)) {
+            Err(kind) => Some(Err(Self::error(&path, kind))),
+            Ok(SourceKind::File) => match File::open(&path) {
+                Ok(f) => {
+                    self.current = Some(open_stream(
+                        Box::new(f),
+                        Arc::from(path.as_str()),
+                        self.opts,
+                    ));
+                    None
+                }
+                Err(e) => Some(Err(Self::error(&path, open_error(e)))),
+            },
+            Ok(SourceKind::Folder) | Ok(SourceKind::Maildir) => match discover::list(&path) {
+                Ok(children) => {
+                    for child in children.into_iter().rev() {
+                        self.queue.push_front(child);
+                    }
+                    None
+                }
+                Err(e) => Some(Err(Self::error(&path, open_error(e)))),
+            },
+        }
+    }
+}
+
+fn open_error(e: io::Error) -> InputErrorKind {
+    if e.kind() == io::ErrorKind::NotFound {
+        InputErrorKind::NotFound
+    } else {
+        InputErrorKind::Open(e)
+    }
+}
+
+/// A single message or an mbox, told apart by the first five bytes (`From `).
+fn open_stream(mut reader: Box<dyn Read + Send>, path: Arc<str>, opts: ReadOptions) -> Stream {
+    let head = match read_head(&mut reader, 5) {
+        Ok(h) => h,
+        Err(e) => {
+            let err = InputError {
+                location: Location {
+                    path,
+                    message: None,
+                    offset: 0,
+                },
+                kind: InputErrorKind::Read(e),
+            };
+            return Box::new(std::iter::once(Err(err)));
+        }
+    };
+    let is_mbox = head == b"From ";
+    let reader = BufReader::with_capacity(256 * 1024, io::Cursor::new(head).chain(reader));
+    if is_mbox {
+        Box::new(mbox::MboxReader::new(reader, path, opts.max_message_bytes))
+    } else {
+        Box::new(std::iter::once(read_single(reader, path, opts)))
+    }
+}
+
+/// The first `n` bytes (fewer at end of input); pipes may deliver them in pieces.
+fn read_head(reader: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
+    let mut head = vec![0u8; n];
+    let mut got = 0;
+    while got < n {
+        match reader.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(got);
+    Ok(head)
+}
+
+/// A whole single-message source, refusing to hold more than the per-message cap.
+fn read_single<R: Read>(
+    reader: R,
+    path: Arc<str>,
+    opts: ReadOptions,
+) -> Result<RawMessage, InputError> {
+    let location = Location {
+        path,
+        message: None,
+        offset: 0,
+    };
+    let limit = opts.max_message_bytes;
+    let mut bytes = Vec::new();
+    match reader.take(limit as u64 + 1).read_to_end(&mut bytes) {
+        Ok(_) if bytes.len() > limit => Err(InputError {
+            location,
+            kind: InputErrorKind::TooLarge { limit },
+        }),
+        Ok(_) => Ok(RawMessage { location, bytes }),
+        Err(e) => Err(InputError {
+            location,
+            kind: InputErrorKind::Read(e),
+        }),
+    }
+}
+
+impl Iterator for Inputs {
+    type Item = Result<RawMessage, InputError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(stream) = self.current.as_mut() {
+                match stream.next() {
+                    Some(item) => return Some(item),
+                    None => self.current = None,
+                }
+            }
+            let path = self.queue.pop_front()?;
+            if let Some(err) = self.open(path) {
+                return Some(err);
+            }
+        }
+    }
+}

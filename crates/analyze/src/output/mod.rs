@@ -1,0 +1,117 @@
+//! Rendering outcomes: human text (default), JSON documents, or NDJSON lines.
+//!
+//! The printer streams: each outcome is written as soon as it arrives, so a batch never
+//! holds more than one document. `--json` prints a single pretty document when the run
+//! produced exactly one outcome and a JSON array otherwise; to decide without buffering the
+//! batch, the first document is held back until the second arrives (or the run ends).
+
+pub mod human;
+pub mod json;
+pub mod summary;
+
+use crate::batch::{Outcome, Summary};
+use std::io::{self, Write};
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Readable report per message, then a summary.
+    Human,
+    /// Pretty JSON: one document for one message, an array for several.
+    Json,
+    /// One compact JSON document per line, streaming.
+    Ndjson,
+}
+
+/// Writes outcomes to a stream in one format.
+pub struct Printer<W: Write> {
+    out: W,
+    format: Format,
+    color: bool,
+    written: usize,
+    held: Option<String>,
+}
+
+impl<W: Write> Printer<W> {
+    /// A printer writing `format` to `out`; `color` enables ANSI colours (human only).
+    pub fn new(out: W, format: Format, color: bool) -> Self {
+        Printer {
+            out,
+            format,
+            color,
+            written: 0,
+            held: None,
+        }
+    }
+
+    /// Write one outcome. Failures are written in the JSON formats only; in human format
+    /// the caller reports them on stderr.
+    pub fn outcome(&mut self, outcome: &Outcome) -> io::Result<()> {
+        match self.format {
+            Format::Human => {
+                if let Outcome::Analyzed(a) = outcome {
+                    if self.written > 0 {
+                        writeln!(self.out)?;
+                    }
+                    self.out
+                        .write_all(human::render(&a.location, &a.report, self.color).as_bytes())?;
+                    self.written += 1;
+                }
+            }
+            Format::Ndjson => {
+                let line = json::to_string(outcome, false)?;
+                writeln!(self.out, "{line}")?;
+                self.written += 1;
+            }
+            Format::Json => {
+                let doc = json::to_string(outcome, true)?;
+                match self.written {
+                    0 => self.held = Some(doc),
+                    1 => {
+                        let first = self.held.take().unwrap_or_default();
+                        write!(self.out, "[\n{}", indent(&first))?;
+                        write!(self.out, ",\n{}", indent(&doc))?;
+                    }
+                    _ => write!(self.out, ",\n{}", indent(&doc))?,
+                }
+                self.written += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Close the output: end the JSON array, or print the summary (human, several messages
+    /// or any failure).
+    pub fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        match self.format {
+            Format::Json => match self.written {
+                0 => writeln!(self.out, "[]")?,
+                1 => writeln!(self.out, "{}", self.held.take().unwrap_or_default())?,
+                _ => writeln!(self.out, "\n]")?,
+            },
+            Format::Ndjson => {}
+            Format::Human => {
+                if summary.messages + summary.errors > 1 || summary.errors > 0 {
+                    if self.written > 0 {
+                        writeln!(self.out)?;
+                    }
+                    self.out
+                        .write_all(summary::render(summary, self.color).as_bytes())?;
+                }
+            }
+        }
+        self.out.flush()
+    }
+}
+
+fn indent(doc: &str) -> String {
+    let mut s = String::with_capacity(doc.len() + doc.len() / 8);
+    for (i, line) in doc.lines().enumerate() {
+        if i > 0 {
+            s.push('\n');
+        }
+        s.push_str("  ");
+        s.push_str(line);
+    }
+    s
+}
