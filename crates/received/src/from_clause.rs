@@ -168,6 +168,15 @@ pub(crate) fn analyze<'a>(tokens: &[Token<'a>], ctx: FromContext) -> FromFacts<'
                 if name.is_none() && pos == 0 {
                     name = Some(Text::Plain(w));
                 }
+                // IMP / Horde webmail: `… as user jason@localhost by …`.
+                if w.eq_ignore_ascii_case("as")
+                    && matches!(rest.get(pos + 1), Some(Token::Word(u)) if u.eq_ignore_ascii_case("user"))
+                {
+                    if let Some(Token::Word(user)) = rest.get(pos + 2) {
+                        f.authenticated = true;
+                        f.auth_user = Some(user);
+                    }
+                }
                 if f.envelope_from.is_none() && w.eq_ignore_ascii_case("envelope-from") {
                     if let Some(Token::Angle(a)) = rest.get(pos + 1) {
                         f.envelope_from = Some(a);
@@ -269,12 +278,14 @@ pub(crate) fn analyze<'a>(tokens: &[Token<'a>], ctx: FromContext) -> FromFacts<'
         _ => None,
     };
     if outside.is_some() {
-        if let Some((_, c)) = first_comment {
-            f.helo = non_empty(c).map(Text::Plain);
-            f.rdns = name_plain.filter(|n| !is_unknown(n));
-        } else {
-            f.helo = name;
-        }
+        // exim-fullhost: a plain leading name is the verified rDNS; the parenthesised part
+        // is the HELO, omitted when it equalled the rDNS (Exim spec, `$sender_fullhost`).
+        f.rdns = name_plain.filter(|n| !is_unknown(n));
+        f.helo = match (explicit_helo, first_comment) {
+            (Some(h), _) => h,
+            (None, Some((_, c))) => non_empty(c).map(Text::Plain),
+            (None, None) => name,
+        };
     } else if let Some(h) = explicit_helo {
         f.helo = h;
         f.rdns = name_plain.filter(|n| !is_unknown(n));
@@ -381,7 +392,7 @@ fn read_comment<'a>(
         }
     }
 
-    let mut words = comment_words(c).peekable();
+    let mut words = comment_pieces(c).peekable();
     let mut byte_pos = 0usize;
     while let Some(w) = words.next() {
         // Position of this word in `c`, to slice "the rest of the comment".
@@ -415,7 +426,7 @@ fn read_comment<'a>(
             continue;
         }
         if let Some(id) = strip_prefix_ci(w, "ident=") {
-            f.ident = non_empty(id);
+            f.ident = clean_ident(id);
             continue;
         }
         if let Some(p) = strip_prefix_ci(w, "port=") {
@@ -443,7 +454,7 @@ fn read_comment<'a>(
             continue;
         }
         if let Some(id) = strip_prefix_ci(w, "IDENT:") {
-            f.ident = non_empty(id);
+            f.ident = clean_ident(id);
             continue;
         }
         if let Some(p) = parse_ip_literal(w) {
@@ -461,9 +472,9 @@ fn read_comment<'a>(
                     bracketed: host.starts_with('['),
                     comment: idx,
                 });
-                f.ident = non_empty(user).or(f.ident);
+                f.ident = clean_ident(user).or(f.ident);
             } else {
-                f.ident = Some(w);
+                f.ident = clean_ident(w);
             }
             continue;
         }
@@ -479,6 +490,27 @@ fn read_comment<'a>(
         }
     }
     cf
+}
+
+/// Words of a comment, with `name[1.2.3.4]` (no space, as some MTAs write) split into the
+/// name and the bracketed address. `user@[ip]` stays whole (it is an ident form).
+fn comment_pieces(c: &str) -> impl Iterator<Item = &str> {
+    comment_words(c).flat_map(|w| {
+        let split_at = w
+            .find('[')
+            .filter(|&i| i > 0 && !w[..i].contains(['@', '=', '[', ':']));
+        match split_at {
+            Some(i) => [Some(&w[..i]), Some(&w[i..])],
+            None => [Some(w), None],
+        }
+        .into_iter()
+        .flatten()
+    })
+}
+
+/// An ident as written, without the brackets some MTAs wrap it in.
+fn clean_ident(s: &str) -> Option<&str> {
+    non_empty(s.trim_matches(|c| matches!(c, '[' | ']' | '<' | '>')))
 }
 
 /// A plausible host name: letters, digits, dots, dashes, underscores.

@@ -39,10 +39,7 @@ pub fn parse(value: &str) -> Hop {
     let with_tokens = slice(body, &clauses.with);
     let with = protocol::analyze(with_tokens);
     let protocol_raw = with.raw_words.map(|(a, b)| lex::span(text, a, b));
-    let via = slice(body, &clauses.via).iter().find_map(|t| match *t {
-        Token::Word(w) => Some(w),
-        _ => None,
-    });
+    let via = leading_words(text, slice(body, &clauses.via));
 
     let lead = slice(body, &Some(clauses.lead.clone()));
     let by_tokens = slice(body, &clauses.by);
@@ -78,7 +75,16 @@ pub fn parse(value: &str) -> Hop {
 
     let by = read_by(by_tokens);
     let id = first_value(slice(body, &clauses.id));
-    let for_addr = first_value(slice(body, &clauses.for_));
+    // EzMTS writes `; date for <rcpt>`: a `for` after the date still names the recipient.
+    let for_addr = first_value(slice(body, &clauses.for_)).or_else(|| {
+        let tail = &tokens[body_end.min(tokens.len())..];
+        tail.iter()
+            .position(|t| matches!(t, Token::Word(w) if w.eq_ignore_ascii_case("for")))
+            .and_then(|i| match tail.get(i + 1) {
+                Some(Token::Angle(a)) => Some(*a),
+                _ => None,
+            })
+    });
     let envelope_from = ff
         .envelope_from
         .or_else(|| first_value(slice(body, &clauses.late_from)))
@@ -134,6 +140,23 @@ pub fn parse(value: &str) -> Hop {
     }
 }
 
+/// The run of words at the start of a clause, up to a comment or a stray `from`
+/// (`via Frontend Transport`, `via smail from stdin`).
+fn leading_words<'a>(text: &'a str, tokens: &[Token<'a>]) -> Option<&'a str> {
+    let mut first = None;
+    let mut last = None;
+    for t in tokens {
+        match *t {
+            Token::Word(w) if !w.eq_ignore_ascii_case("from") => {
+                first = first.or(Some(w));
+                last = Some(w);
+            }
+            _ => break,
+        }
+    }
+    first.zip(last).map(|(a, b)| lex::span(text, a, b))
+}
+
 fn slice<'t, 'a>(tokens: &'t [Token<'a>], r: &Option<Range<usize>>) -> &'t [Token<'a>] {
     match r {
         Some(r) if r.start <= r.end && r.end <= tokens.len() => &tokens[r.clone()],
@@ -168,7 +191,7 @@ fn split_date<'a>(
         return (i, (!t.is_empty()).then_some(t), None);
     }
     // No `;`: a weekday or ISO date word late in the line starts the date.
-    for (i, s) in spanned.iter().enumerate().skip(2) {
+    for (i, s) in spanned.iter().enumerate() {
         if let Token::Word(w) = s.token {
             if looks_like_date_start(w) {
                 let start = s.end - w.len();
@@ -196,10 +219,11 @@ fn looks_like_date_start(w: &str) -> bool {
 fn read_by(tokens: &[Token<'_>]) -> ByPart {
     let mut by = ByPart::default();
     match tokens.first() {
-        Some(Token::Word(w)) | Some(Token::Angle(w)) => match parse_ip_literal(w) {
-            Some(p) => by.ip = Some(p.ip),
-            None => by.host = Some(w.to_string()),
-        },
+        // RFC 5321 §4.4: `By-domain`. A mailbox there (`by user@host`) is forged garbage.
+        Some(Token::Word(w)) | Some(Token::Angle(w)) if !w.contains('@') => {
+            by.ip = parse_ip_literal(w).map(|p| p.ip);
+            by.host = Some(w.to_string());
+        }
         Some(Token::Bracket(b, _)) => by.ip = parse_ip_literal(b).map(|p| p.ip),
         _ => {}
     }

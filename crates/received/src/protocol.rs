@@ -8,175 +8,44 @@
 use crate::hop::Protocol;
 use crate::lex::Token;
 
-/// One spelling of a protocol and why it maps where it does.
-struct ProtocolRule {
-    spelling: &'static str,
-    protocol: fn() -> Protocol,
-    reason: &'static str,
-}
-
-/// Case-insensitive exact spellings, first match wins.
-const PROTOCOL_RULES: &[ProtocolRule] = &[
-    ProtocolRule {
-        spelling: "SMTP",
-        protocol: || Protocol::Smtp,
-        reason: "RFC 5321 §4.4",
-    },
-    ProtocolRule {
-        spelling: "ESMTP",
-        protocol: || Protocol::Esmtp,
-        reason: "RFC 3848 §2",
-    },
-    ProtocolRule {
-        spelling: "ESMTPS",
-        protocol: || Protocol::Esmtps,
-        reason: "RFC 3848 §2",
-    },
-    ProtocolRule {
-        spelling: "ESMTPA",
-        protocol: || Protocol::Esmtpa,
-        reason: "RFC 3848 §2",
-    },
-    ProtocolRule {
-        spelling: "ESMTPSA",
-        protocol: || Protocol::Esmtpsa,
-        reason: "RFC 3848 §2",
-    },
-    ProtocolRule {
-        spelling: "LMTP",
-        protocol: || Protocol::Lmtp,
-        reason: "RFC 3848 §3",
-    },
-    ProtocolRule {
-        spelling: "LMTPS",
-        protocol: || Protocol::Lmtps,
-        reason: "RFC 3848 §3",
-    },
-    ProtocolRule {
-        spelling: "LMTPA",
-        protocol: || Protocol::Lmtpa,
-        reason: "RFC 3848 §3",
-    },
-    ProtocolRule {
-        spelling: "LMTPSA",
-        protocol: || Protocol::Lmtpsa,
-        reason: "RFC 3848 §3",
-    },
-    ProtocolRule {
-        spelling: "UTF8SMTP",
-        protocol: || Protocol::Utf8Smtp,
-        reason: "RFC 6531 §3.7.3",
-    },
-    ProtocolRule {
-        spelling: "UTF8SMTPS",
-        protocol: || Protocol::Utf8Smtps,
-        reason: "RFC 6531 §3.7.3",
-    },
-    ProtocolRule {
-        spelling: "UTF8SMTPA",
-        protocol: || Protocol::Utf8Smtpa,
-        reason: "RFC 6531 §3.7.3",
-    },
-    ProtocolRule {
-        spelling: "UTF8SMTPSA",
-        protocol: || Protocol::Utf8Smtpsa,
-        reason: "RFC 6531 §3.7.3",
-    },
-    ProtocolRule {
-        spelling: "UTF8ESMTP",
-        protocol: || Protocol::Utf8Smtp,
-        reason: "RFC 6531 registry alias",
-    },
-    ProtocolRule {
-        spelling: "UTF8ESMTPS",
-        protocol: || Protocol::Utf8Smtps,
-        reason: "RFC 6531 registry alias",
-    },
-    ProtocolRule {
-        spelling: "UTF8ESMTPA",
-        protocol: || Protocol::Utf8Smtpa,
-        reason: "RFC 6531 registry alias",
-    },
-    ProtocolRule {
-        spelling: "UTF8ESMTPSA",
-        protocol: || Protocol::Utf8Smtpsa,
-        reason: "RFC 6531 registry alias",
-    },
-    ProtocolRule {
-        spelling: "HTTP",
-        protocol: || Protocol::Http,
-        reason: "webmail submission (RFC 5321 §4.4 'via' link)",
-    },
-    ProtocolRule {
-        spelling: "HTTPS",
-        protocol: || Protocol::Https,
-        reason: "webmail over TLS; Exchange Online internal hops",
-    },
-    ProtocolRule {
-        spelling: "HTTPREST",
-        protocol: || Protocol::Http,
-        reason: "Gmail API submission",
-    },
-    ProtocolRule {
-        spelling: "mapi",
-        protocol: || Protocol::Mapi,
-        reason: "Exchange store submission",
-    },
-    ProtocolRule {
-        spelling: "local",
-        protocol: || Protocol::Local,
-        reason: "Exim/sendmail local submission",
-    },
-    ProtocolRule {
-        spelling: "IMAP",
-        protocol: || Protocol::Imap,
-        reason: "fetchmail retrieval",
-    },
-    ProtocolRule {
-        spelling: "ESMTP-TLS",
-        protocol: || Protocol::Esmtps,
-        reason: "CommuniGate spelling of ESMTPS",
-    },
-    ProtocolRule {
-        spelling: "local-esmtp",
-        protocol: || Protocol::Esmtp,
-        reason: "Exim -bs local SMTP",
-    },
-    ProtocolRule {
-        spelling: "local-esmtpa",
-        protocol: || Protocol::Esmtpa,
-        reason: "Exim -bs local SMTP with AUTH",
-    },
-    ProtocolRule {
-        spelling: "local-smtp",
-        protocol: || Protocol::Smtp,
-        reason: "Exim -bs local SMTP",
-    },
-    ProtocolRule {
-        spelling: "BSMTP",
-        protocol: || Protocol::Smtp,
-        reason: "batched SMTP",
-    },
-    ProtocolRule {
-        spelling: "SMTPSVC",
-        protocol: || Protocol::Smtp,
-        reason: "IIS SMTP service (`Microsoft SMTPSVC(6.0…)`)",
-    },
-    ProtocolRule {
-        spelling: "SMTPS",
-        protocol: || Protocol::Esmtps,
-        reason: "Gmail writes SMTPS for TLS submission",
-    },
-    ProtocolRule {
-        spelling: "SMTPSA",
-        protocol: || Protocol::Esmtpsa,
-        reason: "TLS + AUTH, non-RFC spelling",
-    },
-    ProtocolRule {
-        spelling: "SMTPA",
-        protocol: || Protocol::Esmtpa,
-        reason: "AUTH, non-RFC spelling",
-    },
+/// Case-insensitive exact spellings: `(spelling, protocol, reason)`. First match wins.
+#[rustfmt::skip]
+const PROTOCOL_RULES: &[(&str, Protocol, &str)] = &[
+    ("SMTP", Protocol::Smtp, "RFC 5321 §4.4"),
+    ("ESMTP", Protocol::Esmtp, "RFC 3848 §2"),
+    ("ESMTPS", Protocol::Esmtps, "RFC 3848 §2"),
+    ("ESMTPA", Protocol::Esmtpa, "RFC 3848 §2"),
+    ("ESMTPSA", Protocol::Esmtpsa, "RFC 3848 §2"),
+    ("LMTP", Protocol::Lmtp, "RFC 3848 §3"),
+    ("LMTPS", Protocol::Lmtps, "RFC 3848 §3"),
+    ("LMTPA", Protocol::Lmtpa, "RFC 3848 §3"),
+    ("LMTPSA", Protocol::Lmtpsa, "RFC 3848 §3"),
+    ("UTF8SMTP", Protocol::Utf8Smtp, "RFC 6531 §3.7.3"),
+    ("UTF8SMTPS", Protocol::Utf8Smtps, "RFC 6531 §3.7.3"),
+    ("UTF8SMTPA", Protocol::Utf8Smtpa, "RFC 6531 §3.7.3"),
+    ("UTF8SMTPSA", Protocol::Utf8Smtpsa, "RFC 6531 §3.7.3"),
+    ("UTF8ESMTP", Protocol::Utf8Smtp, "RFC 6531 registry alias"),
+    ("UTF8ESMTPS", Protocol::Utf8Smtps, "RFC 6531 registry alias"),
+    ("UTF8ESMTPA", Protocol::Utf8Smtpa, "RFC 6531 registry alias"),
+    ("UTF8ESMTPSA", Protocol::Utf8Smtpsa, "RFC 6531 registry alias"),
+    ("HTTP", Protocol::Http, "webmail submission"),
+    ("HTTPS", Protocol::Https, "webmail over TLS; Exchange Online internal hops"),
+    ("HTTPREST", Protocol::Http, "Gmail API submission"),
+    ("mapi", Protocol::Mapi, "Exchange store submission"),
+    ("local", Protocol::Local, "Exim/sendmail local submission"),
+    ("IMAP", Protocol::Imap, "fetchmail retrieval"),
+    ("ESMTP-TLS", Protocol::Esmtps, "CommuniGate spelling of ESMTPS"),
+    ("local-esmtp", Protocol::Esmtp, "Exim -bs local SMTP"),
+    ("local-esmtpa", Protocol::Esmtpa, "Exim -bs local SMTP with AUTH"),
+    ("local-esmtps", Protocol::Esmtps, "Exim -bs local SMTP over TLS"),
+    ("local-esmtpsa", Protocol::Esmtpsa, "Exim -bs local SMTP over TLS with AUTH"),
+    ("local-smtp", Protocol::Smtp, "Exim -bs local SMTP"),
+    ("local-bsmtp", Protocol::Smtp, "Exim -bS batched local SMTP"),
+    ("BSMTP", Protocol::Smtp, "batched SMTP"),
+    ("SMTPSVC", Protocol::Smtp, "IIS SMTP service (`Microsoft SMTPSVC(6.0…)`)"),
+    ("SMTPS", Protocol::Esmtps, "Gmail writes SMTPS for TLS submission"),
+    ("SMTPSA", Protocol::Esmtpsa, "TLS + AUTH, non-RFC spelling"),
+    ("SMTPA", Protocol::Esmtpa, "AUTH, non-RFC spelling"),
 ];
 
 /// Map one word to a protocol, if it is a known spelling.
@@ -185,11 +54,8 @@ pub(crate) fn protocol_from_word(word: &str) -> Option<Protocol> {
     let head = word.split('/').next().unwrap_or(word);
     PROTOCOL_RULES
         .iter()
-        .find(|r| r.spelling.eq_ignore_ascii_case(head))
-        .map(|r| {
-            debug_assert!(!r.reason.is_empty());
-            (r.protocol)()
-        })
+        .find(|(spelling, _, _)| spelling.eq_ignore_ascii_case(head))
+        .map(|(_, p, _)| p.clone())
 }
 
 /// What the `with` clause says.

@@ -5,7 +5,7 @@
 //! | `postfix-using` | Postfix | `(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))` |
 //! | `kv` | Gmail, Exchange, Sendmail, ecelerity | `(version=TLS1_3 cipher=…)`, `(version=TLS1_2, cipher=…)` |
 //! | `tls-colon` | Courier, CommuniGate | `(TLS: TLSv1/SSLv3, 168bits,DES-CBC3-SHA)` |
-//! | `exim-triple` | Exim < 4.92 | `(TLS1.2:ECDHE_RSA_AES_128_GCM_SHA256:128)` |
+//! | `exim-triple` | Exim < 4.92 | `(TLS1.2:ECDHE_RSA_AES_128_GCM_SHA256:128)`, `(Cipher TLSv1:DES-CBC3-SHA:168)` |
 //! | `exim-tls-word` | Exim ≥ 4.92 | `with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384` |
 //! | `slash` | S-Web and others | `with ESMTP/TLS/DHE-RSA-AES256-GCM-SHA384` |
 //! | `qmail-tls` | qmail TLS patch | `with AES256-SHA encrypted SMTP` |
@@ -111,8 +111,15 @@ fn from_comment(c: &str) -> TlsFacts<'_> {
         }
         return out;
     }
-    // exim-triple
-    let mut parts = c.split(':');
+    // exim-triple, optionally labelled: `(tls_cipher TLS-1.0:RSA_AES_256_CBC_SHA:32)`,
+    // `(Cipher TLSv1:DES-CBC3-SHA:168)` (Exim 3 / customised received_header_text).
+    let triple = c
+        .split_once(' ')
+        .filter(|(label, _)| {
+            label.eq_ignore_ascii_case("tls_cipher") || label.eq_ignore_ascii_case("cipher")
+        })
+        .map_or(c, |(_, t)| t.trim());
+    let mut parts = triple.split(':');
     if let (Some(v), Some(ci), Some(bits), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     {
