@@ -7,8 +7,11 @@
 
 pub mod cache;
 pub mod cli;
+pub mod config;
 pub mod lookup;
 pub mod owner;
 pub mod pacing;
 pub mod rdap;
+pub mod report;
+pub mod submit;
 pub mod whois;

@@ -1,0 +1,230 @@
+//! The evidence for a relay in one raw message: which `Received:` line proves it and when.
+//!
+//! Sans-I/O and bounded: the header block is split here (at most [`MAX_HEADER_BYTES`] and
+//! [`MAX_FIELDS`]) so a hostile message cannot stall the report. The proving line is the
+//! newest `Received:` whose *from* clause records the relay's address — the header your
+//! own server wrote when the relay connected to it; the line below it is the relay's own
+//! account of where it got the message.
+
+use std::net::IpAddr;
+
+/// Header bytes read at most.
+pub const MAX_HEADER_BYTES: usize = 1024 * 1024;
+/// Header fields read at most.
+pub const MAX_FIELDS: usize = 5000;
+
+/// One header field of the reported message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    /// Value unfolded, trimmed, lossy UTF-8.
+    pub value: String,
+    /// 1-based line number of the field's first line.
+    pub line: usize,
+}
+
+/// What the report says about the relay.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Evidence {
+    pub relay_ip: Option<IpAddr>,
+    /// The `Received:` field recording the connection from the relay.
+    pub proving: Option<Field>,
+    /// The `Received:` field just below it (written by the relay, or claimed to be).
+    pub relay_own: Option<Field>,
+    /// When the relay handed the message over (UTC seconds), from the proving line's date,
+    /// else the `Date:` header.
+    pub when_unix: Option<i64>,
+    /// `Return-Path:` address (ARF Original-Mail-From).
+    pub mail_from: Option<String>,
+    /// Domain of the `From:` address (ARF Reported-Domain).
+    pub from_domain: Option<String>,
+    pub subject: Option<String>,
+    pub message_id: Option<String>,
+    /// Envelope recipient from the proving line's `for` clause (ARF Original-Rcpt-To).
+    pub rcpt_to: Option<String>,
+    /// `Authentication-Results:` fields, newest first (shown as supporting evidence).
+    pub auth_results: Vec<Field>,
+    /// Analyst-facing observations to include (from the analysis, if run).
+    pub observations: Vec<String>,
+}
+
+/// Split the header block into fields (bounded).
+pub fn fields(raw: &[u8]) -> Vec<Field> {
+    let head = &raw[..raw.len().min(MAX_HEADER_BYTES)];
+    let mut out: Vec<Field> = Vec::new();
+    for (i, line) in head.split(|&b| b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        let text = String::from_utf8_lossy(line).replace('\0', "");
+        if line[0] == b' ' || line[0] == b'\t' {
+            if let Some(last) = out.last_mut() {
+                if last.value.len() < 64 * 1024 {
+                    last.value.push(' ');
+                    last.value.push_str(text.trim());
+                }
+            }
+            continue;
+        }
+        if out.len() >= MAX_FIELDS {
+            break;
+        }
+        if let Some((n, v)) = text.split_once(':') {
+            if !n.is_empty() && !n.contains(char::is_whitespace) {
+                out.push(Field {
+                    name: n.to_string(),
+                    value: v.trim().to_string(),
+                    line: i + 1,
+                });
+            }
+        }
+    }
+    for f in &mut out {
+        f.value = f.value.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    out
+}
+
+/// The `from` clause of a Received value: everything before ` by ` (or before `;`).
+fn from_clause(v: &str) -> &str {
+    let lower = v.to_ascii_lowercase();
+    let end = lower
+        .find(" by ")
+        .or_else(|| lower.find(';'))
+        .unwrap_or(v.len());
+    if lower.starts_with("from ") {
+        &v[..end]
+    } else {
+        ""
+    }
+}
+
+/// True when `ip` appears as an address token in `clause` (not inside a longer number).
+fn mentions(clause: &str, ip: IpAddr) -> bool {
+    let needle = ip.to_string().to_ascii_lowercase();
+    let hay = clause.to_ascii_lowercase();
+    let is_addr_char = |c: char| c.is_ascii_hexdigit() || c == '.' || c == ':';
+    let mut start = 0;
+    while let Some(pos) = hay[start..].find(&needle) {
+        let a = start + pos;
+        let b = a + needle.len();
+        let before = hay[..a].chars().next_back();
+        let after = hay[b..].chars().next();
+        if !before.is_some_and(is_addr_char) && !after.is_some_and(is_addr_char) {
+            return true;
+        }
+        // `[IPv6:2001:db8::1]` — the prefix ends with ':' but is a tag, not an address.
+        if hay[..a].ends_with("ipv6:") && !after.is_some_and(is_addr_char) {
+            return true;
+        }
+        start = a + 1;
+    }
+    false
+}
+
+fn for_clause(v: &str) -> Option<String> {
+    let lower = v.to_ascii_lowercase();
+    let at = lower.find(" for ")?;
+    let rest = v[at + 5..].trim_start();
+    let end = rest.find([';', ' ', '(']).unwrap_or(rest.len());
+    let a = rest[..end].trim_matches(['<', '>']);
+    (a.contains('@')).then(|| a.to_string())
+}
+
+fn date_unix(v: &str) -> Option<i64> {
+    let (_, d) = v.rsplit_once(';')?;
+    mail_parser::DateTime::parse_rfc822(d.trim()).map(|d| d.to_timestamp())
+}
+
+fn angle(v: &str) -> String {
+    let v = v.trim();
+    match (v.find('<'), v.rfind('>')) {
+        (Some(a), Some(b)) if a < b => v[a + 1..b].trim().to_string(),
+        _ => v.to_string(),
+    }
+}
+
+/// Gather the evidence for `relay` (or, without one, the message facts only).
+pub fn gather(raw: &[u8], relay: Option<IpAddr>) -> Evidence {
+    let fs = fields(raw);
+    let get = |name: &str| fs.iter().find(|f| f.name.eq_ignore_ascii_case(name));
+    let received: Vec<&Field> = fs
+        .iter()
+        .filter(|f| f.name.eq_ignore_ascii_case("Received"))
+        .collect();
+    let mut ev = Evidence {
+        relay_ip: relay,
+        ..Evidence::default()
+    };
+    if let Some(ip) = relay {
+        if let Some(idx) = received.iter().position(|f| {
+            relayhunt_received::parse(&f.value).from.ip == Some(ip)
+                || mentions(from_clause(&f.value), ip)
+        }) {
+            let proving = received[idx].clone();
+            ev.when_unix = date_unix(&proving.value);
+            ev.rcpt_to = for_clause(&proving.value);
+            ev.relay_own = received.get(idx + 1).map(|f| (*f).clone());
+            ev.proving = Some(proving);
+        }
+    }
+    if ev.when_unix.is_none() {
+        ev.when_unix = get("Date")
+            .and_then(|f| mail_parser::DateTime::parse_rfc822(&f.value))
+            .map(|d| d.to_timestamp());
+    }
+    ev.mail_from = get("Return-Path")
+        .map(|f| angle(&f.value))
+        .filter(|a| a.contains('@'));
+    ev.from_domain = get("From")
+        .map(|f| angle(&f.value))
+        .and_then(|a| a.rsplit_once('@').map(|(_, d)| d.to_string()))
+        .and_then(|d| super::header_value::domain(&d));
+    ev.subject = get("Subject").map(|f| f.value.clone());
+    ev.message_id = get("Message-ID").map(|f| angle(&f.value));
+    ev.auth_results = fs
+        .iter()
+        .filter(|f| f.name.eq_ignore_ascii_case("Authentication-Results"))
+        .take(3)
+        .cloned()
+        .collect();
+    ev
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MSG: &[u8] = b"Return-Path: <ceo@victim-corp.test>\r\n\
+Received: from mail-relay.somecloud.test (mail-relay.somecloud.test [198.51.100.25])\r\n\
+\tby mx.example.org (Postfix) with ESMTP id 4Xk2\r\n\
+\tfor <cfo@example.org>; Thu, 14 May 2026 14:20:01 -0700 (PDT)\r\n\
+Received: from adsl-203-0-113-7.dyn.isp.test (adsl-203-0-113-7.dyn.isp.test [203.0.113.7])\r\n\
+\tby mail-relay.somecloud.test (Postfix) with SMTP id 77A1; Thu, 14 May 2026 21:19:58 +0000\r\n\
+From: \"CEO\" <ceo@victim-corp.test>\r\nSubject: Urgent wire\r\nDate: Thu, 14 May 2026 21:19:50 +0000\r\n\r\nbody\r\n";
+
+    #[test]
+    fn the_proving_line_is_the_one_recording_the_relay_as_client_and_its_time_is_utc() {
+        let ev = gather(MSG, Some("198.51.100.25".parse().unwrap()));
+        let p = ev.proving.as_ref().expect("proving line");
+        assert_eq!(p.line, 2);
+        assert!(p.value.contains("by mx.example.org"));
+        assert_eq!(ev.relay_own.as_ref().unwrap().line, 5);
+        // 14:20:01 -0700 is 21:20:01 UTC.
+        assert_eq!(ev.when_unix, Some(1_778_793_601));
+        assert_eq!(ev.rcpt_to.as_deref(), Some("cfo@example.org"));
+        assert_eq!(ev.mail_from.as_deref(), Some("ceo@victim-corp.test"));
+        assert_eq!(ev.from_domain.as_deref(), Some("victim-corp.test"));
+    }
+
+    #[test]
+    fn an_ip_that_only_prefixes_another_is_not_a_match() {
+        let ev = gather(MSG, Some("198.51.100.2".parse().unwrap()));
+        assert!(ev.proving.is_none());
+        assert!(mentions(
+            "from x ([IPv6:2001:db8::25])",
+            "2001:db8::25".parse().unwrap()
+        ));
+    }
+}

@@ -1,0 +1,207 @@
+//! The human part of the report: what happened, when (UTC), which IP, the proving line,
+//! and what we ask — short, because an abuse desk reads hundreds of these a day.
+
+use super::{ReportInput, Source};
+use crate::report::evidence::Field;
+
+/// RFC 5322 date in UTC (`Thu, 14 May 2026 21:20:01 +0000`).
+pub fn rfc5322(unix: i64) -> String {
+    mail_parser::DateTime::from_timestamp(unix).to_rfc822()
+}
+
+/// Human UTC time (`Thu, 14 May 2026 21:20:01 UTC`).
+pub fn utc(unix: i64) -> String {
+    let d = mail_parser::DateTime::from_timestamp(unix).to_rfc822();
+    d.trim_end_matches("+0000").trim_end().to_string() + " UTC"
+}
+
+fn quote_field(out: &mut String, f: &Field) {
+    // Wrap the unfolded header at word boundaries, indented, as evidence is usually read.
+    let mut line = format!("  {}:", f.name);
+    for word in f.value.split(' ') {
+        if line.len() + 1 + word.len() > 76 && line.trim().len() > f.name.len() + 1 {
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from("      ");
+        } else {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out.push('\n');
+}
+
+/// The client IP the relay itself recorded (the outside source), if written.
+fn outside_source(f: &Field) -> Option<String> {
+    relayhunt_received::parse(&f.value)
+        .from
+        .ip
+        .map(|ip| ip.to_string())
+        .or_else(|| {
+            let v = &f.value;
+            let a = v.find('[')?;
+            let b = a + v[a..].find(']')?;
+            let inner = v[a + 1..b].trim_start_matches("IPv6:");
+            inner
+                .parse::<std::net::IpAddr>()
+                .ok()
+                .map(|ip| ip.to_string())
+        })
+}
+
+fn receiver(f: &Field) -> Option<String> {
+    let lower = f.value.to_ascii_lowercase();
+    let at = lower.find(" by ")?;
+    let rest = &f.value[at + 4..];
+    rest.split_whitespace()
+        .next()
+        .map(|s| s.trim_end_matches(';').to_string())
+}
+
+/// The body text.
+pub fn body(input: &ReportInput<'_>) -> String {
+    let ev = &input.evidence;
+    let ip = input.relay.to_string();
+    let mut t = String::new();
+    let who = input
+        .owner
+        .and_then(|o| o.org.clone().or_else(|| o.name.clone()))
+        .map(|o| format!("{o} abuse team"))
+        .unwrap_or_else(|| "abuse team".into());
+    t.push_str(&format!("Hello {who},\n\n"));
+    t.push_str(&format!(
+        "The server at IP address {ip} is operating as an open mail relay.\n"
+    ));
+    match &input.source {
+        Source::Message => {
+            let when = ev
+                .when_unix
+                .map(utc)
+                .unwrap_or_else(|| "(date not recorded)".into());
+            let by = ev
+                .proving
+                .as_ref()
+                .and_then(receiver)
+                .unwrap_or_else(|| "our mail server".into());
+            let from = ev
+                .relay_own
+                .as_ref()
+                .and_then(outside_source)
+                .filter(|s| *s != ip)
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
+            t.push_str(&format!(
+                "On {when} it relayed a message it had accepted from an unrelated outside\nsource{from} to our mail server {by}, without authentication.\n\n"
+            ));
+            if let Some(p) = &ev.proving {
+                t.push_str(&format!(
+                    "The Received header that proves it (line {} of the attached message),\nwritten by our server as it accepted the connection from your host:\n\n",
+                    p.line
+                ));
+                quote_field(&mut t, p);
+                t.push('\n');
+            }
+            if let Some(r) = &ev.relay_own {
+                t.push_str("Below it, the header your server added, naming where the message came from:\n\n");
+                quote_field(&mut t, r);
+                t.push('\n');
+            }
+            if !ev.auth_results.is_empty() {
+                t.push_str("Authentication results recorded by our server:\n\n");
+                for a in &ev.auth_results {
+                    quote_field(&mut t, a);
+                }
+                t.push('\n');
+            }
+        }
+        Source::Probe(p) => {
+            let when = p
+                .started_at
+                .clone()
+                .unwrap_or_else(|| "(time not recorded)".into());
+            let port = p
+                .addr
+                .map(|a| a.port().to_string())
+                .unwrap_or_else(|| "25".into());
+            t.push_str(&format!(
+                "On {when} we connected to {ip} port {port} and it accepted mail from an outside\nsender to an outside recipient without authentication ({}). {}\nThe SMTP transcript of the test is attached.\n\n",
+                if p.open_evidence.as_deref() == Some("proven") {
+                    "a test message sent through it was delivered to us"
+                } else {
+                    "the recipient was accepted"
+                },
+                p.detail
+            ));
+            if !p.accepted_tests.is_empty() {
+                t.push_str(&format!(
+                    "Relay tests it accepted: {}\n\n",
+                    p.accepted_tests.join(", ")
+                ));
+            }
+        }
+    }
+    if !ev.observations.is_empty() {
+        t.push_str("Other observations:\n");
+        for o in &ev.observations {
+            t.push_str(&format!("  - {o}\n"));
+        }
+        t.push('\n');
+    }
+    t.push_str(
+        "Please investigate this host and stop it relaying for strangers: the mail server\n\
+         should accept mail for outside domains only from authenticated users or its own\n\
+         networks (Postfix: mynetworks, smtpd_relay_restrictions; Exim: relay_from_hosts\n\
+         and the RCPT ACL; Sendmail: the access map). The host may also be compromised.\n\n",
+    );
+    if input.original.is_some() {
+        t.push_str("The full original message is attached unmodified (message/rfc822).\n\n");
+    }
+    if let Some(o) = input.owner {
+        let mut net = Vec::new();
+        if let Some(c) = o.cidrs.first() {
+            net.push(c.to_string());
+        }
+        if let Some(n) = &o.name {
+            net.push(n.clone());
+        }
+        if let Some(org) = &o.org {
+            net.push(org.clone());
+        }
+        if !o.asns.is_empty() {
+            net.push(
+                o.asns
+                    .iter()
+                    .map(|a| format!("AS{a}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+        if let Some(c) = &o.country {
+            net.push(c.clone());
+        }
+        t.push_str(&format!("Network: {}\n", net.join(", ")));
+        if let Some(c) = o.best_abuse() {
+            t.push_str(&format!(
+                "Abuse contact {} from {} ({}).\n",
+                c.email,
+                c.source.label(),
+                c.found_at
+            ));
+        }
+        t.push('\n');
+    }
+    let r = input.reporter;
+    t.push_str("-- \n");
+    t.push_str(&match (&r.name, &r.org) {
+        (Some(n), Some(o)) => format!("{n}, {o} <{}>\n", r.email),
+        (Some(n), None) => format!("{n} <{}>\n", r.email),
+        (None, Some(o)) => format!("{o} <{}>\n", r.email),
+        (None, None) => format!("{}\n", r.email),
+    });
+    t.push_str(&format!(
+        "Report prepared with relayhunt {}\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+    t
+}
