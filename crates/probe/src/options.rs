@@ -103,6 +103,9 @@ pub struct ProbeOptions {
     /// per-session error limits (Postfix `smtpd_soft_error_limit` = 10 adds a 1 s delay per
     /// error beyond it, `smtpd_hard_error_limit` = 20 disconnects).
     pub errors_per_connection: u32,
+    /// Open a fresh connection after this many syntax errors (500/501/503): Exim's
+    /// `smtp_max_synprot_errors` = 3 drops the session at the third.
+    pub syntax_errors_per_connection: u32,
     /// Send canaries through accepted variants.
     pub confirm: Option<ConfirmOptions>,
     /// Global connection rate limit shared by all targets.
@@ -128,6 +131,7 @@ impl Default for ProbeOptions {
             battery: BATTERY.iter().collect(),
             max_reconnects: 3,
             errors_per_connection: 8,
+            syntax_errors_per_connection: 2,
             confirm: None,
             rate: None,
         }

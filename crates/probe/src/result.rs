@@ -131,6 +131,19 @@ pub struct TestRecord {
     pub error: Option<String>,
     /// The canary sent through it (`--confirm`).
     pub canary: Option<CanaryRecord>,
+    /// The battery's sender when the server refused it and the test was retried with the
+    /// plain outside sender (`mail_from` then holds the sender actually used).
+    #[serde(default)]
+    pub sender_refused: Option<SenderRefusal>,
+}
+
+/// A sender the server refused before the test was retried with another one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SenderRefusal {
+    /// The refused reverse-path.
+    pub mail_from: String,
+    /// The server's reply to it.
+    pub reply: Reply,
 }
 
 /// Everything learned about one target.

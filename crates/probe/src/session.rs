@@ -7,10 +7,10 @@
 //! or end the battery. Every wait is bounded and the whole target has its own deadline, after
 //! which the partial transcript is still returned.
 
-use crate::battery::{render, TemplateVars};
+use crate::battery::{render, Addressing, TemplateVars};
 use crate::canary::{ledger, message, token};
 use crate::options::{ProbeOptions, StarttlsPolicy};
-use crate::result::{CanaryRecord, TargetResult, TestOutcome, TestRecord};
+use crate::result::{CanaryRecord, SenderRefusal, TargetResult, TestOutcome, TestRecord};
 use crate::smtp::connection::{ConnError, Connection};
 use crate::smtp::ehlo::{parse_ehlo, Extensions};
 use crate::smtp::reply::{Reply, ReplyClass};
@@ -79,9 +79,14 @@ pub async fn probe_named(
 
 /// What one test step asks of the battery loop.
 enum Step {
-    /// The test finished; `refusals` replies counted as errors by the server; `closed` when
-    /// the server ended the session right after (421 to RSET).
-    Done { refusals: u32, closed: bool },
+    /// The test finished; `refusals` replies counted as errors by the server (`syntax` of them
+    /// syntax errors, which Exim limits to 3 per session); `closed` when the server ended the
+    /// session right after (421 to RSET).
+    Done {
+        refusals: u32,
+        syntax: u32,
+        closed: bool,
+    },
     /// The server said 421: reconnect and retry.
     Closing,
 }
@@ -167,6 +172,7 @@ impl<'a> Run<'a> {
                     None => NOT_RUN.to_string(),
                 }),
                 canary: None,
+                sender_refused: None,
             });
         }
     }
@@ -190,6 +196,7 @@ impl<'a> Run<'a> {
             Err(f) => return self.fail(f),
         };
         let mut refusals = 0u32;
+        let mut syntax = 0u32;
         let mut forced = 0u32;
         let mut attempts = 0u32;
         let mut i = 0;
@@ -199,7 +206,10 @@ impl<'a> Run<'a> {
                 i += 1;
                 continue;
             }
-            if !live || refusals >= self.opts.errors_per_connection {
+            if !live
+                || refusals >= self.opts.errors_per_connection
+                || syntax >= self.opts.syntax_errors_per_connection
+            {
                 if live {
                     self.transcript
                         .note("refreshing the connection to stay under the server's error limit");
@@ -210,13 +220,18 @@ impl<'a> Run<'a> {
                     Err(f) => return self.fail(f),
                 };
                 refusals = 0;
+                syntax = 0;
             }
             match self.run_test(&mut conn, i).await {
                 Ok(Step::Done {
                     refusals: r,
+                    syntax: x,
                     closed,
                 }) => {
                     refusals += r;
+                    syntax += x;
+                    // Progress: only consecutive hang-ups count towards giving up.
+                    forced = 0;
                     attempts = 0;
                     i += 1;
                     live = !closed;
@@ -426,39 +441,76 @@ impl<'a> Run<'a> {
     }
 
     /// One relay test on an open session.
+    ///
+    /// When a routing-trick test's sender is refused (Exim refuses `antispam@[ip]` with "domain
+    /// literals not allowed"), the recipient trick would go untested — nmap stops there. The
+    /// test is retried with the plain outside sender so the RCPT TO trick is still exercised;
+    /// the refused sender and its reply stay on record.
     async fn run_test(&mut self, conn: &mut Connection, i: usize) -> Result<Step, ConnError> {
         let transcript = &mut self.transcript;
         let rec = &mut self.tests[i];
+        let fallback = format!("{}", self.opts.sender);
         rec.mail_reply = None;
         rec.rcpt_reply = None;
         rec.canary = None;
         rec.error = None;
+        rec.sender_refused = None;
         transcript.note(format!("test {}", rec.id));
-        let reply = conn
-            .command(&format!("MAIL FROM:<{}>", rec.mail_from), transcript)
-            .await?;
-        let class = reply.class();
-        rec.mail_reply = Some(reply);
-        match class {
-            ReplyClass::Closing => return Ok(Step::Closing),
-            ReplyClass::Accepted => {}
-            other => {
-                rec.outcome = outcome_of(other);
-                let r = conn.command("RSET", transcript).await?;
-                return Ok(Step::Done {
-                    refusals: 1,
-                    closed: r.class() == ReplyClass::Closing,
-                });
+        let mut refusals = 0;
+        let mut syntax = 0;
+        loop {
+            let reply = conn
+                .command(&format!("MAIL FROM:<{}>", rec.mail_from), transcript)
+                .await?;
+            let class = reply.class();
+            match class {
+                ReplyClass::Closing => return Ok(Step::Closing),
+                ReplyClass::Accepted => {
+                    rec.mail_reply = Some(reply);
+                    break;
+                }
+                other => {
+                    refusals += 1;
+                    syntax += u32::from(is_syntax_error(&reply));
+                    let retry = other == ReplyClass::Rejected
+                        && rec.addressing == Addressing::Trick
+                        && rec.sender_refused.is_none()
+                        && rec.mail_from != fallback;
+                    if retry {
+                        transcript.note(format!(
+                            "sender refused; retrying {} with the outside sender {fallback}",
+                            rec.id
+                        ));
+                        let refused = std::mem::replace(&mut rec.mail_from, fallback.clone());
+                        rec.sender_refused = Some(SenderRefusal {
+                            mail_from: refused,
+                            reply,
+                        });
+                        continue;
+                    }
+                    rec.mail_reply = Some(reply);
+                    rec.outcome = outcome_of(other);
+                    let r = conn.command("RSET", transcript).await?;
+                    return Ok(Step::Done {
+                        refusals,
+                        syntax,
+                        closed: r.class() == ReplyClass::Closing,
+                    });
+                }
             }
         }
         let reply = conn
             .command(&format!("RCPT TO:<{}>", rec.rcpt_to), transcript)
             .await?;
         let class = reply.class();
-        rec.rcpt_reply = Some(reply);
         if class == ReplyClass::Closing {
             return Ok(Step::Closing);
         }
+        if class != ReplyClass::Accepted {
+            refusals += 1;
+            syntax += u32::from(is_syntax_error(&reply));
+        }
+        rec.rcpt_reply = Some(reply);
         rec.outcome = outcome_of(class);
         if class == ReplyClass::Accepted && self.opts.confirm.is_some() {
             let record = send_canary(conn, transcript, &self.label, rec).await?;
@@ -466,7 +518,8 @@ impl<'a> Run<'a> {
         }
         let r = conn.command("RSET", transcript).await?;
         Ok(Step::Done {
-            refusals: u32::from(class != ReplyClass::Accepted),
+            refusals,
+            syntax,
             closed: r.class() == ReplyClass::Closing,
         })
     }
@@ -554,6 +607,11 @@ async fn send_canary(
     record.message_accepted = end.class() == ReplyClass::Accepted;
     record.end_reply = Some(end);
     Ok(record)
+}
+
+/// 500/501/503/555: replies servers count as syntax or protocol errors.
+fn is_syntax_error(reply: &Reply) -> bool {
+    matches!(reply.code, 500 | 501 | 503 | 555)
 }
 
 fn outcome_of(class: ReplyClass) -> TestOutcome {

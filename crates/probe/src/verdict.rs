@@ -207,6 +207,7 @@ mod tests {
             outcome,
             error: None,
             canary: None,
+            sender_refused: None,
         }
     }
 
