@@ -194,11 +194,12 @@ fn numeric_date(parts: (&str, &str, &str), month_first: bool, f: &mut Fields) {
         f.year = a.parse().ok();
         f.month = b.parse().ok();
         f.day = c.parse().ok();
-    } else if month_first {
+    } else if month_first && a.parse::<u32>().is_ok_and(|m| m <= 12) {
         f.month = a.parse().ok();
         f.day = b.parse().ok();
         f.year = parse_year(c);
     } else {
+        // Day first: European order, or a "month" above 12 (`22/08/2002`).
         f.day = a.parse().ok();
         f.month = b.parse().ok();
         f.year = parse_year(c);
@@ -262,7 +263,8 @@ fn parse_year(p: &str) -> Option<i64> {
                 1900 + y
             }
         }
-        3 => 1900 + y,
+        // `tm_year` printed raw (`0102`, `102`) by broken mailers means 1900 + n.
+        _ if y < 1000 => 1900 + y,
         _ => y,
     })
 }
@@ -364,6 +366,11 @@ mod tests {
             Some((1524279661, 120))
         );
         assert_eq!(unix("1 Jan 1970 00:00:00 +0000"), Some((0, 0)));
+        assert_eq!(unix("21/04/2018 03:01:01"), Some((1524279661, 0)));
+        assert_eq!(
+            unix("Sat, 21 Apr 0118 03:01:01 +0000"),
+            Some((1524279661, 0))
+        );
     }
 
     #[test]

@@ -198,7 +198,10 @@ pub(crate) fn analyze<'a>(tokens: &[Token<'a>], ctx: FromContext) -> FromFacts<'
     }
 
     let has_explicit_helo = explicit_helo.is_some();
-    let name_is_peer = has_explicit_helo || ctx.name_slot_is_peer;
+    // The leading token is the receiver's record when the HELO is written elsewhere, when
+    // the protocol has no HELO, or when Exim wrote the line (Exim's `$sender_rcvhost` puts
+    // the verified name or `[ip]` first, never the HELO).
+    let name_is_peer = has_explicit_helo || ctx.name_slot_is_peer || ctx.exim;
     let mut chosen: Option<IpPort> = None;
     let mut chosen_comment: Option<usize> = None;
 
