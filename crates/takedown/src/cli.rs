@@ -399,7 +399,12 @@ fn report_inner(args: ReportArgs) -> Result<String, String> {
     let reporter = settings
         .reporter()
         .map_err(|e| format!("reporter identity: {e}"))?;
-    let raw = args.message.as_ref().map(read_message).transpose()?;
+    let raw = args
+        .message
+        .as_ref()
+        .map(read_message)
+        .transpose()?
+        .map(|r| evidence::message_bytes(&r).to_vec());
     let probe = match &args.probe_result {
         Some(p) => {
             let text = std::fs::read_to_string(p)

@@ -48,6 +48,19 @@ pub struct Evidence {
     pub observations: Vec<String>,
 }
 
+/// The message proper: without a leading mbox `From ` separator line, which belongs to the
+/// mailbox file, not to the message (RFC 4155).
+pub fn message_bytes(raw: &[u8]) -> &[u8] {
+    if raw.starts_with(b"From ") {
+        match raw.iter().position(|&b| b == b'\n') {
+            Some(nl) => &raw[nl + 1..],
+            None => raw,
+        }
+    } else {
+        raw
+    }
+}
+
 /// Split the header block into fields (bounded).
 pub fn fields(raw: &[u8]) -> Vec<Field> {
     let head = &raw[..raw.len().min(MAX_HEADER_BYTES)];

@@ -1,0 +1,418 @@
+//! Abuse reports written from real messages, parsed back with mail-parser and mail-auth.
+
+mod support;
+
+use clap::Parser;
+use mail_auth::report::{Feedback, FeedbackType};
+use mail_parser::{MessageParser, MimeHeaders, PartType};
+use relayhunt_takedown::cli::{run_report, ReportArgs};
+use relayhunt_takedown::config::Reporter;
+use relayhunt_takedown::owner::Owner;
+use relayhunt_takedown::report::{build, evidence, Format, ReportInput, Source};
+use std::path::{Path, PathBuf};
+use support::{read, HttpFixture, Reply};
+
+fn shared() -> PathBuf {
+    std::env::var_os("RELAYHUNT_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")))
+}
+
+/// A real 2002 spam relayed through relay.dub-t3-1.nwcgroup.com [195.129.80.16].
+const RELAYED_SPAM: &str =
+    "corpus/spamassassin_public/spam/00235.45b5f386cf62b5865d9d4440d8b78aab.eml";
+/// A real 2023 phish (CRLF, 8-bit) handed to Exchange Online by 80.96.157.90.
+const PHISH: &str = "corpus/phishing_pot/sample-1017.eml";
+
+fn corpus(rel: &str) -> Vec<u8> {
+    let p = shared().join(rel);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e} (set RELAYHUNT_SHARED)", p.display()))
+}
+
+#[derive(Parser)]
+struct Cmd {
+    #[command(flatten)]
+    args: ReportArgs,
+}
+
+/// RDAP registries on loopback + a bootstrap directory + a reporter config.
+struct World {
+    _http: HttpFixture,
+    dir: tempfile::TempDir,
+}
+
+fn world() -> World {
+    let http = HttpFixture::start();
+    http.route(
+        "/ripe/ip/195.129.80.16",
+        Reply::json(200, read("rdap/ripe-195.129.80.json")),
+    );
+    http.route(
+        "/arin/ip/198.51.100.25",
+        Reply::json(200, read("rdap/arin-nested-abuse.json")),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ipv4.json"),
+        read("rdap/bootstrap-ipv4.json").replace("{base}", &http.base()),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("report.conf"),
+        "# reporter identity\nreporter_name = Jane Analyst\nreporter_email = abuse-desk@example.org\nreporter_org = Example Org SOC\n",
+    )
+    .unwrap();
+    World { _http: http, dir }
+}
+
+fn run(w: &World, extra: &[&str]) -> (u8, PathBuf) {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let out = w.dir.path().join(format!("report-{n}.out"));
+    let mut argv: Vec<String> = vec!["report".into()];
+    argv.extend(extra.iter().map(|s| s.to_string()));
+    argv.extend([
+        "--out".into(),
+        out.display().to_string(),
+        "--config".into(),
+        w.dir.path().join("report.conf").display().to_string(),
+        "--rdap-bootstrap".into(),
+        w.dir.path().display().to_string(),
+        "--rdap-allow-http".into(),
+        "--no-cache".into(),
+        "--interval-ms".into(),
+        "0".into(),
+        "--timeout".into(),
+        "5".into(),
+    ]);
+    let args = Cmd::try_parse_from(argv).unwrap().args;
+    (run_report(args), out)
+}
+
+/// The attached original, sliced from the report's own bytes by the MIME offsets.
+fn attached_message<'a>(report: &'a [u8], parsed: &mail_parser::Message<'_>) -> Option<&'a [u8]> {
+    parsed.parts.iter().find_map(|p| match &p.body {
+        PartType::Message(_) => report.get(p.offset_body as usize..p.offset_end as usize),
+        _ => None,
+    })
+}
+
+fn text_body(parsed: &mail_parser::Message<'_>) -> String {
+    parsed
+        .body_text(0)
+        .expect("text part")
+        .replace("\r\n", "\n")
+}
+
+#[test]
+fn eml_for_a_real_relayed_spam_is_addressed_to_the_rdap_abuse_contact_and_carries_the_original() {
+    let w = world();
+    let msg_path = shared().join(RELAYED_SPAM);
+    let (code, out) = run(
+        &w,
+        &[msg_path.to_str().unwrap(), "--relay", "195.129.80.16"],
+    );
+    assert_eq!(code, 0);
+    let bytes = std::fs::read(&out).unwrap();
+    let m = MessageParser::default()
+        .parse(&bytes)
+        .expect("report parses");
+    assert_eq!(
+        m.to().and_then(|a| a.first()).and_then(|a| a.address()),
+        Some("abuse@nwcgroup.test")
+    );
+    assert_eq!(
+        m.from().and_then(|a| a.first()).and_then(|a| a.address()),
+        Some("abuse-desk@example.org")
+    );
+    assert_eq!(
+        m.subject(),
+        Some("Open mail relay at 195.129.80.16 (NWC Group Hosting Ltd)")
+    );
+    let text = text_body(&m);
+    assert!(
+        text.contains("The server at IP address 195.129.80.16 is operating as an open mail relay."),
+        "{text}"
+    );
+    // 10:28:20 +0100 in the proving header is 09:28:20 UTC.
+    assert!(
+        text.contains("On Fri, 6 Sep 2002 09:28:20 UTC it relayed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("source (66.133.58.215) to our mail server lugh.tuatha.org"),
+        "{text}"
+    );
+    // Line 17 of the file is line 16 of the message once the mbox From_ line is dropped.
+    assert!(text.contains("(line 16 of the attached message)"), "{text}");
+    assert!(text.contains("  Received: from relay.dub-t3-1.nwcgroup.com\n      (postfix@relay.dub-t3-1.nwcgroup.com [195.129.80.16]) by"), "{text}");
+    assert!(
+        text.contains("by relay.dub-t3-1.nwcgroup.com (Postfix) with SMTP id"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Network: 195.129.80.0/24, NWC-DUB-T3, NWC Group Hosting Ltd, IE"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Jane Analyst, Example Org SOC <abuse-desk@example.org>"),
+        "{text}"
+    );
+    let original = corpus(RELAYED_SPAM);
+    let without_mbox_line = &original[original.iter().position(|&b| b == b'\n').unwrap() + 1..];
+    assert_eq!(
+        attached_message(&bytes, &m),
+        Some(without_mbox_line),
+        "attachment must be byte-identical"
+    );
+    let part = m
+        .parts
+        .iter()
+        .find(|p| matches!(p.body, PartType::Message(_)))
+        .unwrap();
+    assert_eq!(
+        part.content_type().map(|c| (c.ctype(), c.subtype())),
+        Some(("message", Some("rfc822")))
+    );
+}
+
+#[test]
+fn arf_for_a_crlf_8bit_phish_has_the_rfc5965_fields_and_the_intact_original() {
+    let w = world();
+    let msg_path = shared().join(PHISH);
+    let (code, out) = run(
+        &w,
+        &[
+            msg_path.to_str().unwrap(),
+            "--relay",
+            "80.96.157.90",
+            "--format",
+            "arf",
+            "--no-lookup",
+            "--to",
+            "abuse@tenant-isp.test",
+        ],
+    );
+    assert_eq!(code, 0);
+    let bytes = std::fs::read(&out).unwrap();
+    let m = MessageParser::default().parse(&bytes).unwrap();
+    let ct = m.content_type().unwrap();
+    assert_eq!((ct.ctype(), ct.subtype()), ("multipart", Some("report")));
+    assert_eq!(ct.attribute("report-type"), Some("feedback-report"));
+    let fb = Feedback::parse_rfc5322(&bytes).expect("mail-auth reads it as ARF");
+    assert_eq!(fb.feedback_type(), FeedbackType::Abuse);
+    assert_eq!(fb.version(), 1);
+    assert!(fb.user_agent().unwrap().starts_with("relayhunt/"));
+    assert_eq!(fb.source_ip(), Some("80.96.157.90".parse().unwrap()));
+    assert!(fb.arrival_date().is_some());
+    assert_eq!(fb.incidents(), 1);
+    let original = corpus(PHISH);
+    assert_eq!(
+        fb.message().map(str::as_bytes),
+        Some(String::from_utf8_lossy(&original).as_bytes())
+    );
+    assert_eq!(
+        attached_message(&bytes, &m),
+        Some(&original[..]),
+        "attachment must be byte-identical"
+    );
+    let part = m
+        .parts
+        .iter()
+        .find(|p| matches!(p.body, PartType::Message(_)))
+        .unwrap();
+    // The phish has a 2952-character line (over RFC 5322's 998): only `binary` is honest.
+    assert_eq!(part.content_transfer_encoding(), Some("binary"));
+    let text = text_body(&m);
+    assert!(
+        text.contains("Received: from qktfxthukmwfnksijbkrjxkzhstbswa.whstr8 (80.96.157.90) by"),
+        "{text}"
+    );
+    assert!(
+        text.contains("to our mail server DB8EUR05FT062.mail.protection.outlook.com"),
+        "{text}"
+    );
+}
+
+#[test]
+fn xarf_json_carries_the_report_fields_and_the_original_as_a_base64_sample() {
+    let w = world();
+    let msg_path = shared().join(RELAYED_SPAM);
+    let (code, out) = run(
+        &w,
+        &[
+            msg_path.to_str().unwrap(),
+            "--relay",
+            "195.129.80.16",
+            "--format",
+            "xarf",
+        ],
+    );
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(doc["Version"], "2");
+    assert_eq!(
+        doc["ReporterInfo"]["ReporterOrgEmail"],
+        "abuse-desk@example.org"
+    );
+    assert_eq!(doc["Report"]["ReportClass"], "Messaging");
+    assert_eq!(doc["Report"]["SourceIp"], "195.129.80.16");
+    assert_eq!(doc["Report"]["Date"], "2002-09-06T09:28:20Z");
+    assert_eq!(doc["Report"]["SmtpRcptToAddress"], "ilug@linux.ie");
+    let payload = doc["Report"]["Samples"][0]["Payload"].as_str().unwrap();
+    let original = corpus(RELAYED_SPAM);
+    let without_mbox_line = &original[original.iter().position(|&b| b == b'\n').unwrap() + 1..];
+    assert_eq!(b64decode(payload), without_mbox_line);
+}
+
+#[test]
+fn a_probe_result_report_carries_the_smtp_transcript() {
+    let w = world();
+    let probe = support::data("probe/open-relay.json");
+    for format in ["eml", "arf"] {
+        let (code, out) = run(
+            &w,
+            &[
+                "--probe-result",
+                probe.to_str().unwrap(),
+                "--format",
+                format,
+            ],
+        );
+        assert_eq!(code, 0, "{format}");
+        let bytes = std::fs::read(&out).unwrap();
+        let m = MessageParser::default().parse(&bytes).unwrap();
+        assert_eq!(
+            m.to().and_then(|a| a.first()).and_then(|a| a.address()),
+            Some("abuse@somecloud.test")
+        );
+        let text = text_body(&m);
+        assert!(
+            text.contains("On 2026-11-20T09:14:03Z we connected to 198.51.100.25 port 25"),
+            "{text}"
+        );
+        assert!(
+            text.contains("a test message sent through it was delivered to us"),
+            "{text}"
+        );
+        let transcript = m
+            .attachments()
+            .find(|a| a.attachment_name() == Some("smtp-transcript.txt"))
+            .and_then(|a| a.text_contents().map(str::to_string))
+            .expect("transcript attachment");
+        assert!(
+            transcript.contains("C: RCPT TO:<canary-7f3a@sink.example.net>"),
+            "{transcript}"
+        );
+        assert!(transcript.contains("S: 250 2.1.5 Ok"));
+        // A CR LF inside a transcript line (server-controlled) is flattened, not replayed.
+        assert!(
+            transcript.contains("queued as 4XkQ2b1c9HzInjected: yes")
+                || !transcript.contains("\nInjected"),
+            "{transcript}"
+        );
+        if format == "arf" {
+            let fb = Feedback::parse_rfc5322(&bytes).expect("ARF");
+            assert_eq!(fb.source_ip(), Some("198.51.100.25".parse().unwrap()));
+            assert_eq!(fb.arrival_date(), Some(1_795_166_043));
+        }
+    }
+}
+
+#[test]
+fn attacker_and_registry_text_cannot_inject_headers() {
+    let raw = b"Return-Path: <x@evil.test>\r\n\
+Received: from evil (evil [198.51.100.25]) by mx.example.org with ESMTP for <a@example.org>; Thu, 14 May 2026 21:20:01 +0000\r\n\
+From: =?utf-8?b?Q0VPDQpCY2M6IHZpY3RpbUBjb3JwLnRlc3Q=?= <ceo@evil.test>\r\n\
+Subject: =?utf-8?b?SGkNCkJjYzogdmljdGltQGNvcnAudGVzdA==?=\r\n\r\nbody\r\n";
+    let owner = Owner {
+        org: Some("Evil Hosting\r\nBcc: victim@corp.test\r\n\r\nfake body".into()),
+        ..Owner::default()
+    };
+    let reporter = Reporter {
+        name: Some("Jane\r\nBcc: x@corp.test".into()),
+        email: "desk@example.org".into(),
+        org: None,
+    };
+    let input = ReportInput {
+        relay: "198.51.100.25".parse().unwrap(),
+        source: Source::Message,
+        original: Some(raw),
+        evidence: evidence::gather(raw, Some("198.51.100.25".parse().unwrap())),
+        owner: Some(&owner),
+        to: "abuse@evil.test".into(),
+        reporter: &reporter,
+        now_unix: 1_795_478_400,
+    };
+    for format in [Format::Eml, Format::Arf] {
+        let built = build(&input, format).unwrap();
+        let m = MessageParser::default().parse(&built.bytes).unwrap();
+        let top: Vec<String> = m
+            .headers()
+            .iter()
+            .map(|h| h.name().to_ascii_lowercase())
+            .collect();
+        assert!(!top.contains(&"bcc".to_string()), "{top:?}");
+        assert_eq!(top.iter().filter(|h| *h == "subject").count(), 1);
+        assert_eq!(
+            m.subject(),
+            Some("Open mail relay at 198.51.100.25 (Evil Hosting Bcc: victim@corp.test fake body)")
+        );
+        assert_eq!(
+            m.from().and_then(|a| a.first()).and_then(|a| a.address()),
+            Some("desk@example.org")
+        );
+    }
+    for bad_to in [
+        "abuse@evil.test\r\nBcc: victim@corp.test",
+        "abuse@evil.test>, <victim@corp.test",
+    ] {
+        let mut i = input.clone();
+        i.to = bad_to.into();
+        assert!(build(&i, Format::Eml).is_err(), "{bad_to:?}");
+    }
+}
+
+#[test]
+fn a_relay_absent_from_the_received_chain_is_refused_with_a_clear_error() {
+    let w = world();
+    let msg_path = shared().join(RELAYED_SPAM);
+    let (code, out) = run(
+        &w,
+        &[
+            msg_path.to_str().unwrap(),
+            "--relay",
+            "198.51.100.99",
+            "--no-lookup",
+            "--to",
+            "abuse@x.test",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(!Path::new(&out).exists());
+}
+
+fn b64decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let clean: Vec<u8> = s
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+        .collect();
+    let mut out = Vec::new();
+    for chunk in clean.chunks(4) {
+        let mut n = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            n |= u32::from(val(c)) << (18 - 6 * i);
+        }
+        for i in 0..chunk.len().saturating_sub(1) {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    out
+}
