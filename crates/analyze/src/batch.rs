@@ -39,7 +39,7 @@ impl Default for BatchOptions {
             limits: Limits::default(),
             progress: false,
             chunk_messages: 256,
-            chunk_bytes: 16 * 1024 * 1024,
+            chunk_bytes: 4 * 1024 * 1024,
         }
     }
 }

@@ -1,0 +1,198 @@
+//! Throughput and memory benchmark for `relayhunt analyze` over the shared corpus.
+//!
+//! Builds an mbox from every message in `../shared/corpus` (in a temporary folder), then
+//! analyses it single-threaded and on all cores, printing msgs/s, MB/s and peak resident
+//! memory (VmHWM, reset between runs through /proc/self/clear_refs). Then analyses an mbox
+//! holding the corpus twenty times: flat peak memory shows the batch streams.
+//!
+//! Run: `cargo run --release -p relayhunt-analyze --bin analyze-bench`
+//! (`RELAYHUNT_SHARED` overrides where the shared folder is; `--repeat N` changes ×20.)
+
+use relayhunt_analyze::batch::{self, BatchOptions, Outcome};
+use relayhunt_analyze::input::{mbox, Inputs, ReadOptions};
+use relayhunt_analyze::output::{Format, Printer};
+use relayhunt_analyze::Config;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+fn shared_dir() -> PathBuf {
+    std::env::var_os("RELAYHUNT_SHARED").map_or_else(
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")),
+        PathBuf::from,
+    )
+}
+
+fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    let mut entries: Vec<_> = fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.path());
+    for e in entries {
+        let p = e.path();
+        if p.is_dir() {
+            corpus_files(&p, out)?;
+        } else if p.extension().is_some_and(|x| x == "eml") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Peak resident set size in KiB since the last reset.
+fn vm_hwm_kib() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Reset VmHWM to the current RSS (Linux ≥ 4.0); false when not possible.
+fn reset_hwm() -> bool {
+    fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+struct Run {
+    label: String,
+    jobs: usize,
+    render: bool,
+}
+
+fn run(path: &Path, r: &Run, cfg: &Config) -> io::Result<()> {
+    let hwm_reset = reset_hwm();
+    let opts = BatchOptions {
+        jobs: r.jobs,
+        ..BatchOptions::default()
+    };
+    let inputs = Inputs::new(
+        [path.to_string_lossy().into_owned()],
+        ReadOptions::default(),
+    );
+    let mut printer = Printer::new(io::sink(), Format::Ndjson, false);
+    let started = Instant::now();
+    let summary = batch::run(inputs, cfg, &opts, |o: Outcome| {
+        if r.render {
+            printer.outcome(&o).is_ok()
+        } else {
+            true
+        }
+    });
+    let secs = started.elapsed().as_secs_f64();
+    let mb = summary.bytes as f64 / 1e6;
+    let cores = if r.jobs == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        r.jobs
+    };
+    let hwm =
+        vm_hwm_kib().map_or_else(|| "n/a".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+    println!(
+        "{:<34} {:>7} msgs {:>4} err {:>8.1} MB {:>7.2} s {:>9.0} msgs/s {:>8.1} MB/s {:>7.1} MB/s/core  peak RSS {}{}",
+        r.label,
+        summary.messages,
+        summary.errors,
+        mb,
+        secs,
+        summary.messages as f64 / secs,
+        mb / secs,
+        mb / secs / cores as f64,
+        hwm,
+        if hwm_reset { "" } else { " (not reset)" }
+    );
+    Ok(())
+}
+
+fn main() -> io::Result<()> {
+    let mut repeat = 20usize;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--repeat" => {
+                repeat = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .ok_or_else(|| io::Error::other("--repeat needs a number"))?
+            }
+            "--bench" => {} // passed by `cargo bench`-style runners; ignore
+            other => return Err(io::Error::other(format!("unknown argument {other}"))),
+        }
+    }
+    let corpus = shared_dir().join("corpus");
+    let mut files = Vec::new();
+    corpus_files(&corpus, &mut files).map_err(|e| {
+        io::Error::other(format!(
+            "cannot list {}: {e} (set RELAYHUNT_SHARED)",
+            corpus.display()
+        ))
+    })?;
+    let dir = std::env::temp_dir().join(format!("relayhunt-bench-{}", std::process::id()));
+    fs::create_dir_all(&dir)?;
+    let one = dir.join("corpus.mbox");
+    let many = dir.join(format!("corpus-x{repeat}.mbox"));
+    let date = "Mon Jan  1 00:00:00 2024";
+    {
+        let mut w1 = BufWriter::new(File::create(&one)?);
+        for f in &files {
+            mbox::write_message(&mut w1, &fs::read(f)?, "bench@relayhunt.example", date)?;
+        }
+        w1.flush()?;
+    }
+    {
+        let corpus_mbox = fs::read(&one)?;
+        let mut wn = BufWriter::new(File::create(&many)?);
+        for _ in 0..repeat {
+            wn.write_all(&corpus_mbox)?;
+        }
+        wn.flush()?;
+    }
+    let size = |p: &Path| fs::metadata(p).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0);
+    println!(
+        "corpus: {} messages from {}; mbox {:.1} MB; x{repeat} mbox {:.1} MB; {} cores",
+        files.len(),
+        corpus.display(),
+        size(&one),
+        size(&many),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let cfg = Config {
+        now: Some(1_800_000_000),
+        ..Config::default()
+    };
+    let runs = [
+        (
+            &one,
+            Run {
+                label: "corpus x1, 1 thread".into(),
+                jobs: 1,
+                render: false,
+            },
+        ),
+        (
+            &one,
+            Run {
+                label: "corpus x1, all cores".into(),
+                jobs: 0,
+                render: false,
+            },
+        ),
+        (
+            &one,
+            Run {
+                label: "corpus x1, all cores + NDJSON".into(),
+                jobs: 0,
+                render: true,
+            },
+        ),
+        (
+            &many,
+            Run {
+                label: format!("corpus x{repeat}, all cores"),
+                jobs: 0,
+                render: false,
+            },
+        ),
+    ];
+    let result = runs.iter().try_for_each(|(path, r)| run(path, r, &cfg));
+    let _ = fs::remove_dir_all(&dir);
+    result
+}
