@@ -1,0 +1,5 @@
+//! stub
+use super::Model;
+use crate::rules::Rule;
+/// Rules.
+pub static RULES: &[Rule<Model>] = &[];
