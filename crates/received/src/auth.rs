@@ -31,6 +31,12 @@ pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> AuthFacts<'a> {
                     if let Some(user) = strip_prefix_ci(rest.trim_start(), "as ") {
                         out.user = out.user.or(non_empty(user));
                     }
+                } else if let Some(v) = c
+                    .split(',')
+                    .find_map(|seg| strip_prefix_ci(seg.trim(), "AUTH:"))
+                {
+                    out.authenticated = true;
+                    out.user = out.user.or(v.split_whitespace().last());
                 } else {
                     for w in c.split_whitespace() {
                         if let Some(user) = strip_prefix_ci(w, "auth=") {

@@ -127,7 +127,7 @@ fn classify(piece: &str, f: &mut Fields) {
             return;
         }
         if let Some(parts) = split3(p, '-') {
-            if let Some(m) = month_index(parts.1) {
+            if let Some(m) = month_index(parts.1).filter(|_| f.month.is_none()) {
                 f.day = parts.0.parse().ok();
                 f.month = Some(m);
                 f.year = parse_year(parts.2);
@@ -138,8 +138,8 @@ fn classify(piece: &str, f: &mut Fields) {
         }
         if let Some(parts) = split3(p, '.') {
             if parts.2.len() == 4 || f.hms.is_some() {
-                numeric_date((parts.0, parts.1, parts.2), false, f);
-            } else if f.hms.is_none() {
+                numeric_date(parts, false, f);
+            } else if f.hms.is_none() && [parts.0, parts.1, parts.2].iter().all(|x| x.len() <= 2) {
                 f.hms = time(&p.replace('.', ":"));
             }
             return;
@@ -187,23 +187,28 @@ fn split3(p: &str, sep: char) -> Option<(&str, &str, &str)> {
 }
 
 /// `4/20/2018`, `2018-4-20`, `20.04.2018`: year-first when the first part has 4 digits;
-/// otherwise month-first for `/`/`-` (US) and day-first for `.` (European).
+/// otherwise month-first for `/`/`-` (US) and day-first for `.` (European). Only fills an
+/// empty date, and only from all-digit parts, so a later junk token cannot clobber it.
 fn numeric_date(parts: (&str, &str, &str), month_first: bool, f: &mut Fields) {
     let (a, b, c) = parts;
-    if a.len() == 4 {
-        f.year = a.parse().ok();
-        f.month = b.parse().ok();
-        f.day = c.parse().ok();
-    } else if month_first && a.parse::<u32>().is_ok_and(|m| m <= 12) {
-        f.month = a.parse().ok();
-        f.day = b.parse().ok();
-        f.year = parse_year(c);
+    let all_digits = [a, b, c]
+        .iter()
+        .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|x| x.is_ascii_digit()));
+    if !all_digits || f.year.is_some() || f.month.is_some() || f.day.is_some() {
+        return;
+    }
+    let num = |p: &str| p.parse::<u32>().ok();
+    let (y, m, d) = if a.len() == 4 {
+        (parse_year(a), num(b), num(c))
+    } else if month_first && num(a).is_some_and(|m| m <= 12) {
+        (parse_year(c), num(a), num(b))
     } else {
         // Day first: European order, or a "month" above 12 (`22/08/2002`).
-        f.day = a.parse().ok();
-        f.month = b.parse().ok();
-        f.year = parse_year(c);
-    }
+        (parse_year(c), num(b), num(a))
+    };
+    f.year = y;
+    f.month = m;
+    f.day = d;
 }
 
 fn month_index(p: &str) -> Option<u32> {
@@ -367,6 +372,10 @@ mod tests {
         );
         assert_eq!(unix("1 Jan 1970 00:00:00 +0000"), Some((0, 0)));
         assert_eq!(unix("21/04/2018 03:01:01"), Some((1524279661, 0)));
+        assert_eq!(
+            unix("Sat, 21 Apr 2018 03:01:01 +0000 id 000A1B2C.65A2B3C4.00001234"),
+            Some((1524279661, 0))
+        );
         assert_eq!(
             unix("Sat, 21 Apr 0118 03:01:01 +0000"),
             Some((1524279661, 0))

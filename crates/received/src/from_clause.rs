@@ -356,11 +356,20 @@ fn read_comment<'a>(
         }
         return cf;
     }
-    if let Some(rest) = strip_prefix_ci(c, "AUTH:") {
-        f.authenticated = true;
-        let auth_part = rest.split(',').next().unwrap_or("");
-        let words: Vec<&str> = auth_part.split_whitespace().collect();
-        f.auth_user = words.last().copied().filter(|_| !words.is_empty());
+    // Courier and friends: `(IDENT: user, AUTH: LOGIN alice, TLS: TLSv1.3,256bits,…)`.
+    // (Sendmail's `IDENT:user@host [ip]` has no space after the colon and is host-info.)
+    let labelled = ["IDENT: ", "AUTH: ", "TLS: "]
+        .iter()
+        .any(|l| strip_prefix_ci(c, l).is_some());
+    if labelled {
+        for seg in c.split(',').map(str::trim) {
+            if let Some(v) = strip_prefix_ci(seg, "IDENT:") {
+                f.ident = clean_ident(v.trim());
+            } else if let Some(v) = strip_prefix_ci(seg, "AUTH:") {
+                f.authenticated = true;
+                f.auth_user = v.split_whitespace().last();
+            }
+        }
         return cf;
     }
     if let Some(rest) = strip_prefix_ci(c, "SquirrelMail authenticated user") {
