@@ -126,7 +126,14 @@ fn mailing_list_is_not_a_relay() {
     let r = run("mailing_list.eml");
     assert_eq!(r.verdict.kind, VerdictKind::Clean, "{r:#?}");
     assert!(ids(&r).contains(&"relay.mailing_list"));
-    assert_eq!(r.relay_ip, ip("192.0.2.40"));
+    // The list is trusted to have recorded its poster: the analysis continues below it.
+    assert_eq!(r.relay_ip, ip("198.51.100.90"));
+    assert_eq!(r.boundary.as_ref().unwrap().entry_hop, 0);
+    assert!(r.chain[1]
+        .trust_reason
+        .as_deref()
+        .unwrap()
+        .starts_with("trusted.resender"));
     assert_eq!(r.origin_ip, ip("198.51.100.90"));
 }
 
@@ -135,7 +142,8 @@ fn arc_sealing_forwarder_is_not_a_relay() {
     let r = run("forwarder_arc.eml");
     assert_eq!(r.verdict.kind, VerdictKind::Clean, "{r:#?}");
     assert!(ids(&r).contains(&"relay.forwarder"), "{:?}", ids(&r));
-    assert_eq!(r.relay_ip, ip("192.0.2.150"));
+    assert_eq!(r.relay_ip, ip("203.0.113.200"));
+    assert_eq!(r.chain[1].role, HopRole::Trusted);
     assert_eq!(r.auth.spf.as_deref(), Some("pass"));
     assert_eq!(r.auth.dmarc.as_deref(), Some("pass"));
 }

@@ -6,7 +6,10 @@
 //! and organisational domain; names outside the public DNS (`corp.local`, bare labels) can
 //! neither confirm nor refute, so they give [`Link::Unknown`] instead of a false alarm.
 
-use super::identity::{first_label, is_private, is_public_name, literal_ip, norm_host, same_org};
+use super::identity::{
+    first_label, is_private, is_public_name, literal_ip, norm_host, org_domain, same_brand,
+    same_org,
+};
 use super::providers;
 use relayhunt_received::Hop;
 
@@ -54,7 +57,12 @@ pub fn link(lower: &Hop, upper: &Hop) -> Link {
     if names.contains(&by) {
         return Link::Match;
     }
-    if names.iter().any(|n| same_org(n, &by)) {
+    if names.iter().any(|n| {
+        same_org(n, &by)
+            || org_domain(n)
+                .zip(org_domain(&by))
+                .is_some_and(|(a, b)| same_brand(&a, &b))
+    }) {
         return Link::Match;
     }
     if names

@@ -112,6 +112,13 @@ pub fn same_org(a: &str, b: &str) -> bool {
     }
 }
 
+/// Two organisational domains of the same brand (`sourceforge.net` / `sourceforge.com`):
+/// large operators spread one service over several registrable domains.
+pub fn same_brand(a: &str, b: &str) -> bool {
+    let la = a.split('.').next().unwrap_or("");
+    a == b || (la.len() > 3 && Some(la) == b.split('.').next())
+}
+
 /// First label of a host (`mx1.example.org` → `mx1`).
 pub fn first_label(host: &str) -> String {
     norm_host(host).split('.').next().unwrap_or("").to_string()

@@ -73,8 +73,30 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
         summary.return_path.as_deref(),
     );
 
-    let outcome = relay::assess(&ctx, &walk, &auth, &summary, &mut flags);
-    let mut all = outcome.findings;
+    let mut walk = walk;
+    let mut outcome = relay::assess(&ctx, &walk, &auth, &summary, &mut flags);
+    let mut all = std::mem::take(&mut outcome.findings);
+    // A mailing list or forwarder is trusted to have recorded its sender truthfully:
+    // continue the analysis from the hop where it accepted the message (bounded).
+    for _ in 0..4 {
+        let (Some(a), Some(e)) = (outcome.resent_from, walk.entry) else {
+            break;
+        };
+        if a >= e {
+            break;
+        }
+        let why = format!(
+            "trusted.resender: written by {}, a mailing list or forwarder that re-sent the message",
+            relay::describe(&ctx.hops[e].from)
+        );
+        for t in &mut walk.trusted[a..e] {
+            *t = Some(why.clone());
+        }
+        walk.entry = Some(a);
+        walk.private_crossing = false;
+        outcome = relay::assess(&ctx, &walk, &auth, &summary, &mut flags);
+        all.append(&mut outcome.findings);
+    }
     all.extend(time_findings(&ctx, &walk, &flags));
     let forwarded = all
         .iter()
@@ -165,7 +187,9 @@ fn time_findings(
 ) -> Vec<crate::report::Finding> {
     let mut out = Vec::new();
     let entry = walk.entry.unwrap_or(0);
-    for (i, fl) in flags.iter().enumerate() {
+    // Below the entry hop dates are claims; only their impossible order is reported (by
+    // the relay analysis), not every odd delay between invented headers.
+    for (i, fl) in flags.iter().enumerate().skip(entry) {
         let trusted_pair = walk.trusted[i].is_some() && i > entry;
         for flag in fl {
             let f = match flag {

@@ -37,6 +37,13 @@ pub struct Provider {
     pub nets: &'static [&'static str],
     /// Why these names/ranges identify the provider.
     pub reason: &'static str,
+    /// Host patterns (`*.suffix` or `prefix*suffix`) of the provider's outbound service,
+    /// which carries mail from its other customers: a hop from one of these into your
+    /// tenant crosses from another customer, so the walk stops there.
+    pub outbound: &'static [&'static str],
+    /// Whether its receivers record the client's reverse DNS (Exchange Online writes only
+    /// `from HELO (IP)`, so a missing rDNS there means nothing).
+    pub records_rdns: bool,
 }
 
 /// The table. Suffixes are specific enough that a random customer host does not match
@@ -49,6 +56,8 @@ pub const PROVIDERS: &[Provider] = &[
         suffixes: &["prod.outlook.com", "protection.outlook.com", "outlook.com", "hotmail.com", "outlook.office365.com"],
         nets: &["40.92.0.0/15", "40.107.0.0/16", "52.100.0.0/14", "104.47.0.0/17", "2603:1000::/24", "2a01:111::/32"],
         reason: "Exchange Online / EOP names its servers *.prod.outlook.com and *.protection.outlook.com and sends from the ranges in Microsoft's published SPF (spf.protection.outlook.com); 2603:1000::/24 is Microsoft's internal IPv6 space seen in its hop lists",
+        outbound: &["*.outbound.protection.outlook.com"],
+        records_rdns: false,
     },
     Provider {
         id: "provider.google",
@@ -57,6 +66,8 @@ pub const PROVIDERS: &[Provider] = &[
         suffixes: &["google.com", "googlemail.com", "gmail.com", "googlegroups.com"],
         nets: &["209.85.128.0/17", "74.125.0.0/16", "64.233.160.0/19", "66.102.0.0/20", "66.249.80.0/20", "72.14.192.0/18", "108.177.8.0/21", "172.217.0.0/19", "173.194.0.0/16", "35.190.247.0/24", "2607:f8b0::/32", "2a00:1450::/32", "2001:4860::/32", "2002:a00::/24"],
         reason: "Gmail MX and outbound hosts are *.google.com (mx.google.com, mail-*.google.com) in the ranges of Google's _spf.google.com; its internal hops are written as 2002:a..:: literals",
+        outbound: &["mail-*.google.com"],
+        records_rdns: true,
     },
     Provider {
         id: "provider.yahoo",
@@ -65,6 +76,8 @@ pub const PROVIDERS: &[Provider] = &[
         suffixes: &["yahoo.com", "yahoodns.net", "yahoo.net", "yahoo.co.jp"],
         nets: &[],
         reason: "Yahoo MX and relay hosts are *.mail.yahoo.com / *.yahoodns.net",
+        outbound: &[],
+        records_rdns: true,
     },
     Provider {
         id: "provider.aol",
@@ -73,6 +86,8 @@ pub const PROVIDERS: &[Provider] = &[
         suffixes: &["aol.com", "mx.aol.com"],
         nets: &[],
         reason: "AOL MX and relay hosts are *.mx.aol.com",
+        outbound: &[],
+        records_rdns: true,
     },
     Provider {
         id: "provider.icloud",
@@ -81,6 +96,8 @@ pub const PROVIDERS: &[Provider] = &[
         suffixes: &["icloud.com", "me.com", "mac.com", "apple.com"],
         nets: &["17.0.0.0/8"],
         reason: "iCloud mail hosts are *.icloud.com / *.me.com and Apple owns 17.0.0.0/8",
+        outbound: &[],
+        records_rdns: true,
     },
     Provider {
         id: "provider.proofpoint",
@@ -89,6 +106,8 @@ pub const PROVIDERS: &[Provider] = &[
         suffixes: &["pphosted.com", "ppe-hosted.com", "proofpoint.com"],
         nets: &[],
         reason: "Proofpoint-hosted gateways are *.pphosted.com (customer MX records point there)",
+        outbound: &[],
+        records_rdns: true,
     },
     Provider {
         id: "provider.mimecast",
@@ -97,6 +116,8 @@ pub const PROVIDERS: &[Provider] = &[
         suffixes: &["mimecast.com", "mimecast-offshore.com", "mimecast.co.za"],
         nets: &[],
         reason: "Mimecast gateways are *.mimecast.com",
+        outbound: &[],
+        records_rdns: true,
     },
     Provider {
         id: "provider.fastmail",
@@ -105,6 +126,8 @@ pub const PROVIDERS: &[Provider] = &[
         suffixes: &["messagingengine.com", "fastmail.com", "fastmail.fm"],
         nets: &[],
         reason: "Fastmail's MX and internal hosts are *.messagingengine.com",
+        outbound: &[],
+        records_rdns: true,
     },
     Provider {
         id: "provider.zoho",
@@ -113,6 +136,8 @@ pub const PROVIDERS: &[Provider] = &[
         suffixes: &["zoho.com", "zohomail.com", "zoho.eu"],
         nets: &[],
         reason: "Zoho mail hosts are *.zoho.com / *.zohomail.com",
+        outbound: &[],
+        records_rdns: true,
     },
     Provider {
         id: "provider.amazon_ses",
@@ -121,6 +146,8 @@ pub const PROVIDERS: &[Provider] = &[
         suffixes: &["amazonses.com"],
         nets: &[],
         reason: "SES sends from *.smtp-out.amazonses.com; senders authenticate with IAM credentials",
+        outbound: &[],
+        records_rdns: true,
     },
     Provider {
         id: "provider.sendgrid",
@@ -129,6 +156,8 @@ pub const PROVIDERS: &[Provider] = &[
         suffixes: &["sendgrid.net"],
         nets: &[],
         reason: "SendGrid outbound hosts are *.sendgrid.net; senders authenticate with API keys",
+        outbound: &[],
+        records_rdns: true,
     },
     Provider {
         id: "provider.mailgun",
@@ -137,6 +166,8 @@ pub const PROVIDERS: &[Provider] = &[
         suffixes: &["mailgun.net", "mailgun.org"],
         nets: &[],
         reason: "Mailgun outbound hosts are *.mailgun.net; senders authenticate with API keys",
+        outbound: &[],
+        records_rdns: true,
     },
     Provider {
         id: "forwarder.pobox",
@@ -145,6 +176,8 @@ pub const PROVIDERS: &[Provider] = &[
         suffixes: &["pobox.com"],
         nets: &[],
         reason: "Pobox is a mail forwarding service: it re-sends mail for its customers' addresses",
+        outbound: &[],
+        records_rdns: true,
     },
     Provider {
         id: "forwarder.forwardemail",
@@ -153,6 +186,8 @@ pub const PROVIDERS: &[Provider] = &[
         suffixes: &["forwardemail.net"],
         nets: &[],
         reason: "Forward Email re-sends mail for its customers' domains",
+        outbound: &[],
+        records_rdns: true,
     },
     Provider {
         id: "forwarder.improvmx",
@@ -161,6 +196,8 @@ pub const PROVIDERS: &[Provider] = &[
         suffixes: &["improvmx.com"],
         nets: &[],
         reason: "ImprovMX re-sends mail for its customers' domains",
+        outbound: &[],
+        records_rdns: true,
     },
     Provider {
         id: "forwarder.easydns",
@@ -169,6 +206,8 @@ pub const PROVIDERS: &[Provider] = &[
         suffixes: &["easydns.com"],
         nets: &[],
         reason: "easyDNS runs MX forwarding and backup MX for its customers' domains",
+        outbound: &[],
+        records_rdns: true,
     },
 ];
 
@@ -186,6 +225,22 @@ pub fn by_host(host: &str) -> Option<&'static Provider> {
                     && h.as_bytes()[h.len() - s.len() - 1] == b'.')
         })
     })
+}
+
+/// Does `host` match a `*.suffix` / `prefix*suffix` pattern?
+fn glob(pattern: &str, host: &str) -> bool {
+    match pattern.split_once('*') {
+        Some((pre, suf)) => {
+            host.len() > pre.len() + suf.len() && host.starts_with(pre) && host.ends_with(suf)
+        }
+        None => host == pattern,
+    }
+}
+
+/// True when the host is the provider's outbound service (mail from its other customers).
+pub fn is_outbound(p: &Provider, host: &str) -> bool {
+    let h = norm_host(host);
+    p.outbound.iter().any(|pat| glob(pat, &h))
 }
 
 /// The provider an address belongs to.
@@ -224,5 +279,17 @@ mod tests {
             Some("provider.exchange_online")
         );
         assert!(by_ip("198.51.100.25".parse().unwrap()).is_none());
+        let ms = by_host("POL01-WA2-obe.outbound.protection.outlook.com").unwrap();
+        assert!(is_outbound(
+            ms,
+            "POL01-WA2-obe.outbound.protection.outlook.com"
+        ));
+        assert!(!is_outbound(
+            ms,
+            "BN1NAM02FT034.eop-nam02.prod.protection.outlook.com"
+        ));
+        let g = by_host("mail-sor-f41.google.com").unwrap();
+        assert!(is_outbound(g, "mail-sor-f41.google.com"));
+        assert!(!is_outbound(g, "mx.google.com"));
     }
 }

@@ -12,6 +12,7 @@ use super::continuity::{self, Link};
 use super::findings::{self as f, finding};
 use super::identity::{
     addr_domain, is_ip_literal, is_private, is_public_name, literal_ip, norm_host, org_domain,
+    same_brand,
 };
 use super::residential;
 use super::trust::{self, Walk};
@@ -33,6 +34,9 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     /// Earliest public client address.
     pub origin_ip: Option<IpAddr>,
+    /// Set when the relay is a legitimate re-sender (mailing list, forwarder, backup MX):
+    /// the hop where it accepted the message, so the analysis can continue below it.
+    pub resent_from: Option<usize>,
 }
 
 /// `198.51.100.25 (mail-relay.somecloud.com)` / `203.0.113.7 (no rDNS, HELO "x")`.
@@ -84,7 +88,8 @@ pub fn authenticated(hop: &Hop) -> bool {
 }
 
 /// Why a client is unrelated to the relay (empty when it is related).
-fn unrelated_reasons(c: &FromPart, relay_org: Option<&str>) -> Vec<(String, &'static str)> {
+fn unrelated_reasons(hop: &Hop, relay_org: Option<&str>) -> Vec<(String, &'static str)> {
+    let c = &hop.from;
     let mut out = Vec::new();
     if let Some(d) = c
         .rdns
@@ -96,7 +101,7 @@ fn unrelated_reasons(c: &FromPart, relay_org: Option<&str>) -> Vec<(String, &'st
             "dynamic",
         ));
     }
-    if c.ip.is_some_and(|ip| !is_private(ip)) && c.rdns.is_none() {
+    if c.ip.is_some_and(|ip| !is_private(ip)) && c.rdns.is_none() && trust::records_rdns(hop) {
         out.push(("a host without reverse DNS".to_string(), "no_rdns"));
     }
     if c.helo.as_deref().is_some_and(is_ip_literal) {
@@ -114,16 +119,21 @@ fn unrelated_reasons(c: &FromPart, relay_org: Option<&str>) -> Vec<(String, &'st
 }
 
 /// Is the relay related to this client (same organisation, private, local)?
-fn related(c: &Hop, relay_org: Option<&str>) -> bool {
+fn related(c: &Hop, relay_ip: Option<IpAddr>, relay_org: Option<&str>) -> bool {
     if trust::no_client(c) {
+        return true;
+    }
+    // The relay handing the message to itself (a local MTA talking to a local content
+    // filter or a second daemon on the same address).
+    if c.from.ip.is_some() && c.from.ip == relay_ip {
         return true;
     }
     if c.from.ip.is_some_and(is_private) {
         return true;
     }
-    // No address and no public name: an internal hand-off (`from Spooler`, `from lugh`).
-    let public = |n: &Option<String>| n.as_deref().is_some_and(is_public_name);
-    if c.from.ip.is_none() && !public(&c.from.rdns) && !public(&c.from.helo) {
+    // No address recorded: not an internet connection the relay could be judged by
+    // (`from Spooler by …`, `from tiputil1 (tiputil1.corp.example)`); an internal hand-off.
+    if c.from.ip.is_none() {
         return true;
     }
     match (client_org(&c.from), relay_org) {
@@ -207,13 +217,6 @@ fn arc_sealers(ctx: &Ctx<'_>) -> Vec<String> {
         .collect()
 }
 
-/// Two org domains that are the same brand (`sourceforge.net` / `sourceforge.com`).
-fn same_brand(a: &str, b: &str) -> bool {
-    a == b
-        || (a.split('.').next() == b.split('.').next()
-            && a.split('.').next().is_some_and(|l| l.len() > 3))
-}
-
 /// Authentication outcome that makes an abuse finding worse.
 pub fn auth_failed(auth: &AuthReport) -> bool {
     matches!(auth.spf.as_deref(), Some("fail" | "softfail" | "permerror"))
@@ -245,7 +248,10 @@ fn origin_findings(ctx: &Ctx<'_>, i: usize, claimed: bool, out: &mut Vec<Finding
             ),
             vec![ctx.ev(i)],
         ));
-    } else if c.ip.is_some_and(|ip| !is_private(ip)) && c.rdns.is_none() {
+    } else if c.ip.is_some_and(|ip| !is_private(ip))
+        && c.rdns.is_none()
+        && trust::records_rdns(&ctx.hops[i])
+    {
         out.push(finding(
             &f::ORIGIN_NO_RDNS,
             Severity::Low,
@@ -282,7 +288,8 @@ fn client_flags(ctx: &Ctx<'_>, upto: usize, flags: &mut [Vec<HopFlag>], out: &mu
         {
             flags[i].push(HopFlag::DynamicClient);
         }
-        if c.ip.is_some_and(|ip| !is_private(ip)) && c.rdns.is_none() {
+        let rdns_expected = trust::records_rdns(hop);
+        if c.ip.is_some_and(|ip| !is_private(ip)) && c.rdns.is_none() && rdns_expected {
             flags[i].push(HopFlag::MissingRdns);
         }
         if c.helo.as_deref().is_some_and(is_ip_literal) {
@@ -293,6 +300,24 @@ fn client_flags(ctx: &Ctx<'_>, upto: usize, flags: &mut [Vec<HopFlag>], out: &mu
         }
         if authenticated(hop) {
             flags[i].push(HopFlag::Authenticated);
+        }
+        if let (Some(h), None, Some(ip)) = (c.helo.as_deref(), c.rdns.as_deref(), c.ip) {
+            let big = super::providers::by_host(h);
+            if let Some(p) = big.filter(|_| !is_private(ip) && rdns_expected) {
+                if super::providers::by_ip(ip).map(|q| q.id) != Some(p.id) {
+                    flags[i].push(HopFlag::HeloMismatch);
+                    out.push(finding(
+                        &f::HELO_FORGERY,
+                        Severity::Medium,
+                        Some(i),
+                        format!(
+                            "The client introduced itself as {h} (a {} host) but its address {ip} has no reverse DNS name, which {}'s servers always have: the greeting impersonates a large provider.",
+                            p.name, p.name
+                        ),
+                        vec![ctx.ev(i)],
+                    ));
+                }
+            }
         }
         if let (Some(h), Some(r)) = (c.helo.as_deref(), c.rdns.as_deref()) {
             if is_public_name(h) && is_public_name(r) && org_domain(h) != org_domain(r) {
@@ -409,6 +434,12 @@ pub fn assess(
         out.origin_ip = entry.from.ip.or(out.origin_ip);
         return out;
     }
+    if continuity::link(lower, entry) == Link::Unknown {
+        // Nothing proves the relay wrote the header below: treat the relay as the origin.
+        out.origin_ip = entry.from.ip.or(out.origin_ip);
+        origin_findings(ctx, e, false, &mut out.findings);
+        return out;
+    }
     for &j in &forged_at {
         flags[j].push(HopFlag::Discontinuity);
         out.findings.push(finding(
@@ -428,7 +459,7 @@ pub fn assess(
     let r_org = relay_org(entry, Some(lower));
     let mut j = e - 1;
     let accept = loop {
-        if !related(&hops[j], r_org.as_deref()) {
+        if !related(&hops[j], entry.from.ip, r_org.as_deref()) {
             break Some(j);
         }
         if j == 0 || continuity::link(&hops[j - 1], &hops[j]) == Link::Mismatch {
@@ -439,7 +470,17 @@ pub fn assess(
     let Some(a) = accept else {
         // Sent from the relay's own organisation: it is the sender's server.
         out.origin_ip = entry.from.ip.or(out.origin_ip);
-        origin_findings(ctx, e, false, &mut out.findings);
+        if let Some(p) = trust::client_provider(entry) {
+            out.findings.push(finding(
+                &f::KNOWN_PROVIDER,
+                Severity::Info,
+                Some(e),
+                format!("The message was sent by an account at {} ({}) and reached you from its server {relay}; abuse goes to that provider.", p.name, p.id),
+                vec![ctx.ev(e)],
+            ));
+        } else {
+            origin_findings(ctx, e, false, &mut out.findings);
+        }
         return out;
     };
     let src_hop = &hops[a];
@@ -450,7 +491,7 @@ pub fn assess(
         .ip
         .filter(|ip| !is_private(*ip))
         .or(out.origin_ip);
-    let reasons = unrelated_reasons(&src_hop.from, r_org.as_deref());
+    let reasons = unrelated_reasons(src_hop, r_org.as_deref());
     if reasons.is_empty() {
         return out;
     }
@@ -485,6 +526,7 @@ pub fn assess(
             format!("The relay {relay} is the mailing list server for {list}: it accepted the message for the list address and sent it on to subscribers, as lists do. Not an open relay."),
             evidence,
         ));
+        out.resent_from = Some(a);
         return out;
     }
     if let Some(ro) = r_org.as_deref() {
@@ -499,6 +541,7 @@ pub fn assess(
                 format!("The relay {relay} sealed the message with ARC as {d}: it is a forwarder that vouches for the authentication it saw, not an open relay."),
                 evidence,
             ));
+            out.resent_from = Some(a);
             return out;
         }
     }
@@ -597,6 +640,7 @@ pub fn assess(
             format!("The relay {relay} accepted the message from {src} for a recipient in its own domain ({}), as an inbound or backup MX does; it then passed it on. Not an open relay.", rcpt.as_deref().unwrap_or_default()),
             evidence,
         ));
+        out.resent_from = Some(a);
         return out;
     }
     let severity = if failed {

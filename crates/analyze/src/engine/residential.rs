@@ -13,9 +13,10 @@ use std::net::IpAddr;
 /// How a keyword is matched against one token of the host (tokens split on `.` and `-`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Match {
-    /// The token equals the keyword, or is the keyword followed only by digits.
+    /// The token is the keyword with only digits around it (`host86`); these generic
+    /// words count only when the name also spells out the address.
     Token,
-    /// The token starts with the keyword.
+    /// The token starts with the keyword (leading digits skipped: `1Cust249`).
     Prefix,
 }
 
@@ -121,7 +122,7 @@ pub const RDNS_RULES: &[RdnsRule] = &[
     RdnsRule {
         id: "rdns.cust",
         keyword: "cust",
-        how: Match::Token,
+        how: Match::Prefix,
         reason: "generic customer address",
     },
     RdnsRule {
@@ -145,7 +146,7 @@ pub const RDNS_RULES: &[RdnsRule] = &[
     RdnsRule {
         id: "rdns.fios",
         keyword: "fios",
-        how: Match::Token,
+        how: Match::Prefix,
         reason: "Verizon FiOS residential fibre",
     },
     RdnsRule {
@@ -212,12 +213,16 @@ pub fn classify(rdns: &str, ip: Option<IpAddr>) -> Option<Dynamic> {
         .collect();
     for rule in RDNS_RULES {
         let hit = tokens.iter().any(|t| match rule.how {
-            Match::Prefix => t.starts_with(rule.keyword),
+            Match::Prefix => t
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .starts_with(rule.keyword),
             Match::Token => t
+                .trim_start_matches(|c: char| c.is_ascii_digit())
                 .strip_prefix(rule.keyword)
                 .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit())),
         });
-        if hit && (rule.how == Match::Prefix || embeds_ip(&tokens, ip) || rule.keyword.len() > 3) {
+        // Generic words (host, ip, user, cust) only count next to the spelled-out address.
+        if hit && (rule.how == Match::Prefix || embeds_ip(&tokens, ip) || rule.keyword.len() > 4) {
             return Some(Dynamic {
                 id: rule.id,
                 reason: format!("{} (`{}` in {})", rule.reason, rule.keyword, host),
@@ -302,6 +307,11 @@ mod tests {
                 "86.1.2.3",
                 "rdns.host",
             ),
+            (
+                "1Cust249.tnt15.det3.da.uu.net",
+                "67.217.14.249",
+                "rdns.cust",
+            ),
         ];
         for (name, addr, id) in cases {
             assert_eq!(classify(name, ip(addr)).map(|d| d.id), Some(id), "{name}");
@@ -311,6 +321,7 @@ mod tests {
     #[test]
     fn mail_servers_are_not_access_lines() {
         for (name, addr) in [
+            ("host66.insuranceiq.com", "65.217.159.66"),
             ("mail.dslreports.com", "64.91.255.98"),
             ("mail-relay.somecloud.com", "198.51.100.25"),
             ("mx.google.com", "209.85.1.1"),

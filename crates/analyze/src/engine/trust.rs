@@ -91,6 +91,11 @@ pub fn client_provider(hop: &Hop) -> Option<&'static Provider> {
     None
 }
 
+/// Does the receiver of this hop record reverse DNS? (Unknown receivers are assumed to.)
+pub fn records_rdns(hop: &Hop) -> bool {
+    receiver_provider(hop).is_none_or(|p| p.records_rdns)
+}
+
 /// True when the hop records no client at all (local submission, `from userid`).
 pub fn no_client(hop: &Hop) -> bool {
     hop.from.ip.is_none() && hop.from.rdns.is_none() && hop.from.helo.is_none()
@@ -138,6 +143,11 @@ fn client_inside(
     }
     if scope.builtin {
         if let Some(p) = client_provider(hop) {
+            let name = f.rdns.as_deref().or(f.helo.as_deref()).unwrap_or("");
+            if providers::is_outbound(p, name) {
+                // Another customer's mail leaving the provider: not your infrastructure.
+                return None;
+            }
             let same_as_home = home.is_some_and(|h| h.id == p.id);
             if same_as_home || matches!(p.kind, ProviderKind::Gateway | ProviderKind::Forwarder) {
                 return Some(provider_reason(p));
