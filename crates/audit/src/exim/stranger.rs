@@ -1,0 +1,374 @@
+//! Run the RCPT ACL (`acl_smtp_rcpt`) as Exim would for a stranger: a client at an unknown
+//! public address, not authenticated, sending to a foreign domain with a sender of its own
+//! choosing. Statements run in order; `accept` with every condition true accepts (relay),
+//! `deny`/`require` that fire stop it, and the end of the ACL denies (Exim spec ch. 42).
+
+use super::parse::{split_list, Config, Statement};
+use crate::finding::{Effect, Location, Warning};
+use crate::netrange::{classify, parse_net, NetClass};
+
+/// Why the stranger got through, with the evidence.
+#[derive(Debug, Clone)]
+pub struct Cause {
+    /// Rule id.
+    pub rule: &'static str,
+    /// Open or conditional.
+    pub effect: Effect,
+    /// Where.
+    pub location: Location,
+    /// The offending value.
+    pub value: String,
+    /// Detail.
+    pub detail: String,
+}
+
+/// Truth of a condition for the stranger.
+#[derive(Debug, Clone)]
+enum Truth {
+    True,
+    False,
+    /// True because of a weakness (the cause).
+    Weak(Cause),
+    Unknown(String),
+}
+
+/// Outcome of the ACL.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The causes when a stranger relays.
+    pub causes: Vec<Cause>,
+    /// Open/conditional, or None when closed.
+    pub effect: Option<Effect>,
+}
+
+/// Evaluate `acl_smtp_rcpt` for a stranger.
+pub fn evaluate(
+    c: &Config,
+    always_true_auth: Option<&Cause>,
+    warnings: &mut Vec<Warning>,
+) -> Outcome {
+    let closed = Outcome {
+        causes: Vec::new(),
+        effect: None,
+    };
+    let Some(acl_name) = c.main.get("acl_smtp_rcpt") else {
+        // No RCPT ACL: Exim refuses every recipient.
+        return closed;
+    };
+    let Some((_, stmts)) = c.acls.get(acl_name.value.trim()) else {
+        warnings.push(Warning {
+            location: acl_name.location.clone(),
+            message: format!("acl_smtp_rcpt names `{}`, which is not defined in `begin acl`; Exim would fail every RCPT", acl_name.value),
+        });
+        return closed;
+    };
+    let mut passed: Vec<Cause> = Vec::new();
+    let mut conditional: Vec<Cause> = Vec::new();
+    let mut domain_checked = false;
+    for s in stmts {
+        let mut weak = Vec::new();
+        let mut all_true = true;
+        let mut any_false = false;
+        let mut unknown = None;
+        let mut checks_domain = false;
+        for (name, value, loc) in &s.conditions {
+            let (negated, name) = match name.strip_prefix('!') {
+                Some(n) => (true, n.trim()),
+                None => (false, name.as_str()),
+            };
+            if name == "domains" {
+                checks_domain = true;
+            }
+            let mut truth = condition(c, name, value, loc, always_true_auth);
+            if negated {
+                truth = match truth {
+                    Truth::True => Truth::False,
+                    Truth::False => Truth::True,
+                    Truth::Weak(_) => Truth::Unknown(format!("negated `{name}` on a weak list")),
+                    u => u,
+                };
+            }
+            match truth {
+                Truth::True => {}
+                Truth::False => {
+                    any_false = true;
+                    all_true = false;
+                }
+                Truth::Weak(cause) => weak.push(cause),
+                Truth::Unknown(why) => {
+                    all_true = false;
+                    unknown = Some(why);
+                }
+            }
+        }
+        if any_false {
+            if s.verb == "require" {
+                // A require whose condition fails for the stranger denies.
+                return finish_closed(conditional);
+            }
+            continue;
+        }
+        if let Some(why) = unknown {
+            warnings.push(Warning {
+                location: s.location.clone(),
+                message: format!(
+                    "`{}` statement not evaluated ({why}); assumed not to fire for a stranger",
+                    s.verb
+                ),
+            });
+            continue;
+        }
+        debug_assert!(all_true);
+        let weak_effect = weak.iter().any(|w| w.effect == Effect::Conditional);
+        match s.verb.as_str() {
+            "accept" => {
+                if weak_effect {
+                    conditional.extend(weak);
+                    continue;
+                }
+                let mut causes = weak;
+                causes.extend(passed.clone());
+                if causes.is_empty() && !domain_checked {
+                    causes.push(unconditional(s));
+                } else if causes.is_empty() {
+                    // An accept after a domain check that a foreign domain would fail only
+                    // if that check let it through: nothing specific to blame.
+                    causes.push(unconditional(s));
+                }
+                causes.extend(conditional);
+                return Outcome {
+                    effect: Some(Effect::Open),
+                    causes,
+                };
+            }
+            "require" => {
+                if checks_domain {
+                    domain_checked = true;
+                }
+                passed.extend(weak);
+            }
+            "deny" | "drop" | "defer" | "discard" if weak.is_empty() => {
+                return finish_closed(conditional);
+            }
+            _ => {}
+        }
+        if checks_domain {
+            domain_checked = true;
+        }
+    }
+    finish_closed(conditional)
+}
+
+/// A deny reached (or the end): closed, unless conditional accepts came first.
+fn finish_closed(conditional: Vec<Cause>) -> Outcome {
+    if conditional.is_empty() {
+        Outcome {
+            causes: Vec::new(),
+            effect: None,
+        }
+    } else {
+        Outcome {
+            causes: conditional,
+            effect: Some(Effect::Conditional),
+        }
+    }
+}
+
+fn unconditional(s: &Statement) -> Cause {
+    let conds: Vec<String> = s
+        .conditions
+        .iter()
+        .map(|(n, v, _)| format!("{n} = {v}"))
+        .collect();
+    Cause {
+        rule: "EXIM-ACCEPT-BEFORE-DOMAIN",
+        effect: Effect::Open,
+        location: s.location.clone(),
+        value: if conds.is_empty() {
+            s.verb.clone()
+        } else {
+            format!("{} {}", s.verb, conds.join(" "))
+        },
+        detail:
+            "This `accept` fires for a stranger before any `require domains`/`deny domains` check."
+                .into(),
+    }
+}
+
+fn condition(c: &Config, name: &str, value: &str, loc: &Location, auth: Option<&Cause>) -> Truth {
+    if value.contains("${")
+        && !matches!(
+            name,
+            "message" | "log_message" | "logwrite" | "control" | "set" | "add_header"
+        )
+    {
+        return Truth::Unknown(format!("{name} = {value} needs run-time expansion"));
+    }
+    match name {
+        "hosts" => hosts(c, value, loc, 0),
+        "domains" => domains(c, value, loc, 0),
+        "authenticated" => match auth {
+            Some(cause) => Truth::Weak(cause.clone()),
+            None => Truth::False,
+        },
+        "senders" | "sender_domains" => {
+            let items = split_list(value);
+            if items.is_empty() {
+                Truth::False
+            } else if items.iter().all(|i| i.starts_with('!')) {
+                Truth::True
+            } else {
+                Truth::Weak(Cause {
+                    rule: "EXIM-ACCEPT-BEFORE-DOMAIN",
+                    effect: Effect::Open,
+                    location: loc.clone(),
+                    value: format!("{name} = {value}"),
+                    detail: "The sender address is whatever the client says: a stranger forges a listed sender and passes.".into(),
+                })
+            }
+        }
+        "local_parts" | "recipients" => {
+            let items = split_list(value);
+            if items.iter().any(|i| i == "*" || i == "^.*" || i == "^.*$") {
+                Truth::True
+            } else {
+                Truth::False
+            }
+        }
+        "condition" => match value.trim().to_ascii_lowercase().as_str() {
+            "yes" | "true" | "1" => Truth::True,
+            "no" | "false" | "0" | "" => Truth::False,
+            _ => Truth::Unknown(format!("condition = {value}")),
+        },
+        "verify" => {
+            let v = value.trim();
+            if v.starts_with("certificate") || v.starts_with("csa") {
+                Truth::False
+            } else {
+                Truth::True
+            }
+        }
+        "dnslists" | "ratelimit" | "spf" | "dkim_status" | "dkim_signers" | "malware" | "spam"
+        | "regex" | "mime_regex" | "decode" | "demime" | "bmi_optin" | "dmarc_status" => {
+            Truth::False
+        }
+        "encrypted" => Truth::True,
+        "acl" => Truth::Unknown(format!("nested acl = {value}")),
+        // Modifiers: no effect on whether the statement fires.
+        "message" | "log_message" | "logwrite" | "control" | "set" | "delay" | "endpass"
+        | "add_header" | "remove_header" | "udpsend" | "queue" | "seen" | "log_reject_target"
+        | "continue" => Truth::True,
+        _ => Truth::Unknown(format!("unknown condition `{name}`")),
+    }
+}
+
+/// Does a stranger's address match a host list?
+fn hosts(c: &Config, value: &str, loc: &Location, depth: usize) -> Truth {
+    if depth > 8 {
+        return Truth::Unknown("named lists nest too deep".into());
+    }
+    let items = split_list(value);
+    let last_negated = items.last().is_some_and(|i| i.starts_with('!'));
+    for item in &items {
+        let (neg, body) = match item.strip_prefix('!') {
+            Some(b) => (true, b.trim()),
+            None => (false, item.as_str()),
+        };
+        let t = if let Some(n) = body.strip_prefix('+') {
+            match c.lists.get(n) {
+                Some(l) => hosts(c, &l.value, &l.location, depth + 1),
+                None => Truth::Unknown(format!("hostlist +{n} not defined")),
+            }
+        } else if body == "*" {
+            weak_hosts(loc, value, Effect::Open, "`*` matches every host.")
+        } else if let Some(net) = parse_net(body) {
+            match classify(&net) {
+                NetClass::Everyone => weak_hosts(loc, value, Effect::Open, &format!("`{body}` covers every address.")),
+                NetClass::HugePublic => weak_hosts(loc, value, Effect::Open, &format!("`{body}` is a provider-sized public range.")),
+                NetClass::Private => weak_hosts(loc, value, Effect::Conditional, &format!("`{body}` is a private/NAT/container range: behind NAT or a proxy every client arrives from it.")),
+                _ => Truth::False,
+            }
+        } else if body.contains(';') {
+            Truth::Unknown(format!("lookup `{body}`"))
+        } else {
+            // Host names, @, @[] and patterns of names: not something a stranger chooses.
+            Truth::False
+        };
+        match (t, neg) {
+            (Truth::False, _) => continue,
+            (Truth::Unknown(w), _) => return Truth::Unknown(w),
+            (_, true) => return Truth::False,
+            (t, false) => return t,
+        }
+    }
+    if last_negated {
+        Truth::True
+    } else {
+        Truth::False
+    }
+}
+
+fn weak_hosts(loc: &Location, value: &str, effect: Effect, detail: &str) -> Truth {
+    Truth::Weak(Cause {
+        rule: if effect == Effect::Open {
+            "EXIM-RELAY-FROM-HOSTS-BROAD"
+        } else {
+            "EXIM-RELAY-FROM-HOSTS-PRIVATE"
+        },
+        effect,
+        location: loc.clone(),
+        value: value.to_string(),
+        detail: detail.to_string(),
+    })
+}
+
+/// Does a foreign domain match a domain list?
+fn domains(c: &Config, value: &str, loc: &Location, depth: usize) -> Truth {
+    if depth > 8 {
+        return Truth::Unknown("named lists nest too deep".into());
+    }
+    let items = split_list(value);
+    let last_negated = items.last().is_some_and(|i| i.starts_with('!'));
+    for item in &items {
+        let (neg, body) = match item.strip_prefix('!') {
+            Some(b) => (true, b.trim()),
+            None => (false, item.as_str()),
+        };
+        let t = if let Some(n) = body.strip_prefix('+') {
+            match c.lists.get(n) {
+                Some(l) => domains(c, &l.value, &l.location, depth + 1),
+                None => Truth::Unknown(format!("domainlist +{n} not defined")),
+            }
+        } else if body == "*"
+            || body == "^.*"
+            || body == "^.*$"
+            || body == "*.*"
+            || body
+                .strip_prefix("*.")
+                .is_some_and(crate::postfix::stranger::is_tld)
+        {
+            Truth::Weak(Cause {
+                rule: "EXIM-RELAY-TO-DOMAINS-WILDCARD",
+                effect: Effect::Open,
+                location: loc.clone(),
+                value: value.to_string(),
+                detail: format!("`{body}` matches any destination domain."),
+            })
+        } else if body.contains(';') {
+            Truth::Unknown(format!("lookup `{body}`"))
+        } else {
+            Truth::False
+        };
+        match (t, neg) {
+            (Truth::False, _) => continue,
+            (Truth::Unknown(w), _) => return Truth::Unknown(w),
+            (_, true) => return Truth::False,
+            (t, false) => return t,
+        }
+    }
+    if last_negated {
+        Truth::True
+    } else {
+        Truth::False
+    }
+}
