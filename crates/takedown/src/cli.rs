@@ -90,6 +90,10 @@ pub struct ReportArgs {
     /// A `relayhunt probe --json` result whose transcript the report carries.
     #[arg(long, value_name = "FILE")]
     pub probe_result: Option<PathBuf>,
+    /// Receivers you trust (CIDR, IP or host pattern), as for `analyze --trusted`; they
+    /// decide which hop is the entry from the outside, i.e. which relay is reported.
+    #[arg(long, value_name = "CIDR|HOST")]
+    pub trusted: Vec<String>,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Eml)]
     pub format: Format,
@@ -367,27 +371,27 @@ fn read_message(p: &PathBuf) -> Result<Vec<u8>, String> {
     Ok(buf)
 }
 
-/// The relay when none was named: the client the topmost `Received:` recorded, if public.
-fn entry_relay(ev_fields: &[evidence::Field]) -> Option<IpAddr> {
-    ev_fields
-        .iter()
-        .filter(|f| f.name.eq_ignore_ascii_case("Received"))
-        .filter_map(|f| {
-            relayhunt_received::parse(&f.value)
-                .from
-                .ip
-                .or_else(|| bracketed_ip(&f.value))
-        })
-        .find(|ip| crate::lookup::special_kind(*ip).is_none())
+/// Run the forensic analysis of the message (the same engine as `relayhunt analyze`).
+fn analysis(raw: &[u8], trusted: &[String]) -> Result<relayhunt_analyze::Report, String> {
+    let cfg = relayhunt_analyze::Config {
+        trusted: trusted.to_vec(),
+        now: Some(now_unix()),
+        ..relayhunt_analyze::Config::default()
+    };
+    cfg.check().map_err(|e| format!("--trusted: {e}"))?;
+    relayhunt_analyze::analyze_bytes(raw, &cfg)
+        .map_err(|e| format!("cannot analyse the message: {e}"))
 }
 
-fn bracketed_ip(v: &str) -> Option<IpAddr> {
-    let lower = v.to_ascii_lowercase();
-    let end = lower.find(" by ").unwrap_or(v.len());
-    let clause = &v[..end];
-    let a = clause.find('[')?;
-    let b = a + clause[a..].find(']')?;
-    clause[a + 1..b].trim_start_matches("IPv6:").parse().ok()
+/// Findings worth showing an abuse desk: medium and above, at most five.
+fn observations(r: &relayhunt_analyze::Report) -> Vec<String> {
+    use relayhunt_analyze::report::Severity;
+    r.findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Medium)
+        .take(5)
+        .map(|f| format!("{} [{}]", f.title, f.id))
+        .collect()
 }
 
 fn report_inner(args: ReportArgs) -> Result<String, String> {
@@ -420,17 +424,22 @@ fn report_inner(args: ReportArgs) -> Result<String, String> {
         return Err("give the MESSAGE that came through the relay, or --probe-result FILE".into());
     }
     let mut notes = Vec::new();
+    let analyzed = raw
+        .as_deref()
+        .map(|r| analysis(r, &args.trusted))
+        .transpose()?;
     let relay = match (args.relay, &probe, &raw) {
         (Some(ip), _, _) => ip,
         (None, Some(p), _) if p.addr.is_some() => {
             p.addr.map(|a| a.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]))
         }
-        (None, _, Some(raw)) => {
-            let ip = entry_relay(&evidence::fields(raw)).ok_or_else(|| {
-                "no public client address in the message's Received headers; name the relay with --relay IP".to_string()
+        (None, _, Some(_)) => {
+            let a = analyzed.as_ref().ok_or("analysis unavailable")?;
+            let ip = a.relay_ip.ok_or_else(|| {
+                "the analysis found no untrusted relay in the message's Received chain; name it with --relay IP (or list your own servers with --trusted)".to_string()
             })?;
             notes.push(format!(
-                "no --relay given: reporting {ip}, the client recorded by the topmost Received header; check that this header was written by your own server"
+                "relay {ip} found by the analysis (the entry hop into trusted infrastructure)"
             ));
             ip
         }
@@ -441,10 +450,13 @@ fn report_inner(args: ReportArgs) -> Result<String, String> {
             "{relay} is a {kind} address; an abuse report needs the relay's public IP"
         ));
     }
-    let ev = raw
+    let mut ev = raw
         .as_deref()
         .map(|r| evidence::gather(r, Some(relay)))
         .unwrap_or_default();
+    if let Some(a) = analyzed.as_ref().filter(|a| a.relay_ip == Some(relay)) {
+        ev.observations = observations(a);
+    }
     if raw.is_some() && ev.proving.is_none() && probe.is_none() {
         return Err(format!(
             "no Received header in the message records a connection from {relay}; the report would have no evidence (check --relay)"

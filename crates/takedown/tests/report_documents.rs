@@ -356,7 +356,7 @@ Subject: =?utf-8?b?SGkNCkJjYzogdmljdGltQGNvcnAudGVzdA==?=\r\n\r\nbody\r\n";
         assert_eq!(top.iter().filter(|h| *h == "subject").count(), 1);
         assert_eq!(
             m.subject(),
-            Some("Open mail relay at 198.51.100.25 (Evil Hosting Bcc: victim@corp.test fake body)")
+            Some("Abusive mail from 198.51.100.25 (Evil Hosting Bcc: victim@corp.test fake body)")
         );
         assert_eq!(
             m.from().and_then(|a| a.first()).and_then(|a| a.address()),
@@ -415,4 +415,28 @@ fn b64decode(s: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+#[test]
+fn without_relay_the_analysis_names_it_and_its_findings_become_observations() {
+    let w = world();
+    let msg_path = shared().join(PHISH);
+    let (code, out) = run(
+        &w,
+        &[
+            msg_path.to_str().unwrap(),
+            "--no-lookup",
+            "--to",
+            "abuse@tenant-isp.test",
+        ],
+    );
+    assert_eq!(code, 0);
+    let bytes = std::fs::read(&out).unwrap();
+    let m = MessageParser::default().parse(&bytes).unwrap();
+    assert_eq!(m.subject(), Some("Abusive mail from 80.96.157.90"));
+    let text = text_body(&m);
+    assert!(
+        text.contains("Other observations:\n  - Sender authentication failed [auth.failed]"),
+        "{text}"
+    );
 }

@@ -1,5 +1,6 @@
 //! Assembling the report documents: plain .eml, ARF (RFC 5965) and XARF v4 JSON.
 
+use super::evidence::Conduct;
 use super::header_value::{self, AddressError};
 use super::mime::{self, Part};
 use super::{text, ReportInput, Source};
@@ -40,7 +41,16 @@ fn subject(input: &ReportInput<'_>) -> String {
         .and_then(|o| o.org.clone().or_else(|| o.name.clone()))
         .map(|o| format!(" ({o})"))
         .unwrap_or_default();
-    header_value::text(&format!("Open mail relay at {}{who}", input.relay))
+    let what = match (&input.source, &input.evidence.conduct) {
+        (Source::Probe(_), _) | (Source::Message, Conduct::OpenRelay { .. }) => {
+            "Open mail relay at"
+        }
+        (Source::Message, Conduct::AuthenticatedRelay { .. }) => {
+            "Compromised mail account relaying through"
+        }
+        (Source::Message, Conduct::DirectSender) => "Abusive mail from",
+    };
+    header_value::text(&format!("{what} {}{who}", input.relay))
 }
 
 fn top_headers(

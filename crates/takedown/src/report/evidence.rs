@@ -23,10 +23,24 @@ pub struct Field {
     pub line: usize,
 }
 
+/// What the reported host did, as the Received chain shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Conduct {
+    /// It passed on a message it had received, unauthenticated, from another host.
+    OpenRelay { source: Option<IpAddr> },
+    /// It passed on a message submitted by an authenticated user (compromised account).
+    AuthenticatedRelay { user: Option<String> },
+    /// It handed the message to us and no header below says where it came from.
+    #[default]
+    DirectSender,
+}
+
 /// What the report says about the relay.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Evidence {
     pub relay_ip: Option<IpAddr>,
+    /// Relay, authenticated relay or direct sender.
+    pub conduct: Conduct,
     /// The `Received:` field recording the connection from the relay.
     pub proving: Option<Field>,
     /// The `Received:` field just below it (written by the relay, or claimed to be).
@@ -158,6 +172,52 @@ fn angle(v: &str) -> String {
     }
 }
 
+/// The first address in the from clause's brackets or parentheses (`[192.0.2.1]`,
+/// `(192.0.2.1)`, `[IPv6:2001:db8::1]`), as MTAs record the peer.
+pub fn recorded_client(value: &str) -> Option<IpAddr> {
+    let clause = from_clause(value);
+    clause
+        .split(|c: char| c == '[' || c == ']' || c == '(' || c == ')' || c.is_whitespace())
+        .map(|t| t.trim_start_matches("IPv6:").trim_start_matches("ipv6:"))
+        .find_map(|t| t.parse::<IpAddr>().ok())
+}
+
+/// How the relay's own header says it got the message.
+fn conduct(own: &Field, relay: IpAddr) -> Conduct {
+    let hop = relayhunt_received::parse(&own.value);
+    let lower = own.value.to_ascii_lowercase();
+    let authenticated = hop.authenticated
+        || hop
+            .protocol
+            .as_ref()
+            .is_some_and(relayhunt_received::Protocol::is_authenticated)
+        || [
+            " with esmtpa",
+            " with esmtpsa",
+            " with lmtpa",
+            "authenticated sender:",
+            "(authenticated",
+            " auth=",
+            "authenticated as ",
+        ]
+        .iter()
+        .any(|k| lower.contains(k));
+    if authenticated {
+        return Conduct::AuthenticatedRelay {
+            user: hop.auth_user,
+        };
+    }
+    let source = hop
+        .from
+        .ip
+        .or_else(|| recorded_client(&own.value))
+        .filter(|s| *s != relay);
+    if from_clause(&own.value).is_empty() {
+        return Conduct::DirectSender;
+    }
+    Conduct::OpenRelay { source }
+}
+
 /// Gather the evidence for `relay` (or, without one, the message facts only).
 pub fn gather(raw: &[u8], relay: Option<IpAddr>) -> Evidence {
     let fs = fields(raw);
@@ -179,6 +239,11 @@ pub fn gather(raw: &[u8], relay: Option<IpAddr>) -> Evidence {
             ev.when_unix = date_unix(&proving.value);
             ev.rcpt_to = for_clause(&proving.value);
             ev.relay_own = received.get(idx + 1).map(|f| (*f).clone());
+            ev.conduct = ev
+                .relay_own
+                .as_ref()
+                .map(|f| conduct(f, ip))
+                .unwrap_or_default();
             ev.proving = Some(proving);
         }
     }
@@ -229,6 +294,27 @@ From: \"CEO\" <ceo@victim-corp.test>\r\nSubject: Urgent wire\r\nDate: Thu, 14 Ma
         assert_eq!(ev.rcpt_to.as_deref(), Some("cfo@example.org"));
         assert_eq!(ev.mail_from.as_deref(), Some("ceo@victim-corp.test"));
         assert_eq!(ev.from_domain.as_deref(), Some("victim-corp.test"));
+    }
+
+    #[test]
+    fn the_relays_own_header_tells_open_relay_from_compromised_account() {
+        let ev = gather(MSG, Some("198.51.100.25".parse().unwrap()));
+        assert_eq!(
+            ev.conduct,
+            Conduct::OpenRelay {
+                source: Some("203.0.113.7".parse().unwrap())
+            }
+        );
+        let authed =
+            String::from_utf8_lossy(MSG).replace("with SMTP id 77A1", "with ESMTPSA id 77A1");
+        let ev = gather(authed.as_bytes(), Some("198.51.100.25".parse().unwrap()));
+        assert!(
+            matches!(ev.conduct, Conduct::AuthenticatedRelay { .. }),
+            "{:?}",
+            ev.conduct
+        );
+        let ev = gather(MSG, Some("203.0.113.7".parse().unwrap()));
+        assert_eq!(ev.conduct, Conduct::DirectSender);
     }
 
     #[test]

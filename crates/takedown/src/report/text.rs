@@ -2,7 +2,7 @@
 //! and what we ask — short, because an abuse desk reads hundreds of these a day.
 
 use super::{ReportInput, Source};
-use crate::report::evidence::Field;
+use crate::report::evidence::{Conduct, Field};
 
 /// RFC 5322 date in UTC (`Thu, 14 May 2026 21:20:01 +0000`).
 pub fn rfc5322(unix: i64) -> String {
@@ -32,24 +32,6 @@ fn quote_field(out: &mut String, f: &Field) {
     out.push('\n');
 }
 
-/// The client IP the relay itself recorded (the outside source), if written.
-fn outside_source(f: &Field) -> Option<String> {
-    relayhunt_received::parse(&f.value)
-        .from
-        .ip
-        .map(|ip| ip.to_string())
-        .or_else(|| {
-            let v = &f.value;
-            let a = v.find('[')?;
-            let b = a + v[a..].find(']')?;
-            let inner = v[a + 1..b].trim_start_matches("IPv6:");
-            inner
-                .parse::<std::net::IpAddr>()
-                .ok()
-                .map(|ip| ip.to_string())
-        })
-}
-
 fn receiver(f: &Field) -> Option<String> {
     let lower = f.value.to_ascii_lowercase();
     let at = lower.find(" by ")?;
@@ -70,9 +52,6 @@ pub fn body(input: &ReportInput<'_>) -> String {
         .map(|o| format!("{o} abuse team"))
         .unwrap_or_else(|| "abuse team".into());
     t.push_str(&format!("Hello {who},\n\n"));
-    t.push_str(&format!(
-        "The server at IP address {ip} is operating as an open mail relay.\n"
-    ));
     match &input.source {
         Source::Message => {
             let when = ev
@@ -84,26 +63,37 @@ pub fn body(input: &ReportInput<'_>) -> String {
                 .as_ref()
                 .and_then(receiver)
                 .unwrap_or_else(|| "our mail server".into());
-            let from = ev
-                .relay_own
-                .as_ref()
-                .and_then(outside_source)
-                .filter(|s| *s != ip)
-                .map(|s| format!(" ({s})"))
-                .unwrap_or_default();
-            t.push_str(&format!(
-                "On {when} it relayed a message it had accepted from an unrelated outside\nsource{from} to our mail server {by}, without authentication.\n\n"
-            ));
+            match &ev.conduct {
+                Conduct::OpenRelay { source } => {
+                    let from = source.map(|s| format!(" ({s})")).unwrap_or_default();
+                    t.push_str(&format!(
+                        "The server at IP address {ip} is operating as an open mail relay.\nOn {when} it relayed a message it had accepted from an unrelated outside\nsource{from} to our mail server {by}, without authentication.\n\n"
+                    ));
+                }
+                Conduct::AuthenticatedRelay { user } => {
+                    let u = user.as_ref().map(|u| format!(" ({u})")).unwrap_or_default();
+                    t.push_str(&format!(
+                        "The server at IP address {ip} sent abusive mail for one of its authenticated\nusers{u}: the account is probably compromised. On {when} it passed\nthe attached message to our mail server {by}.\n\n"
+                    ));
+                }
+                Conduct::DirectSender => {
+                    t.push_str(&format!(
+                        "The host at IP address {ip} sent us abusive mail. On {when} it\ndelivered the attached message directly to our mail server {by}.\n\n"
+                    ));
+                }
+            }
             if let Some(p) = &ev.proving {
                 t.push_str(&format!(
-                    "The Received header that proves it (line {} of the attached message),\nwritten by our server as it accepted the connection from your host:\n\n",
+                    "The Received header that shows it (line {} of the attached message),\nwritten by our server as it accepted the connection from your host:\n\n",
                     p.line
                 ));
                 quote_field(&mut t, p);
                 t.push('\n');
             }
             if let Some(r) = &ev.relay_own {
-                t.push_str("Below it, the header your server added, naming where the message came from:\n\n");
+                t.push_str(
+                    "Below it, the header your host added, naming where it got the message:\n\n",
+                );
                 quote_field(&mut t, r);
                 t.push('\n');
             }
@@ -116,6 +106,9 @@ pub fn body(input: &ReportInput<'_>) -> String {
             }
         }
         Source::Probe(p) => {
+            t.push_str(&format!(
+                "The server at IP address {ip} is operating as an open mail relay.\n"
+            ));
             let when = p
                 .started_at
                 .clone()
@@ -148,12 +141,23 @@ pub fn body(input: &ReportInput<'_>) -> String {
         }
         t.push('\n');
     }
-    t.push_str(
-        "Please investigate this host and stop it relaying for strangers: the mail server\n\
-         should accept mail for outside domains only from authenticated users or its own\n\
-         networks (Postfix: mynetworks, smtpd_relay_restrictions; Exim: relay_from_hosts\n\
-         and the RCPT ACL; Sendmail: the access map). The host may also be compromised.\n\n",
-    );
+    let ask = match (&input.source, &ev.conduct) {
+        (Source::Probe(_), _) | (Source::Message, Conduct::OpenRelay { .. }) => {
+            "Please investigate this host and stop it relaying for strangers: the mail server\n\
+             should accept mail for outside domains only from authenticated users or its own\n\
+             networks (Postfix: mynetworks, smtpd_relay_restrictions; Exim: relay_from_hosts\n\
+             and the RCPT ACL; Sendmail: the access map). The host may also be compromised.\n\n"
+        }
+        (Source::Message, Conduct::AuthenticatedRelay { .. }) => {
+            "Please lock the account, reset its credentials and check the host for other\n\
+             misuse; the headers above show the authenticated submission.\n\n"
+        }
+        (Source::Message, Conduct::DirectSender) => {
+            "Please investigate this host: it is sending unsolicited or fraudulent mail and\n\
+             may be compromised.\n\n"
+        }
+    };
+    t.push_str(ask);
     if input.original.is_some() {
         t.push_str("The full original message is attached unmodified (message/rfc822).\n\n");
     }
