@@ -437,3 +437,24 @@ async fn whois_client_enforces_its_deadline_and_byte_cap() {
         Err(WhoisError::BadQuery(_))
     ));
 }
+
+#[tokio::test]
+async fn a_batch_of_one_thousand_ips_in_one_network_asks_the_registry_once() {
+    let (http, w) = (registries(), whois_net());
+    let dir = tempfile::tempdir().unwrap();
+    let mut l = lookup(&http, &w);
+    l.cache = Some(OwnerCache::new(dir.path(), Duration::from_secs(3600)));
+    let t = Instant::now();
+    for i in 0..1000u32 {
+        let ip = std::net::Ipv4Addr::new(198, 51, 100, (i % 256) as u8);
+        let ip = if i == 0 {
+            "198.51.100.25".parse().unwrap()
+        } else {
+            std::net::IpAddr::V4(ip)
+        };
+        let o = l.owner(ip).await.unwrap();
+        assert_eq!(o.abuse[0].email, "abuse@somecloud.test");
+    }
+    eprintln!("1000 lookups in one /24 took {:?}", t.elapsed());
+    assert_eq!(http.hits(), ["/arin/ip/198.51.100.25"]);
+}
