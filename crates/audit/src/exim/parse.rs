@@ -447,17 +447,17 @@ pub fn parse(main_file: String, lines: &[Line], warnings: &mut Vec<Warning>) -> 
                     .split(|ch: char| ch.is_whitespace() || ch == '=')
                     .next()
                     .unwrap_or("");
-                let rest_cond;
-                if VERBS.contains(&first) && !t[first.len()..].trim_start().starts_with('=') {
-                    stmts.push(Statement {
-                        verb: first.into(),
-                        conditions: Vec::new(),
-                        location: line.location.clone(),
-                    });
-                    rest_cond = t[first.len()..].trim();
-                } else {
-                    rest_cond = t;
-                }
+                let rest_cond =
+                    if VERBS.contains(&first) && !t[first.len()..].trim_start().starts_with('=') {
+                        stmts.push(Statement {
+                            verb: first.into(),
+                            conditions: Vec::new(),
+                            location: line.location.clone(),
+                        });
+                        t[first.len()..].trim()
+                    } else {
+                        t
+                    };
                 if rest_cond.is_empty() {
                     continue;
                 }
