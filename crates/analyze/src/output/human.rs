@@ -7,13 +7,13 @@
 
 use crate::input::Location;
 use crate::report::{ChainEntry, Finding, HopFlag, HopRole, Report, Severity, VerdictKind};
-use relayhunt_received::Hop;
+use relayhunt_received::{Hop, Protocol};
 use std::fmt::Write;
 
 /// Longest cell in the hop table before it is cut with `…`.
-const MAX_FROM: usize = 60;
+const MAX_FROM: usize = 56;
 const MAX_BY: usize = 40;
-const MAX_WITH: usize = 12;
+const MAX_WITH: usize = 10;
 
 /// ANSI styling switched on or off.
 #[derive(Debug, Clone, Copy)]
@@ -152,19 +152,14 @@ fn clip(s: &str, max: usize) -> String {
 }
 
 fn from_cell(hop: &Hop) -> String {
-    let mut parts: Vec<String> = Vec::new();
+    let mut parts: Vec<&str> = Vec::new();
     if let Some(h) = &hop.from.helo {
-        parts.push(h.clone());
+        parts.push(h);
     }
     if let Some(r) = &hop.from.rdns {
         if hop.from.helo.as_deref() != Some(r.as_str()) {
-            parts.push(r.clone());
+            parts.push(r);
         }
-    }
-    match hop.from.ip {
-        Some(ip) => parts.push(format!("[{ip}]")),
-        None if !parts.is_empty() => parts.push("[no IP]".into()),
-        None => {}
     }
     if parts.is_empty() {
         "-".into()
@@ -173,19 +168,34 @@ fn from_cell(hop: &Hop) -> String {
     }
 }
 
+fn ip_cell(hop: &Hop) -> String {
+    hop.from.ip.map_or_else(|| "-".into(), |ip| ip.to_string())
+}
+
 fn by_cell(hop: &Hop) -> String {
     match (&hop.by.host, hop.by.ip) {
-        (Some(h), Some(ip)) => clip(&format!("{h} [{ip}]"), MAX_BY),
-        (Some(h), None) => clip(h, MAX_BY),
+        (Some(h), _) => clip(h, MAX_BY),
         (None, Some(ip)) => format!("[{ip}]"),
         (None, None) => "-".into(),
     }
 }
 
+/// The normalised protocol (`ESMTPS`, `HTTPS`); Exchange's `Microsoft SMTP Server` shows
+/// as `MS-SMTP` rather than a cut-off phrase.
 fn with_cell(hop: &Hop) -> String {
-    hop.protocol_raw
-        .as_deref()
-        .map_or_else(|| "-".into(), |p| clip(p, MAX_WITH))
+    let raw = hop.protocol_raw.as_deref().unwrap_or_default();
+    if raw.starts_with("Microsoft SMTP") {
+        return "MS-SMTP".into();
+    }
+    match &hop.protocol {
+        Some(Protocol::Other(s)) => clip(s, MAX_WITH),
+        Some(p) => serde_json::to_value(p)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| clip(raw, MAX_WITH)),
+        None if !raw.is_empty() => clip(raw, MAX_WITH),
+        None => "-".into(),
+    }
 }
 
 fn date_cell(hop: &Hop) -> String {
@@ -234,14 +244,15 @@ fn hop_table(out: &mut String, report: &Report, st: Style) {
     let header = [
         "#",
         "role",
-        "from (helo / rdns / [ip])",
+        "client IP",
+        "from (helo / rdns)",
         "by",
         "with",
         "date (UTC)",
         "delay",
         "notes",
     ];
-    let rows: Vec<[String; 8]> = report
+    let rows: Vec<[String; 9]> = report
         .hops
         .iter()
         .enumerate()
@@ -268,6 +279,7 @@ fn hop_table(out: &mut String, report: &Report, st: Style) {
             [
                 i.to_string(),
                 role.to_string(),
+                ip_cell(hop),
                 from_cell(hop),
                 by_cell(hop),
                 with_cell(hop),
@@ -307,8 +319,8 @@ fn hop_table(out: &mut String, report: &Report, st: Style) {
                 .map(|b| b.trusted_by.as_str())
                 .unwrap_or_default();
             let rule = format!(
-                " ---- trust boundary: rows above are claims by untrusted servers; from here on written by trusted infrastructure ({}) ----",
-                clip(trusted_by, 80)
+                " ---- trust boundary: above = claims by untrusted servers, below = written by trusted infrastructure ({}) ----",
+                clip(trusted_by, 60)
             );
             let _ = writeln!(out, "{}", st.bold(&rule));
         }
