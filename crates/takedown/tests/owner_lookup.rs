@@ -29,6 +29,7 @@ fn registries() -> HttpFixture {
         ("/ripe/ip/5.9.1.2", "redacted-placeholders.json"),
         ("/arin/ip/64.20.0.5", "no-abuse-role.json"),
         ("/ripe/ip/185.199.1.1", "ripe-toplevel-abuse.json"),
+        ("/ripe/ip/2001:db8:1234::25", "ripe-ipv6.json"),
         (
             "/tld-test/domain/payroll-secure-login.test",
             "domain-new.json",
@@ -76,6 +77,11 @@ fn rdap(http: &HttpFixture, timeout: Duration) -> IcannRdap {
     .with_registry(
         IanaRegistryType::RdapBootstrapIpv4,
         &read("rdap/bootstrap-ipv4.json").replace("{base}", &http.base()),
+    )
+    .unwrap()
+    .with_registry(
+        IanaRegistryType::RdapBootstrapIpv6,
+        &read("rdap/bootstrap-ipv6.json").replace("{base}", &http.base()),
     )
     .unwrap()
     .with_registry(
@@ -355,6 +361,25 @@ async fn http_errors_timeouts_and_oversized_answers_are_clear_errors() {
     }
     let e = client.ip("8.8.8.8".parse().unwrap()).await.unwrap_err();
     assert!(matches!(e, RdapError::NoService { .. }), "{e:?}");
+    // A registry that was not injected is never fetched from IANA.
+    let v4_only = IcannRdap::new(RdapConfig {
+        allow_http: true,
+        ..RdapConfig::default()
+    })
+    .unwrap()
+    .with_registry(
+        IanaRegistryType::RdapBootstrapIpv4,
+        &read("rdap/bootstrap-ipv4.json").replace("{base}", &http.base()),
+    )
+    .unwrap();
+    let e = v4_only
+        .ip("2001:db8::1".parse().unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("no ipv6.json among the injected"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -457,4 +482,21 @@ async fn a_batch_of_one_thousand_ips_in_one_network_asks_the_registry_once() {
     }
     eprintln!("1000 lookups in one /24 took {:?}", t.elapsed());
     assert_eq!(http.hits(), ["/arin/ip/198.51.100.25"]);
+}
+
+#[tokio::test]
+async fn ipv6_addresses_bootstrap_through_the_ipv6_registry() {
+    let (http, w) = (registries(), whois_net());
+    let o = lookup(&http, &w)
+        .owner("2001:db8:1234::25".parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        emails(&o),
+        ["abuse@v6hosting.test"],
+        "{o:#?} {:?}",
+        http.hits()
+    );
+    assert_eq!(o.cidrs, vec!["2001:db8:1200::/40".parse().unwrap()]);
+    assert_eq!(o.country.as_deref(), Some("NL"));
 }

@@ -345,3 +345,22 @@ fn b64(s: &str) -> Vec<u8> {
     }
     out
 }
+
+#[tokio::test]
+async fn a_line_longer_than_smtp_allows_is_refused_before_connecting() {
+    let (addr, log) = start_sink(SinkOpts {
+        offer_starttls: true,
+    })
+    .await;
+    let msg = format!("Subject: x\r\n\r\n{}\r\n", "y".repeat(2952));
+    let e = send(
+        &settings(addr.port(), TlsMode::StartTls, None, true),
+        "desk@example.org",
+        &["abuse@x.test".into()],
+        msg.as_bytes(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, SubmitError::LineTooLong { len: 2952 }), "{e}");
+    assert!(log.lock().unwrap().commands.is_empty());
+}

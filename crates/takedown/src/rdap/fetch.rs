@@ -46,6 +46,8 @@ pub struct IcannRdap {
     bootstrap_client: icann_rdap_client::http::Client,
     http: ReqwestClient,
     store: MemoryBootstrapStore,
+    /// Registries were injected: never fetch missing ones from IANA.
+    offline: bool,
 }
 
 impl std::fmt::Debug for IcannRdap {
@@ -89,11 +91,15 @@ impl IcannRdap {
             bootstrap_client,
             http,
             store: MemoryBootstrapStore::new(),
+            offline: false,
         })
     }
 
     /// Inject an IANA bootstrap registry (JSON in IANA's format, e.g. `ipv4.json`).
-    pub fn with_registry(self, kind: IanaRegistryType, json: &str) -> Result<Self, RdapError> {
+    /// Once a registry is injected the client is offline: it never fetches the others from
+    /// IANA, and a query they would serve fails with [`RdapError::Bootstrap`].
+    pub fn with_registry(mut self, kind: IanaRegistryType, json: &str) -> Result<Self, RdapError> {
+        self.offline = true;
         let reg: IanaRegistry = serde_json::from_str(json)
             .map_err(|e| RdapError::Bootstrap(format!("{}: {e}", kind.file_name())))?;
         let http = HttpData::now().scheme("file").host("local").build();
@@ -123,7 +129,18 @@ impl IcannRdap {
         Ok(self)
     }
 
-    async fn query(&self, q: QueryType, shown: String) -> Result<RdapAnswer, RdapError> {
+    async fn query(
+        &self,
+        q: QueryType,
+        kind: IanaRegistryType,
+        shown: String,
+    ) -> Result<RdapAnswer, RdapError> {
+        if self.offline && !self.store.has_bootstrap_registry(&kind).unwrap_or(false) {
+            return Err(RdapError::Bootstrap(format!(
+                "no {} among the injected bootstrap registries (not fetching it from IANA)",
+                kind.file_name()
+            )));
+        }
         let base = qtype_to_bootstrap_url(&self.bootstrap_client, &self.store, &q, |_| {})
             .await
             .map_err(|e| match e {
@@ -212,11 +229,11 @@ impl IcannRdap {
 
 impl RdapFetch for IcannRdap {
     async fn ip(&self, ip: IpAddr) -> Result<RdapAnswer, RdapError> {
-        let q = match ip {
-            IpAddr::V4(a) => QueryType::IpV4Addr(a),
-            IpAddr::V6(a) => QueryType::IpV6Addr(a),
+        let (q, kind) = match ip {
+            IpAddr::V4(a) => (QueryType::IpV4Addr(a), IanaRegistryType::RdapBootstrapIpv4),
+            IpAddr::V6(a) => (QueryType::IpV6Addr(a), IanaRegistryType::RdapBootstrapIpv6),
         };
-        self.query(q, ip.to_string()).await
+        self.query(q, kind, ip.to_string()).await
     }
 
     async fn domain(&self, name: &str) -> Result<RdapAnswer, RdapError> {
@@ -224,6 +241,7 @@ impl RdapFetch for IcannRdap {
             .ok()
             .filter(|q| matches!(q, QueryType::Domain(_) | QueryType::ALabel(_)))
             .ok_or_else(|| RdapError::BadQuery(name.to_string()))?;
-        self.query(q, name.to_string()).await
+        self.query(q, IanaRegistryType::RdapBootstrapDns, name.to_string())
+            .await
     }
 }

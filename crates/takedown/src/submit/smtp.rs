@@ -40,6 +40,9 @@ pub enum SubmitError {
     PlaintextAuth { server: String },
     #[error("invalid envelope address: {0}")]
     Address(#[from] header_value::AddressError),
+    /// RFC 5321 §4.5.3.1.6: text lines are at most 1000 octets including CRLF.
+    #[error("the report holds a {len}-byte line (from the attached original); SMTP allows 998 — send the written file with a client that supports BINARYMIME")]
+    LineTooLong { len: usize },
     #[error("I/O with {server}: {reason}")]
     Io { server: String, reason: String },
 }
@@ -199,6 +202,13 @@ pub async fn send_with_timeout(
     message: &[u8],
     timeout: Duration,
 ) -> Result<String, SubmitError> {
+    if let Some(len) = message
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l).len())
+        .find(|&n| n > 998)
+    {
+        return Err(SubmitError::LineTooLong { len });
+    }
     let from = header_value::address(from)?;
     let to: Vec<String> = to
         .iter()

@@ -101,7 +101,7 @@ fn serve_http(
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
             return;
         }
-        let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+        let path = percent_decode(line.split_whitespace().nth(1).unwrap_or("/"));
         loop {
             let mut h = String::new();
             if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
@@ -191,4 +191,23 @@ impl WhoisFixture {
     pub fn queries(&self) -> Vec<String> {
         self.queries.lock().unwrap().clone()
     }
+}
+
+/// Decode `%XX` escapes in a request path, as an HTTP server does before routing.
+fn percent_decode(p: &str) -> String {
+    let b = p.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&p[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
