@@ -26,11 +26,13 @@ mod opensmtpd;
 mod ownership;
 mod placeholders;
 mod postfix;
+mod sink;
 
 pub use exim::{Exim, EximConfig};
 pub use instance::Instance;
 pub use opensmtpd::{OpenSmtpd, OpenSmtpdConfig};
 pub use postfix::{Postfix, PostfixConfig};
+pub use sink::Sink;
 
 use std::path::PathBuf;
 

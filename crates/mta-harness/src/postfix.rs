@@ -4,7 +4,10 @@
 //! (in main.cf the last assignment wins), so paths, listen address and "deliver only to the
 //! sink" cannot be overridden by the config under test. The caller's master.cf lines are
 //! appended after a minimal set of the usual services, without chroot (the temp dir has no
-//! chroot jail).
+//! chroot jail). Every route mail could take off the machine (transport maps, sender-
+//! dependent relays, fallback relays, content filters, milters) is emptied; local and
+//! virtual deliveries are discarded. Configs under test must not use network lookup tables
+//! (SQL, LDAP, policy services on other hosts): the harness cannot neutralise those.
 
 use crate::instance::Instance;
 use crate::ownership::{chown, set_mode};
@@ -173,6 +176,16 @@ impl Postfix {
              relayhost = [127.0.0.1]:{sink_port}\n\
              default_transport = smtp\n\
              relay_transport = relay\n\
+             transport_maps =\n\
+             sender_dependent_relayhost_maps =\n\
+             sender_dependent_default_transport_maps =\n\
+             smtp_fallback_relay =\n\
+             local_transport = discard:local\n\
+             virtual_transport = discard:virtual\n\
+             content_filter =\n\
+             smtpd_proxy_filter =\n\
+             smtpd_milters =\n\
+             non_smtpd_milters =\n\
              smtp_dns_support_level = disabled\n",
             user = fill(&config.main_cf, values),
         );

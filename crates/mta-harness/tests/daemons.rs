@@ -2,7 +2,8 @@
 //! open, refuses when configured closed, and delivers what it relays only to our sink.
 
 use relayhunt_mta_harness::{
-    require_or_skip, Exim, EximConfig, Instance, OpenSmtpd, OpenSmtpdConfig, Postfix, PostfixConfig,
+    require_or_skip, Exim, EximConfig, Instance, OpenSmtpd, OpenSmtpdConfig, Postfix,
+    PostfixConfig, Sink,
 };
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -187,6 +188,28 @@ fn exim_open_relays_to_sink_closed_refuses() {
     let open = Exim::start(EximConfig::open(), sink_port).expect("start open exim");
     let closed = Exim::start(EximConfig::closed(), sink_port).expect("start closed exim");
     check_pair(&open, &closed, &rx);
+    // The library's sink receives what an open relay delivers.
+    let lib_sink = Sink::start().expect("sink");
+    let open = Exim::start(EximConfig::open(), lib_sink.port).expect("start open exim");
+    let codes = converse(
+        open.port,
+        &[
+            "EHLO p",
+            "MAIL FROM:<a@example.org>",
+            "RCPT TO:<b@example.net>",
+            "DATA",
+            "Subject: lib-sink-token\r\n\r\nx\r\n.",
+            "QUIT",
+        ],
+    );
+    assert_eq!(codes[4], 250, "{}", open.log());
+    assert!(
+        lib_sink
+            .wait_for("lib-sink-token", Duration::from_secs(30))
+            .is_some(),
+        "{}",
+        open.log()
+    );
 }
 
 #[test]
