@@ -183,7 +183,7 @@ pub fn render_owner(o: &Owner) -> String {
     if let Some(n) = &o.name {
         net.push_str(&format!(" {n}"));
     }
-    if let Some(h) = &o.handle {
+    if let Some(h) = o.handle.as_ref().filter(|h| Some(*h) != o.range.as_ref()) {
         net.push_str(&format!(" [{h}]"));
     }
     let line = |s: &mut String, k: &str, v: &str| s.push_str(&format!("  {k:<11}{v}\n"));

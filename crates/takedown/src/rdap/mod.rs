@@ -27,7 +27,11 @@ pub enum RdapError {
     #[error("RDAP bootstrap unavailable: {0}")]
     Bootstrap(String),
     /// The server answered with an HTTP error.
-    #[error("RDAP server {url} answered HTTP {status}{}", if *.status == 404 { " (no such object: the registry has no record)" } else { "" })]
+    #[error("RDAP server {url} answered HTTP {status}{}", match *.status {
+        404 => " (no such object: the registry has no record)",
+        429 => " (rate limited: wait, or raise --interval-ms)",
+        _ => "",
+    })]
     Status { url: String, status: u16 },
     /// No complete answer within the time limit.
     #[error("RDAP server {url} did not answer within {secs:.1}s (try --timeout)")]

@@ -19,7 +19,7 @@ fn quote_field(out: &mut String, f: &Field) {
     // Wrap the unfolded header at word boundaries, indented, as evidence is usually read.
     let mut line = format!("  {}:", f.name);
     for word in f.value.split(' ') {
-        if line.len() + 1 + word.len() > 76 && line.trim().len() > f.name.len() + 1 {
+        if line.len() + 1 + word.len() > 74 && line.trim().len() > f.name.len() + 1 {
             out.push_str(&line);
             out.push('\n');
             line = String::from("      ");
@@ -29,6 +29,31 @@ fn quote_field(out: &mut String, f: &Field) {
         line.push_str(word);
     }
     out.push_str(&line);
+    out.push('\n');
+}
+
+/// Word-wrap `text` at `width`, continuation lines prefixed with `indent`; ends in `\n`.
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line = indent.to_string();
+        } else if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
+/// Append a prose paragraph, re-wrapped at 72 columns, and a blank line.
+fn para(out: &mut String, text: &str) {
+    out.push_str(&wrap(text, 72, ""));
     out.push('\n');
 }
 
@@ -66,24 +91,24 @@ pub fn body(input: &ReportInput<'_>) -> String {
             match &ev.conduct {
                 Conduct::OpenRelay { source } => {
                     let from = source.map(|s| format!(" ({s})")).unwrap_or_default();
-                    t.push_str(&format!(
+                    para(&mut t, &format!(
                         "The server at IP address {ip} is operating as an open mail relay.\nOn {when} it relayed a message it had accepted from an unrelated outside\nsource{from} to our mail server {by}, without authentication.\n\n"
                     ));
                 }
                 Conduct::AuthenticatedRelay { user } => {
                     let u = user.as_ref().map(|u| format!(" ({u})")).unwrap_or_default();
-                    t.push_str(&format!(
+                    para(&mut t, &format!(
                         "The server at IP address {ip} sent abusive mail for one of its authenticated\nusers{u}: the account is probably compromised. On {when} it passed\nthe attached message to our mail server {by}.\n\n"
                     ));
                 }
                 Conduct::DirectSender => {
-                    t.push_str(&format!(
+                    para(&mut t, &format!(
                         "The host at IP address {ip} sent us abusive mail. On {when} it\ndelivered the attached message directly to our mail server {by}.\n\n"
                     ));
                 }
             }
             if let Some(p) = &ev.proving {
-                t.push_str(&format!(
+                para(&mut t, &format!(
                     "The Received header that shows it (line {} of the attached message),\nwritten by our server as it accepted the connection from your host:\n\n",
                     p.line
                 ));
@@ -106,9 +131,10 @@ pub fn body(input: &ReportInput<'_>) -> String {
             }
         }
         Source::Probe(p) => {
-            t.push_str(&format!(
-                "The server at IP address {ip} is operating as an open mail relay.\n"
-            ));
+            para(
+                &mut t,
+                &format!("The server at IP address {ip} is operating as an open mail relay.\n"),
+            );
             let when = p
                 .started_at
                 .clone()
@@ -117,7 +143,7 @@ pub fn body(input: &ReportInput<'_>) -> String {
                 .addr
                 .map(|a| a.port().to_string())
                 .unwrap_or_else(|| "25".into());
-            t.push_str(&format!(
+            para(&mut t, &format!(
                 "On {when} we connected to {ip} port {port} and it accepted mail from an outside\nsender to an outside recipient without authentication ({}). {}\nThe SMTP transcript of the test is attached.\n\n",
                 if p.open_evidence.as_deref() == Some("proven") {
                     "a test message sent through it was delivered to us"
@@ -127,10 +153,13 @@ pub fn body(input: &ReportInput<'_>) -> String {
                 p.detail
             ));
             if !p.accepted_tests.is_empty() {
-                t.push_str(&format!(
-                    "Relay tests it accepted: {}\n\n",
-                    p.accepted_tests.join(", ")
-                ));
+                para(
+                    &mut t,
+                    &format!(
+                        "Relay tests it accepted: {}\n\n",
+                        p.accepted_tests.join(", ")
+                    ),
+                );
             }
         }
     }
@@ -157,9 +186,12 @@ pub fn body(input: &ReportInput<'_>) -> String {
              may be compromised.\n\n"
         }
     };
-    t.push_str(ask);
+    para(&mut t, ask);
     if input.original.is_some() {
-        t.push_str("The full original message is attached unmodified (message/rfc822).\n\n");
+        para(
+            &mut t,
+            "The full original message is attached unmodified (message/rfc822).",
+        );
     }
     if let Some(o) = input.owner {
         let mut net = Vec::new();
@@ -184,13 +216,17 @@ pub fn body(input: &ReportInput<'_>) -> String {
         if let Some(c) = &o.country {
             net.push(c.clone());
         }
-        t.push_str(&format!("Network: {}\n", net.join(", ")));
+        t.push_str(&wrap(&format!("Network: {}", net.join(", ")), 72, "  "));
         if let Some(c) = o.best_abuse() {
-            t.push_str(&format!(
-                "Abuse contact {} from {} ({}).\n",
-                c.email,
-                c.source.label(),
-                c.found_at
+            t.push_str(&wrap(
+                &format!(
+                    "Abuse contact {} from {} ({}).",
+                    c.email,
+                    c.source.label(),
+                    c.found_at
+                ),
+                72,
+                "  ",
             ));
         }
         t.push('\n');
