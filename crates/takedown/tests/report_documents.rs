@@ -228,6 +228,9 @@ fn arf_for_a_crlf_8bit_phish_has_the_rfc5965_fields_and_the_intact_original() {
     assert_eq!(fb.source_ip(), Some("80.96.157.90".parse().unwrap()));
     assert!(fb.arrival_date().is_some());
     assert_eq!(fb.incidents(), 1);
+    // The envelope domain, not the impersonated brand in From:.
+    assert_eq!(fb.reported_domain(), ["winner-win.art"]);
+    assert_eq!(fb.original_mail_from(), Some("<return@winner-win.art>"));
     let original = corpus(PHISH);
     assert_eq!(
         fb.message().map(str::as_bytes),

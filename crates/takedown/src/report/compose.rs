@@ -138,8 +138,15 @@ fn feedback_report(input: &ReportInput<'_>) -> String {
     }
     f.push(("Source-IP".into(), input.relay.to_string()));
     f.push(("Incidents".into(), "1".into()));
-    if let Some(d) = &ev.from_domain {
-        f.push(("Reported-Domain".into(), d.clone()));
+    // The envelope sender's domain is the one the sender actually used (SPF is checked
+    // against it); the From domain is often the impersonated victim. Fall back to it.
+    let envelope_domain = ev
+        .mail_from
+        .as_deref()
+        .and_then(|m| m.rsplit_once('@'))
+        .and_then(|(_, d)| header_value::domain(d));
+    if let Some(d) = envelope_domain.or_else(|| ev.from_domain.clone()) {
+        f.push(("Reported-Domain".into(), d));
     }
     let mut out = String::new();
     for (k, v) in f {
