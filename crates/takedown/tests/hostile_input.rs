@@ -1,0 +1,75 @@
+//! Hostile input never panics and stays bounded: registry answers and messages are written
+//! by people we report on.
+
+use proptest::prelude::*;
+use relayhunt_takedown::rdap::extract::{self, MAX_ENTITIES};
+use relayhunt_takedown::report::evidence;
+use relayhunt_takedown::whois::extract::read;
+use serde_json::json;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn whois_text_of_any_shape_is_read_without_panic(text in "(?s).{0,2000}") {
+        let _ = read(&text, "whois.test");
+    }
+
+    #[test]
+    fn whois_like_lines_are_read_without_panic(lines in prop::collection::vec(
+        ("(inetnum|NetRange|CIDR|abuse-c|nic-hdl|e-mail|OrgAbuseEmail|refer|ReferralServer|% Abuse contact for|origin)", ":?", "[ -~]{0,60}"), 0..40)) {
+        let text: String = lines.iter().map(|(k, c, v)| format!("{k}{c} {v}\n")).collect();
+        let _ = read(&text, "whois.test");
+    }
+
+    #[test]
+    fn message_bytes_of_any_shape_give_evidence_without_panic(raw in prop::collection::vec(any::<u8>(), 0..4000), ip in any::<[u8; 4]>()) {
+        let _ = evidence::gather(&raw, Some(std::net::IpAddr::from(ip)));
+    }
+
+    #[test]
+    fn received_lines_with_random_clauses_give_evidence_without_panic(
+        clauses in prop::collection::vec("(from|by|with|id|for|via|\\(|\\)|\\[|\\]|;|IPv6:|198\\.51\\.100\\.25|::1|[a-z.]{1,12}| )", 0..60)) {
+        let raw = format!("Received: {}\r\nSubject: x\r\n\r\nbody\r\n", clauses.concat());
+        let _ = evidence::gather(raw.as_bytes(), Some("198.51.100.25".parse().unwrap()));
+    }
+}
+
+#[test]
+fn an_rdap_document_with_thousands_of_abuse_entities_is_walked_within_the_bound() {
+    let entity = |i: usize| {
+        json!({"objectClassName": "entity", "handle": format!("E{i}"), "roles": ["abuse"],
+               "vcardArray": ["vcard", [["version", {}, "text", "4.0"], ["email", {}, "text", format!("abuse{i}@isp.test")]]]})
+    };
+    let doc = json!({
+        "objectClassName": "ip network",
+        "startAddress": "198.51.100.0", "endAddress": "198.51.100.255",
+        "entities": (0..5000).map(entity).collect::<Vec<_>>(),
+    });
+    let f = extract::network(&doc).unwrap();
+    assert_eq!(f.candidates.len(), MAX_ENTITIES);
+}
+
+#[test]
+fn deeply_nested_entities_stop_at_the_depth_limit() {
+    let mut e = json!({"objectClassName": "entity", "roles": ["abuse"],
+        "vcardArray": ["vcard", [["email", {}, "text", "deep@isp.test"]]]});
+    for _ in 0..60 {
+        e = json!({"objectClassName": "entity", "roles": ["registrant"], "entities": [e]});
+    }
+    let doc = json!({"objectClassName": "ip network", "entities": [e]});
+    let f = extract::network(&doc).unwrap();
+    assert!(
+        f.candidates.is_empty(),
+        "the abuse entity is 61 levels down, past the limit"
+    );
+}
+
+#[test]
+fn a_wrong_object_class_or_error_object_is_an_error_not_a_guess() {
+    let e =
+        extract::network(&json!({"objectClassName": "domain", "ldhName": "x.test"})).unwrap_err();
+    assert!(e.to_string().contains("\"domain\" object"), "{e}");
+    let e = extract::network(&json!({"errorCode": 429, "title": "Too Many Requests"})).unwrap_err();
+    assert_eq!(e.to_string(), "RDAP error 429: Too Many Requests");
+}
