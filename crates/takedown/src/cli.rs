@@ -94,6 +94,9 @@ pub struct ReportArgs {
     /// decide which hop is the entry from the outside, i.e. which relay is reported.
     #[arg(long, value_name = "CIDR|HOST")]
     pub trusted: Vec<String>,
+    /// Mention sender domains registered within this many days of the message.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub new_days: i64,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Eml)]
     pub format: Format,
@@ -467,14 +470,45 @@ fn report_inner(args: ReportArgs) -> Result<String, String> {
     } else {
         let l = engine(&args.lookup)?;
         let rt = runtime()?;
-        match rt.block_on(l.owner(relay)) {
+        let owner = match rt.block_on(l.owner(relay)) {
             Ok(o) => Some(o),
             Err(e) if args.to.is_some() => {
                 notes.push(format!("owner lookup failed ({e}); using --to"));
                 None
             }
             Err(e) => return Err(format!("{e}; give the recipient with --to ADDR")),
+        };
+        // The seed's "newly registered domain": the sender's domains, aged at message time.
+        let at = ev.when_unix.unwrap_or_else(now_unix);
+        let mut domains: Vec<String> = Vec::new();
+        for d in [
+            ev.from_domain.clone(),
+            ev.mail_from
+                .as_deref()
+                .and_then(|m| m.rsplit_once('@'))
+                .map(|(_, d)| d.to_ascii_lowercase()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(reg) = psl::domain_str(&d).map(str::to_string) {
+                if !domains.contains(&reg) {
+                    domains.push(reg);
+                }
+            }
         }
+        for d in domains {
+            match rt.block_on(l.domain_age(&d, at, args.new_days)) {
+                Ok(age) if age.newly_registered => ev.observations.push(format!(
+                    "The sender domain {d} was registered {} ({} days before the message) — a newly registered domain",
+                    age.registered.as_deref().unwrap_or("recently"),
+                    age.age_days.unwrap_or(0)
+                )),
+                Ok(_) => {}
+                Err(e) => notes.push(format!("domain age of {d} unknown: {e}")),
+            }
+        }
+        owner
     };
     let to = match (&args.to, owner.as_ref().and_then(Owner::best_abuse)) {
         (Some(t), _) => t.clone(),

@@ -48,6 +48,10 @@ fn world() -> World {
         Reply::json(200, read("rdap/ripe-195.129.80.json")),
     );
     http.route(
+        "/tld-test/domain/payroll-secure-login.test",
+        Reply::json(200, read("rdap/domain-new.json")),
+    );
+    http.route(
         "/arin/ip/198.51.100.25",
         Reply::json(200, read("rdap/arin-nested-abuse.json")),
     );
@@ -55,6 +59,11 @@ fn world() -> World {
     std::fs::write(
         dir.path().join("ipv4.json"),
         read("rdap/bootstrap-ipv4.json").replace("{base}", &http.base()),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("dns.json"),
+        read("rdap/bootstrap-dns.json").replace("{base}", &http.base()),
     )
     .unwrap();
     std::fs::write(
@@ -482,4 +491,38 @@ fn without_relay_the_analysis_names_it_and_its_findings_become_observations() {
 fn has(text: &str, needle: &str) -> bool {
     let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     flat(text).contains(&flat(needle))
+}
+
+#[test]
+fn a_sender_domain_registered_days_before_the_message_is_pointed_out() {
+    let w = world();
+    let msg = w.dir.path().join("bec.eml");
+    std::fs::write(
+        &msg,
+        "Received: from mail-relay.somecloud.test (mail-relay.somecloud.test [198.51.100.25])\r\n\
+         \tby mx.example.org (Postfix) with ESMTP id 4Xk2 for <cfo@example.org>;\r\n\
+         \tMon, 23 Nov 2026 10:00:00 +0000\r\n\
+         Received: from adsl-203-0-113-7.dyn.isp.test (adsl-203-0-113-7.dyn.isp.test [203.0.113.7])\r\n\
+         \tby mail-relay.somecloud.test (Postfix) with SMTP id 77A1; Mon, 23 Nov 2026 09:59:58 +0000\r\n\
+         From: \"CEO\" <ceo@payroll-secure-login.test>\r\nTo: cfo@example.org\r\nSubject: wire today\r\n\
+         Date: Mon, 23 Nov 2026 09:59:50 +0000\r\n\r\nPlease pay the attached invoice.\r\n",
+    )
+    .unwrap();
+    let (code, out) = run(&w, &[msg.to_str().unwrap(), "--relay", "198.51.100.25"]);
+    assert_eq!(code, 0);
+    let bytes = std::fs::read(&out).unwrap();
+    let m = MessageParser::default().parse(&bytes).unwrap();
+    assert_eq!(
+        m.to().and_then(|a| a.first()).and_then(|a| a.address()),
+        Some("abuse@somecloud.test")
+    );
+    let text = text_body(&m);
+    assert!(has(&text, "The sender domain payroll-secure-login.test was registered 2026-11-19T22:04:51Z (3 days before the message)"), "{text}");
+    assert!(
+        has(
+            &text,
+            "source (203.0.113.7) to our mail server mx.example.org"
+        ),
+        "{text}"
+    );
 }
