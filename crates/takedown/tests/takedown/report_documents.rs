@@ -1,7 +1,6 @@
 //! Abuse reports written from real messages, parsed back with mail-parser and mail-auth.
 
-mod support;
-
+use crate::support::{read, HttpFixture, Reply};
 use clap::Parser;
 use mail_auth::report::{Feedback, FeedbackType};
 use mail_parser::{MessageParser, MimeHeaders, PartType};
@@ -10,7 +9,6 @@ use relayhunt_takedown::config::Reporter;
 use relayhunt_takedown::owner::Owner;
 use relayhunt_takedown::report::{build, evidence, Format, ReportInput, Source};
 use std::path::{Path, PathBuf};
-use support::{read, HttpFixture, Reply};
 
 fn shared() -> PathBuf {
     std::env::var_os("RELAYHUNT_SHARED")
@@ -308,7 +306,7 @@ fn xarf_json_carries_the_report_fields_and_the_original_as_a_base64_sample() {
 #[test]
 fn a_probe_result_report_carries_the_smtp_transcript() {
     let w = world();
-    let probe = support::data("probe/open-relay.json");
+    let probe = crate::support::data("probe/open-relay.json");
     for format in ["eml", "arf"] {
         let (code, out) = run(
             &w,

@@ -1,7 +1,5 @@
 //! `report --send`: SMTP submission with STARTTLS and AUTH PLAIN against a loopback sink.
 
-mod support;
-
 use clap::Parser;
 use mail_parser::{MessageParser, PartType};
 use relayhunt_takedown::cli::{run_report, ReportArgs};
@@ -96,11 +94,11 @@ async fn start_sink(opts: SinkOpts) -> (SocketAddr, Arc<Mutex<Log>>) {
     let log = Arc::new(Mutex::new(Log::default()));
     let l2 = log.clone();
     let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_file_iter(support::data("tls/server.pem"))
+        CertificateDer::pem_file_iter(crate::support::data("tls/server.pem"))
             .unwrap()
             .map(Result::unwrap)
             .collect();
-    let key = PrivateKeyDer::from_pem_file(support::data("tls/server.key")).unwrap();
+    let key = PrivateKeyDer::from_pem_file(crate::support::data("tls/server.key")).unwrap();
     let cfg = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::aws_lc_rs::default_provider(),
     ))
@@ -145,7 +143,7 @@ fn settings(port: u16, tls: TlsMode, user: Option<&str>, ca: bool) -> SmtpSettin
         tls,
         username: user.map(str::to_string),
         password: Some("s3cret".into()),
-        ca_file: ca.then(|| support::data("tls/ca.pem")),
+        ca_file: ca.then(|| crate::support::data("tls/ca.pem")),
         helo: "example.org".into(),
     }
 }
@@ -163,7 +161,7 @@ async fn report_send_submits_over_starttls_with_auth_and_delivers_the_report_int
         format!(
             "reporter_name = Jane Analyst\nreporter_email = abuse-desk@example.org\nsmtp_host = 127.0.0.1\nsmtp_port = {}\nsmtp_username = jane\nsmtp_password = s3cret\nsmtp_ca_file = {}\n",
             addr.port(),
-            support::data("tls/ca.pem").display()
+            crate::support::data("tls/ca.pem").display()
         ),
     )
     .unwrap();

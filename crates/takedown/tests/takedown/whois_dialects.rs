@@ -1,11 +1,9 @@
 //! Reading each registry's whois dialect: the fields that name the abuse desk.
 
-mod support;
-
+use crate::support::read as fixture;
 use relayhunt_takedown::owner::rank::rank;
 use relayhunt_takedown::owner::ContactSource;
 use relayhunt_takedown::whois::extract::read;
-use support::read as fixture;
 
 #[test]
 fn lacnic_abuse_c_handle_resolves_to_the_persons_e_mail() {

@@ -1,10 +1,8 @@
 //! `relayhunt whois` end to end (minus the binary): flags → lookups on loopback → output.
 
-mod support;
-
+use crate::support::{read, HttpFixture, Reply};
 use clap::Parser;
 use relayhunt_takedown::cli::{run_whois_to, WhoisArgs};
-use support::{read, HttpFixture, Reply};
 
 #[derive(Parser)]
 struct Cmd {

@@ -1,7 +1,6 @@
 //! Owner lookups through the real RDAP and whois clients against loopback registries.
 
-mod support;
-
+use crate::support::{read, HttpFixture, Reply, WhoisFixture};
 use icann_rdap_common::iana::IanaRegistryType;
 use relayhunt_takedown::cache::OwnerCache;
 use relayhunt_takedown::lookup::{LookupError, OwnerLookup};
@@ -13,7 +12,6 @@ use relayhunt_takedown::whois::client::TcpWhois;
 use relayhunt_takedown::whois::{WhoisError, WhoisQuery};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
-use support::{read, HttpFixture, Reply, WhoisFixture};
 
 /// The loopback "registries": one HTTP server with a path prefix per RIR.
 fn registries() -> HttpFixture {
