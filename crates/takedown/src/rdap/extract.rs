@@ -149,6 +149,44 @@ fn vcard_country(e: &Value) -> Option<String> {
         })
 }
 
+/// JSContact cards (RFC 9553, RDAP extension `jscontact`): `"jscard": {"emails": {"k":
+/// {"address": "…", "pref": 1}}}`.
+fn jscard_emails(e: &Value) -> Vec<(String, Option<u8>)> {
+    let Some(map) = e
+        .get("jscard")
+        .and_then(|j| j.get("emails"))
+        .and_then(Value::as_object)
+    else {
+        return Vec::new();
+    };
+    map.values()
+        .filter_map(|m| {
+            let a = m.get("address").and_then(Value::as_str)?.trim().to_string();
+            let pref = m
+                .get("pref")
+                .and_then(Value::as_u64)
+                .map(|n| n.clamp(1, 100) as u8);
+            Some((a, pref))
+        })
+        .collect()
+}
+
+fn jscard_name(e: &Value) -> Option<String> {
+    let j = e.get("jscard")?;
+    j.get("organizations")
+        .and_then(Value::as_object)
+        .and_then(|o| {
+            o.values()
+                .find_map(|v| v.get("name").and_then(Value::as_str))
+        })
+        .or_else(|| {
+            j.get("name")
+                .and_then(|n| n.get("full"))
+                .and_then(Value::as_str)
+        })
+        .map(str::to_string)
+}
+
 struct Walk<'a> {
     facts: &'a mut NetworkFacts,
     visited: usize,
@@ -176,14 +214,18 @@ impl Walk<'_> {
         let roles = roles(e);
         let handle = s(e, "handle").unwrap_or_else(|| "(no handle)".into());
         if roles.iter().any(|r| r == "registrant") && self.facts.org.is_none() {
-            self.facts.org = vcard_fn(e);
+            self.facts.org = vcard_fn(e).or_else(|| jscard_name(e));
             if self.facts.country.is_none() {
                 self.facts.country = vcard_country(e);
             }
         }
         let is_abuse = roles.iter().any(|r| r == "abuse");
-        for p in vcard_props(e).iter().filter(|p| prop_name(p) == "email") {
-            let Some(email) = prop_text(p) else { continue };
+        let emails = vcard_props(e)
+            .iter()
+            .filter(|p| prop_name(p) == "email")
+            .filter_map(|p| prop_text(p).map(|t| (t, pref(p))))
+            .chain(jscard_emails(e));
+        for (email, pref) in emails {
             if let Some((_, d)) = email.rsplit_once('@') {
                 let d = d.trim().to_ascii_lowercase();
                 if !self.facts.mail_domains.contains(&d) {
@@ -201,7 +243,7 @@ impl Walk<'_> {
             self.facts.candidates.push(Candidate {
                 email,
                 source,
-                pref: pref(p),
+                pref,
                 depth,
                 found_at: format!(
                     "RDAP entity {handle}, roles {}, depth {depth}",
@@ -392,6 +434,27 @@ mod tests {
         );
         assert_eq!(rfc3339_unix("2026-13-14T21:20:01Z"), None);
         assert_eq!(rfc3339_unix("yesterday"), None);
+    }
+
+    #[test]
+    fn jscontact_cards_are_read_like_vcards() {
+        let doc = serde_json::json!({
+            "objectClassName": "ip network",
+            "entities": [
+                {"objectClassName": "entity", "handle": "ORG-J", "roles": ["registrant"],
+                 "jscard": {"@type": "Card", "version": "1.0", "organizations": {"o": {"name": "JS Cloud AG"}}}},
+                {"objectClassName": "entity", "handle": "AB-J", "roles": ["abuse"],
+                 "jscard": {"@type": "Card", "version": "1.0",
+                            "emails": {"e1": {"address": "noc@jscloud.test", "pref": 2},
+                                       "e2": {"address": "abuse@jscloud.test", "pref": 1}}}}
+            ]
+        });
+        let f = network(&doc).unwrap();
+        assert_eq!(f.org.as_deref(), Some("JS Cloud AG"));
+        let mut notes = vec![];
+        let ranked = crate::owner::rank::rank(f.candidates, &mut notes);
+        let emails: Vec<_> = ranked.iter().map(|c| c.email.as_str()).collect();
+        assert_eq!(emails, ["abuse@jscloud.test", "noc@jscloud.test"]);
     }
 
     #[test]
