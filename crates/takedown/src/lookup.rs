@@ -46,6 +46,13 @@ pub enum DomainError {
         domain: String,
         source: extract::ExtractError,
     },
+    /// Neither RDAP nor whois gave a registration date.
+    #[error("no registration date for {domain}: RDAP: {rdap}; whois: {whois}")]
+    Unknown {
+        domain: String,
+        rdap: String,
+        whois: String,
+    },
 }
 
 /// Address classes no registry will answer for (RFC 6890 special-purpose registries).
@@ -257,35 +264,42 @@ impl<R: RdapFetch, W: WhoisQuery> OwnerLookup<R, W> {
         &self,
         ip: IpAddr,
     ) -> Result<(Vec<String>, Vec<wx::WhoisFacts>), WhoisError> {
+        let (asked, mut facts) = self.whois_walk(&ip.to_string()).await?;
+        // The last (most specific) registry first.
+        facts.reverse();
+        Ok((asked, facts.into_iter().map(|(_, f)| f).collect()))
+    }
+
+    /// Follow referrals from the root server for `query`; returns the servers asked (as
+    /// `whois://host`) and each answer's text and facts, in the order asked.
+    async fn whois_walk(
+        &self,
+        query: &str,
+    ) -> Result<(Vec<String>, Vec<(String, wx::WhoisFacts)>), WhoisError> {
         let mut server = self.whois_root.clone();
         let mut asked: Vec<String> = Vec::new();
-        let mut facts = Vec::new();
+        let mut out = Vec::new();
         loop {
-            if asked.len() >= MAX_REFERRALS || asked.contains(&server) {
+            if asked.len() >= MAX_REFERRALS {
                 asked.push(server);
                 return Err(WhoisError::ReferralLoop {
                     chain: asked.join(" → "),
                 });
             }
             self.pacer.wait(&server).await;
-            let text = self
-                .whois
-                .query(&server, &phrase(&server, &ip.to_string()))
-                .await?;
+            let text = self.whois.query(&server, &phrase(&server, query)).await?;
             let f = wx::read(&text, &server);
             asked.push(server.clone());
             let next = f.referral.clone();
-            facts.push(f);
+            out.push((text, f));
             match next {
                 Some(n) if !asked.contains(&n) => server = n,
                 _ => break,
             }
         }
-        // The last (most specific) registry first.
-        facts.reverse();
         Ok((
             asked.into_iter().map(|s| format!("whois://{s}")).collect(),
-            facts,
+            out,
         ))
     }
 
@@ -297,14 +311,15 @@ impl<R: RdapFetch, W: WhoisQuery> OwnerLookup<R, W> {
         new_days: i64,
     ) -> Result<DomainAge, DomainError> {
         self.pacer.wait("rdap").await;
-        let ans = self
-            .rdap
-            .domain(domain)
-            .await
-            .map_err(|source| DomainError::Rdap {
-                domain: domain.to_string(),
-                source,
-            })?;
+        let ans = match self.rdap.domain(domain).await {
+            Ok(a) => a,
+            // Many ccTLDs have no RDAP service: their whois still publishes the date.
+            Err(rdap) => {
+                return self
+                    .domain_age_whois(domain, now_unix, new_days, rdap)
+                    .await
+            }
+        };
         let mut age = extract::domain(&ans.body, domain, now_unix, new_days).map_err(|source| {
             DomainError::Extract {
                 domain: domain.to_string(),
@@ -313,6 +328,46 @@ impl<R: RdapFetch, W: WhoisQuery> OwnerLookup<R, W> {
         })?;
         age.source = Some(ans.url);
         Ok(age)
+    }
+}
+
+impl<R: RdapFetch, W: WhoisQuery> OwnerLookup<R, W> {
+    async fn domain_age_whois(
+        &self,
+        domain: &str,
+        now_unix: i64,
+        new_days: i64,
+        rdap: RdapError,
+    ) -> Result<DomainAge, DomainError> {
+        let failed = |whois: String| DomainError::Unknown {
+            domain: domain.to_string(),
+            rdap: rdap.to_string(),
+            whois,
+        };
+        let (asked, answers) = self
+            .whois_walk(domain)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let found = answers
+            .iter()
+            .rev()
+            .zip(asked.iter().rev())
+            .find_map(|((text, _), server)| wx::creation_date(text).map(|d| (d, server.clone())));
+        let Some(((shown, unix), server)) = found else {
+            return Err(failed(format!(
+                "no creation date in the answers of {}",
+                asked.join(", ")
+            )));
+        };
+        let age_days = (now_unix - unix).div_euclid(86_400);
+        Ok(DomainAge {
+            domain: domain.to_ascii_lowercase(),
+            registered: Some(shown),
+            age_days: Some(age_days),
+            newly_registered: age_days <= new_days,
+            registrar: None,
+            source: Some(server),
+        })
     }
 }
 

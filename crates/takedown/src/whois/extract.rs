@@ -336,3 +336,42 @@ pub fn read(text: &str, server: &str) -> WhoisFacts {
     }
     f
 }
+
+/// Field names registries use for a domain's creation date (lower-cased).
+const CREATED_FIELDS: &[&str] = &[
+    "creation date", // ICANN gTLD whois (RAA 2013 format)
+    "created",       // RIPE-style ccTLDs (.fr, .nl style registries)
+    "created on",
+    "registered on",            // .uk
+    "registration time",        // .cn
+    "domain registration date", // .us
+    "registered",
+];
+
+/// The creation date in a domain whois answer: (as written, Unix seconds). Accepts ISO 8601
+/// dates with or without time.
+pub fn creation_date(text: &str) -> Option<(String, i64)> {
+    for line in text.lines().take(20_000) {
+        let Some((k, v)) = line.trim().split_once(':') else {
+            continue;
+        };
+        if !CREATED_FIELDS.contains(&k.trim().to_ascii_lowercase().as_str()) {
+            continue;
+        }
+        let v = v.trim();
+        let iso = if v.len() == 10 {
+            format!("{v}T00:00:00Z")
+        } else {
+            v.replacen(' ', "T", 1)
+        };
+        let iso = if iso.len() == 19 {
+            format!("{iso}Z")
+        } else {
+            iso
+        };
+        if let Some(t) = crate::rdap::extract::rfc3339_unix(&iso) {
+            return Some((v.to_string(), t));
+        }
+    }
+    None
+}

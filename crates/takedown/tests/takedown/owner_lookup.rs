@@ -91,6 +91,7 @@ fn rdap(http: &HttpFixture, timeout: Duration) -> IcannRdap {
 
 /// whois: IANA's server and the RIRs, each a loopback fixture.
 struct WhoisNet {
+    nic: WhoisFixture,
     iana: WhoisFixture,
     ripe: WhoisFixture,
     arin: WhoisFixture,
@@ -100,6 +101,10 @@ struct WhoisNet {
 fn whois_net() -> WhoisNet {
     let iana = WhoisFixture::start(
         HashMap::from([
+            (
+                "freshshop.test".to_string(),
+                read("whois/iana-test-tld.txt"),
+            ),
             ("5.9.1.2".to_string(), read("whois/iana-5.txt")),
             ("64.20.0.5".to_string(), read("whois/iana-64.txt")),
         ]),
@@ -116,7 +121,7 @@ fn whois_net() -> WhoisNet {
         Duration::ZERO,
         0,
     );
-    let client = TcpWhois {
+    let mut client = TcpWhois {
         timeout: Duration::from_secs(5),
         max_bytes: 256 * 1024,
         routes: HashMap::from([
@@ -125,7 +130,19 @@ fn whois_net() -> WhoisNet {
             ("whois.arin.net".to_string(), arin.addr.to_string()),
         ]),
     };
+    let nic = WhoisFixture::start(
+        HashMap::from([(
+            "freshshop.test".to_string(),
+            read("whois/nic-test-freshshop.txt"),
+        )]),
+        Duration::ZERO,
+        0,
+    );
+    client
+        .routes
+        .insert("whois.nic.test".to_string(), nic.addr.to_string());
     WhoisNet {
+        nic,
         iana,
         ripe,
         arin,
@@ -497,4 +514,25 @@ async fn ipv6_addresses_bootstrap_through_the_ipv6_registry() {
     );
     assert_eq!(o.cidrs, vec!["2001:db8:1200::/40".parse().unwrap()]);
     assert_eq!(o.country.as_deref(), Some("NL"));
+}
+
+#[tokio::test]
+async fn a_domain_without_rdap_is_aged_from_its_registry_whois() {
+    let (http, w) = (registries(), whois_net());
+    let l = lookup(&http, &w);
+    let now = 1_795_478_400; // 2026-11-24T00:00:00Z
+    let age = l.domain_age("freshshop.test", now, 30).await.unwrap();
+    assert_eq!(age.registered.as_deref(), Some("2026-11-12T10:40:58Z"));
+    assert_eq!(age.age_days, Some(11));
+    assert!(age.newly_registered);
+    assert_eq!(age.source.as_deref(), Some("whois://whois.nic.test"));
+    assert_eq!(w.nic.queries(), ["freshshop.test"]);
+    let e = l
+        .domain_age("unknown-shop.test", now, 30)
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("HTTP 404") && e.to_string().contains("no creation date"),
+        "{e}"
+    );
 }

@@ -67,3 +67,21 @@ fn iana_answer_refers_to_the_rir_and_arin_referral_server_is_followed_only_for_w
     );
     assert_eq!(f.referral, None);
 }
+
+#[test]
+fn domain_creation_dates_in_the_common_registry_spellings() {
+    use relayhunt_takedown::whois::extract::creation_date;
+    assert_eq!(
+        creation_date("Creation Date: 2026-11-12T10:40:58Z\n").map(|d| d.1),
+        Some(1_794_480_058)
+    );
+    assert_eq!(
+        creation_date("    Registered on: 2019-03-04\n").map(|d| d.0),
+        Some("2019-03-04".into())
+    );
+    assert_eq!(
+        creation_date("created:     2020-01-02 10:00:00\n").map(|d| d.1),
+        Some(1_577_959_200)
+    );
+    assert_eq!(creation_date("Expiry Date: 2027-01-01\nstatus: ok\n"), None);
+}
