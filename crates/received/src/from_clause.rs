@@ -466,7 +466,21 @@ fn read_comment<'a>(
             continue;
         }
         if let Some(id) = strip_prefix_ci(w, "IDENT:") {
-            f.ident = clean_ident(id);
+            // Sendmail `IDENT:user@host` / `IDENT:user@[ip]` (no rDNS: the peer address).
+            match id
+                .rsplit_once('@')
+                .and_then(|(u, h)| parse_ip_literal(h).map(|p| (u, h, p)))
+            {
+                Some((user, host, p)) => {
+                    receiver.push(Cand {
+                        ip: p,
+                        bracketed: host.starts_with('['),
+                        comment: idx,
+                    });
+                    f.ident = clean_ident(user);
+                }
+                None => f.ident = clean_ident(id),
+            }
             continue;
         }
         if let Some(p) = parse_ip_literal(w) {

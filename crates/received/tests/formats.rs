@@ -77,6 +77,11 @@ fn sendmail_ident_and_version() {
     );
     assert_eq!(h.from.helo.as_deref(), Some("MAIL5.INB-INTERNATIONAL.COM"));
     assert_eq!(h.software.as_deref(), Some("Sendmail 8.11.2/8.11.2"));
+    // No rDNS: Sendmail writes the ident against the bare address.
+    let bare = parse("from 211.248.161.252 (IDENT:nobody@[211.248.161.252]) by locust.minder.net (8.11.6/8.11.6) with SMTP id g6PBMuJ79166 for <cpunks@minder.net>; Thu, 25 Jul 2002 07:22:57 -0400 (EDT) (envelope-from cu@africamail.com)");
+    assert_eq!(bare.from.ip, ip("211.248.161.252"));
+    assert_eq!(bare.from.ident.as_deref(), Some("nobody"));
+    assert_eq!(bare.envelope_from.as_deref(), Some("cu@africamail.com"));
     insta::assert_json_snapshot!("sendmail_ident", h);
 }
 
