@@ -43,7 +43,15 @@ pub fn parse(value: &str) -> Hop {
 
     let lead = slice(body, &Some(clauses.lead.clone()));
     let by_tokens = slice(body, &clauses.by);
-    let software = software::detect(&tokens, lead, by_tokens, protocol_raw);
+    // Only text after the from clause can name the receiving software: the from clause
+    // holds client-chosen text, which must not be able to switch dialect rules.
+    let after_from = clauses.from.as_ref().map_or(clauses.lead.end, |r| r.end);
+    let software = software::detect(
+        &tokens[after_from.min(tokens.len())..],
+        lead,
+        by_tokens,
+        protocol_raw,
+    );
 
     let no_helo_protocol = matches!(with.protocol, Some(Protocol::Http | Protocol::Https))
         || protocol_raw.is_some_and(|w| w.eq_ignore_ascii_case("NNFMP"))

@@ -10,7 +10,7 @@ use crate::lex::Token;
 /// Where a recogniser looks.
 #[derive(Clone, Copy)]
 enum Place {
-    /// Any comment in the header starting with the needle.
+    /// Any comment after the from clause starting with the needle.
     AnyComment,
     /// The leading comments before the first clause.
     Lead,
@@ -37,7 +37,8 @@ const RULES: &[SoftwareRule] = &[
     SoftwareRule { id: "amavis", place: Place::AnyComment, needle: "amavisd-new", canonical: Some("amavisd-new"), reason: "content filter re-injection `(amavisd-new, port 10024)`" },
 ];
 
-/// Find the writer of the line. `by` is the by-clause tokens, `with_raw` the with text.
+/// Find the writer of the line. `all` is every token after the from clause, `by` the
+/// by-clause tokens, `with_raw` the with text.
 pub(crate) fn detect<'a>(
     all: &[Token<'a>],
     lead: &[Token<'a>],

@@ -117,3 +117,15 @@ fn comment_outside_from_clause_cannot_supply_the_ip() {
     assert_eq!(h.from.ip, None);
     assert_eq!(h.by.ip, ip("6.6.6.6"));
 }
+
+#[test]
+fn client_text_cannot_claim_to_be_exim() {
+    // A software signature inside the from clause is client text: the leading literal
+    // stays ambiguous instead of being read with Exim's rules.
+    let h =
+        parse("from [6.6.6.6] (Exim 4.96) by mx.example with SMTP; Mon, 1 Jan 2024 00:00:00 +0000");
+    assert_eq!(h.from.ip, None);
+    assert_eq!(h.software, None);
+    let real = parse("from [1.2.3.4] by mx.example with esmtp (Exim 4.96) id 1a-2b-3c; Mon, 1 Jan 2024 00:00:00 +0000");
+    assert_eq!(real.from.ip, ip("1.2.3.4"));
+}
