@@ -1,6 +1,7 @@
 //! Reading a `relayhunt probe --json` result so a report can carry the SMTP transcript.
 //!
-//! Read loosely from JSON (object, array, or one object per line) by field name, so a
+//! Read loosely from JSON (`{"results": […]}` as `probe --json` writes it, one object per
+//! line as `--ndjson` does, a bare object or array) by field name, so a
 //! report can be written from any probe result version that keeps the documented fields
 //! (`target`, `addr`, `verdict`, `detail`, `accepted_tests`, `transcript.entries`).
 
@@ -113,4 +114,32 @@ pub fn read(text: &str, relay: Option<IpAddr>) -> Result<ProbeEvidence, ProbeRes
         }
     };
     pick.ok_or(ProbeResultError::NoTarget(relay))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OPEN: &str = r#"{"target":"a:25","addr":"198.51.100.25:25","verdict":"OPEN","transcript":{"entries":[{"t_ms":5,"dir":"C","line":"RCPT TO:<x@y.test>\r\nDATA"}]}}"#;
+    const CLOSED: &str = r#"{"target":"b:25","addr":"192.0.2.80:25","verdict":"CLOSED"}"#;
+
+    #[test]
+    fn ndjson_picks_the_open_target_or_the_named_one_and_flattens_control_characters() {
+        let nd = format!("{CLOSED}\n{OPEN}\n");
+        let p = read(&nd, None).unwrap();
+        assert_eq!(p.verdict, "OPEN");
+        assert_eq!(p.transcript, "+     5ms C: RCPT TO:<x@y.test>DATA\n");
+        let p = read(&nd, Some("192.0.2.80".parse().unwrap())).unwrap();
+        assert_eq!(p.target, "b:25");
+        assert_eq!(
+            read(&nd, Some("203.0.113.1".parse().unwrap())),
+            Err(ProbeResultError::NoTarget(Some(
+                "203.0.113.1".parse().unwrap()
+            )))
+        );
+        assert!(matches!(
+            read("not json at all", None),
+            Err(ProbeResultError::NotJson(_))
+        ));
+    }
 }
