@@ -52,7 +52,8 @@ pub struct LookupArgs {
 /// Arguments of `relayhunt whois`.
 #[derive(Debug, clap::Args)]
 pub struct WhoisArgs {
-    /// IP addresses and/or domain names.
+    /// IP addresses and/or domain names; `-` reads them from standard input, one per line
+    /// (`#` comments and blank lines skipped).
     #[arg(required = true, value_name = "IP|DOMAIN")]
     pub targets: Vec<String>,
     /// One JSON object per target, one per line.

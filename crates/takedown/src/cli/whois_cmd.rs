@@ -30,7 +30,15 @@ pub fn run_whois_to(args: WhoisArgs, out: &mut dyn Write) -> u8 {
         }
     };
     let mut status = 0u8;
+    let mut targets: Vec<String> = Vec::new();
     for t in &args.targets {
+        if t == "-" {
+            targets.extend(stdin_targets());
+        } else {
+            targets.push(t.clone());
+        }
+    }
+    for t in &targets {
         let t = t.trim();
         let res: Result<String, String> = if let Ok(ip) = t.parse::<IpAddr>() {
             rt.block_on(l.owner(ip))
@@ -74,4 +82,29 @@ pub fn run_whois_to(args: WhoisArgs, out: &mut dyn Write) -> u8 {
         }
     }
     status
+}
+
+/// Targets from a reader: one per line, at most 1,000,000, `#` comments skipped.
+fn read_targets(r: impl std::io::BufRead) -> Vec<String> {
+    r.lines()
+        .map_while(Result::ok)
+        .take(1_000_000)
+        .map(|l| l.split('#').next().unwrap_or_default().trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+fn stdin_targets() -> Vec<String> {
+    read_targets(std::io::stdin().lock())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn target_lists_skip_comments_and_blank_lines() {
+        let t = super::read_targets(
+            &b"198.51.100.25  # the relay\n\n# origin\n203.0.113.7\r\nexample.test\n"[..],
+        );
+        assert_eq!(t, ["198.51.100.25", "203.0.113.7", "example.test"]);
+    }
 }
