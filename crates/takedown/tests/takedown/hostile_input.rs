@@ -73,3 +73,16 @@ fn a_wrong_object_class_or_error_object_is_an_error_not_a_guess() {
     let e = extract::network(&json!({"errorCode": 429, "title": "Too Many Requests"})).unwrap_err();
     assert_eq!(e.to_string(), "RDAP error 429: Too Many Requests");
 }
+
+proptest! {
+    #[test]
+    fn no_text_becomes_a_header_break(s in "(?s).{0,400}") {
+        use relayhunt_takedown::report::header_value::{mailbox, text};
+        let t = text(&s);
+        // Only the CRLF + space of RFC 2047 folding may appear, never a bare break.
+        prop_assert!(!t.replace("\r\n ", "").contains(['\r', '\n']), "{t:?}");
+        if let Ok(m) = mailbox(Some(&s), "desk@example.org") {
+            prop_assert!(!m.replace("\r\n ", "").contains(['\r', '\n']), "{m:?}");
+        }
+    }
+}
