@@ -46,6 +46,18 @@ impl Instance {
     /// The daemon's log so far (for messages of failed tests).
     pub fn log(&self) -> String {
         let mut out = std::fs::read_to_string(&self.log_path).unwrap_or_default();
+        if let Ok(s) = std::fs::read_to_string(self.dir.join("stderr.log")) {
+            // Postfix's startup checks complain about the temp dir's owners: not news.
+            let s: Vec<&str> = s
+                .lines()
+                .filter(|l| {
+                    !l.contains("not owned by root") && !l.contains("group or other writable")
+                })
+                .collect();
+            if !s.is_empty() {
+                out.push_str(&format!("--- stderr\n{}\n", s.join("\n")));
+            }
+        }
         // Exim writes main and panic logs side by side.
         if let Ok(entries) = std::fs::read_dir(self.dir.join("log")) {
             for e in entries.flatten() {
@@ -135,10 +147,22 @@ impl Drop for Instance {
     fn drop(&mut self) {
         let had_stop_command = self.stop_command.is_some();
         if let Some(mut cmd) = self.stop_command.take() {
-            let _ = cmd
+            // Bounded: a wedged daemon must not hang the test run.
+            if let Ok(mut stopper) = cmd
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
-                .status();
+                .spawn()
+            {
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while Instant::now() < deadline {
+                    if let Ok(Some(_)) = stopper.try_wait() {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                let _ = stopper.kill();
+                let _ = stopper.wait();
+            }
         }
         if let Some(mut child) = self.child.take() {
             if !had_stop_command {

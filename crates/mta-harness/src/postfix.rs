@@ -90,6 +90,76 @@ impl From<String> for PostfixConfig {
     }
 }
 
+/// main.cf parameters the harness sets; the config's own settings of them are removed
+/// (duplicates make every daemon log a warning at start, which can wedge postlogd).
+const OWNED: &[&str] = &[
+    "config_directory",
+    "queue_directory",
+    "data_directory",
+    "maillog_file",
+    "maillog_file_prefixes",
+    "inet_interfaces",
+    "inet_protocols",
+    "myhostname",
+    "myorigin",
+    "alias_maps",
+    "alias_database",
+    "relayhost",
+    "default_transport",
+    "relay_transport",
+    "transport_maps",
+    "sender_dependent_relayhost_maps",
+    "sender_dependent_default_transport_maps",
+    "smtp_fallback_relay",
+    "local_transport",
+    "virtual_transport",
+    "content_filter",
+    "smtpd_proxy_filter",
+    "smtpd_milters",
+    "non_smtpd_milters",
+    "smtp_dns_support_level",
+];
+
+/// Remove owned parameters (with their continuation lines) and keep only the last setting
+/// of every other parameter, as Postfix itself would use.
+fn without_owned(text: &str) -> String {
+    // Logical lines: a line starting with whitespace continues the previous one.
+    let mut logical: Vec<String> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with(char::is_whitespace) && !line.trim().is_empty() {
+            if let Some(last) = logical.last_mut() {
+                last.push('\n');
+                last.push_str(line);
+                continue;
+            }
+        }
+        logical.push(line.to_string());
+    }
+    let name_of = |l: &str| -> Option<String> {
+        let t = l.trim_start();
+        if t.starts_with('#') || t.is_empty() {
+            return None;
+        }
+        t.split_once('=').map(|(n, _)| n.trim().to_string())
+    };
+    let mut out = Vec::new();
+    for (i, l) in logical.iter().enumerate() {
+        if let Some(n) = name_of(l) {
+            if OWNED.contains(&n.as_str()) {
+                continue;
+            }
+            if logical[i + 1..]
+                .iter()
+                .any(|later| name_of(later).as_deref() == Some(n.as_str()))
+            {
+                continue;
+            }
+        }
+        out.push(l.clone());
+    }
+    out.join("\n")
+}
+
 /// The Postfix daemon.
 #[derive(Debug, Clone, Copy)]
 pub struct Postfix;
@@ -159,10 +229,17 @@ impl Postfix {
         }
         let log_path = dir.join("maillog");
         let d = dir.display();
+        let user = without_owned(&fill(&config.main_cf, values));
+        let compat = if user
+            .lines()
+            .any(|l| l.trim_start().starts_with("compatibility_level"))
+        {
+            ""
+        } else {
+            "# harness: Debian's default compatibility level\ncompatibility_level = 3.6\n"
+        };
         let main_cf = format!(
-            "# harness: Debian's default compatibility level (the config may override it)\n\
-             compatibility_level = 3.6\n\
-             # config under test\n{user}\n\n# harness: paths, loopback listener, sink-only delivery\n\
+            "{compat}# config under test\n{user}\n\n# harness: paths, loopback listener, sink-only delivery\n\
              config_directory = {d}\n\
              queue_directory = {d}/queue\n\
              data_directory = {d}/data\n\
@@ -171,6 +248,7 @@ impl Postfix {
              inet_interfaces = 127.0.0.1\n\
              inet_protocols = ipv4\n\
              myhostname = relayhunt-postfix-{port}.test\n\
+             myorigin = $myhostname\n\
              alias_maps =\n\
              alias_database =\n\
              relayhost = [127.0.0.1]:{sink_port}\n\
@@ -187,7 +265,6 @@ impl Postfix {
              smtpd_milters =\n\
              non_smtpd_milters =\n\
              smtp_dns_support_level = disabled\n",
-            user = fill(&config.main_cf, values),
         );
         std::fs::write(dir.join("main.cf"), main_cf)?;
         let mut master = format!("127.0.0.1:{port} inet n - n - - smtpd\n");
@@ -205,7 +282,7 @@ impl Postfix {
             .arg("start-fg")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("stderr.log"))?)
             .spawn()?;
         let mut stop = Command::new(POSTFIX);
         stop.arg("-c").arg(&dir).arg("stop");
