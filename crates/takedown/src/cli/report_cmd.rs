@@ -220,9 +220,9 @@ fn report_inner(args: ReportArgs) -> Result<String, String> {
         .map(|n| format!("note: {n}\n"))
         .collect::<String>();
     msg.push_str(&format!(
-        "wrote {} ({:?}) for {} to {}",
+        "wrote {} ({}) for {} to {}",
         path.display(),
-        args.format,
+        args.format.name(),
         relay,
         built.to
     ));

@@ -17,6 +17,15 @@ pub enum Format {
 }
 
 impl Format {
+    /// Name as on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Eml => "eml",
+            Format::Arf => "arf",
+            Format::Xarf => "xarf",
+        }
+    }
+
     /// File extension of the output.
     pub fn extension(self) -> &'static str {
         match self {
