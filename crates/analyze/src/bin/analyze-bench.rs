@@ -11,7 +11,7 @@
 use relayhunt_analyze::batch::{self, BatchOptions, Outcome};
 use relayhunt_analyze::input::{mbox, Inputs, ReadOptions};
 use relayhunt_analyze::output::{Format, Printer};
-use relayhunt_analyze::Config;
+use relayhunt_analyze::{Config, Limits, Message};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -102,6 +102,74 @@ fn run(path: &Path, r: &Run, cfg: &Config) -> io::Result<()> {
     Ok(())
 }
 
+/// Reading and splitting the mbox alone, to show the input side is not the bottleneck.
+fn read_only(path: &Path) -> io::Result<()> {
+    let started = Instant::now();
+    let (mut n, mut bytes) = (0usize, 0usize);
+    for m in Inputs::new(
+        [path.to_string_lossy().into_owned()],
+        ReadOptions::default(),
+    ) {
+        let m = m.map_err(io::Error::other)?;
+        n += 1;
+        bytes += m.bytes.len();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{:<34} {:>7} msgs {:>4} err {:>8.1} MB {:>7.2} s {:>9.0} msgs/s {:>8.1} MB/s",
+        "mbox read + split only",
+        n,
+        0,
+        bytes as f64 / 1e6,
+        secs,
+        n as f64 / secs,
+        bytes as f64 / 1e6 / secs
+    );
+    Ok(())
+}
+
+/// Single-thread cost per stage with every message already in memory: header split alone,
+/// then split + engine. Shows where the time goes.
+fn stages(path: &Path, cfg: &Config) -> io::Result<()> {
+    let msgs: Vec<Vec<u8>> = Inputs::new(
+        [path.to_string_lossy().into_owned()],
+        ReadOptions::default(),
+    )
+    .map(|m| m.map(|m| m.bytes).map_err(io::Error::other))
+    .collect::<Result<_, _>>()?;
+    let bytes: usize = msgs.iter().map(Vec::len).sum();
+    let limits = Limits::default();
+    let started = Instant::now();
+    let mut fields = 0usize;
+    for m in &msgs {
+        if let Ok(parsed) = Message::parse(m, &limits) {
+            fields += parsed.headers.len();
+        }
+    }
+    let split = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let mut hops = 0usize;
+    for m in &msgs {
+        if let Ok(report) = relayhunt_analyze::analyze_bytes(m, cfg) {
+            hops += report.hops.len();
+        }
+    }
+    let whole = started.elapsed().as_secs_f64();
+    let mb = bytes as f64 / 1e6;
+    println!(
+        "{:<34} {:>7} msgs {:>9} fields {:>7.3} s {:>8.1} MB/s   split+engine {:>7.3} s {:>8.1} MB/s ({hops} hops; engine {:.0}% of time)",
+        "stages in memory, 1 thread: split",
+        msgs.len(),
+        fields,
+        split,
+        mb / split,
+        whole,
+        mb / whole,
+        100.0 * (whole - split) / whole
+    );
+    Ok(())
+}
+
 fn main() -> io::Result<()> {
     let mut repeat = 20usize;
     let mut args = std::env::args().skip(1);
@@ -158,6 +226,7 @@ fn main() -> io::Result<()> {
         now: Some(1_800_000_000),
         ..Config::default()
     };
+    read_only(&one)?;
     let runs = [
         (
             &one,
@@ -192,7 +261,10 @@ fn main() -> io::Result<()> {
             },
         ),
     ];
-    let result = runs.iter().try_for_each(|(path, r)| run(path, r, &cfg));
+    let result = runs
+        .iter()
+        .try_for_each(|(path, r)| run(path, r, &cfg))
+        .and_then(|()| stages(&one, &cfg));
     let _ = fs::remove_dir_all(&dir);
     result
 }

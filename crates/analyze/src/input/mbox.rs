@@ -134,7 +134,11 @@ impl<R: BufRead> MboxReader<R> {
             let line = &buf[line_start..];
             if lines > 0 && !read.clipped && is_separator(line) {
                 // The next message starts here: keep its first line for later.
-                self.pending_separator = Some((buf.split_off(line_start), line_offset));
+                let mut next = buf.split_off(line_start);
+                // Most messages are a few KiB to a few hundred: start the next one big
+                // enough to avoid a cascade of reallocations while it grows.
+                next.reserve(16 * 1024);
+                self.pending_separator = Some((next, line_offset));
                 break;
             }
             lines += 1;
