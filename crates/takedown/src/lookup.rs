@@ -141,6 +141,7 @@ impl<R: RdapFetch, W: WhoisQuery> OwnerLookup<R, W> {
         let mut domains: Vec<String> = Vec::new();
         let mut rdap_err = String::from("not asked");
         let mut rdap_ok = false;
+        let mut port43: Option<String> = None;
         if !self.no_rdap {
             self.pacer.wait("rdap").await;
             match self.rdap.ip(ip).await {
@@ -162,6 +163,7 @@ impl<R: RdapFetch, W: WhoisQuery> OwnerLookup<R, W> {
                         owner.last_changed = f.last_changed;
                         cands.extend(f.candidates);
                         domains.extend(f.mail_domains);
+                        port43 = f.port43;
                     }
                     Err(e) => rdap_err = format!("{} ({})", e, ans.url),
                 },
@@ -182,7 +184,7 @@ impl<R: RdapFetch, W: WhoisQuery> OwnerLookup<R, W> {
                     .notes
                     .push("RDAP named no usable abuse role; asking whois".into());
             }
-            match self.whois_chain(ip).await {
+            match self.whois_chain(ip, port43.as_deref()).await {
                 Ok((servers, facts))
                     if !rdap_ok
                         && facts
@@ -260,11 +262,13 @@ impl<R: RdapFetch, W: WhoisQuery> OwnerLookup<R, W> {
     }
 
     /// IANA → RIR → further referrals; returns the servers asked and what each said.
+    /// whois for an IP, starting at the registry RDAP named (`port43`) or at the root.
     async fn whois_chain(
         &self,
         ip: IpAddr,
+        start: Option<&str>,
     ) -> Result<(Vec<String>, Vec<wx::WhoisFacts>), WhoisError> {
-        let (asked, mut facts) = self.whois_walk(&ip.to_string()).await?;
+        let (asked, mut facts) = self.whois_walk(&ip.to_string(), start).await?;
         // The last (most specific) registry first.
         facts.reverse();
         Ok((asked, facts.into_iter().map(|(_, f)| f).collect()))
@@ -275,8 +279,11 @@ impl<R: RdapFetch, W: WhoisQuery> OwnerLookup<R, W> {
     async fn whois_walk(
         &self,
         query: &str,
+        start: Option<&str>,
     ) -> Result<(Vec<String>, Vec<(String, wx::WhoisFacts)>), WhoisError> {
-        let mut server = self.whois_root.clone();
+        let mut server = start
+            .map(str::to_string)
+            .unwrap_or_else(|| self.whois_root.clone());
         let mut asked: Vec<String> = Vec::new();
         let mut out = Vec::new();
         loop {
@@ -345,7 +352,7 @@ impl<R: RdapFetch, W: WhoisQuery> OwnerLookup<R, W> {
             whois,
         };
         let (asked, answers) = self
-            .whois_walk(domain)
+            .whois_walk(domain, None)
             .await
             .map_err(|e| failed(e.to_string()))?;
         let found = answers

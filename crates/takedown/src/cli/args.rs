@@ -47,6 +47,9 @@ pub struct LookupArgs {
         value_delimiter = ','
     )]
     pub whois_routes: Vec<String>,
+    /// Ask only the whois servers given with --whois-route (private mirrors, offline use).
+    #[arg(long)]
+    pub whois_only_routed: bool,
 }
 
 /// Arguments of `relayhunt whois`.

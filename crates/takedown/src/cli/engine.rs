@@ -23,6 +23,7 @@ pub(super) fn engine(a: &LookupArgs) -> Result<OwnerLookup<IcannRdap, TcpWhois>,
         timeout,
         ..TcpWhois::default()
     };
+    whois.only_routes = a.whois_only_routed;
     for r in &a.whois_routes {
         let (name, addr) = r
             .split_once('=')

@@ -31,6 +31,8 @@ pub struct NetworkFacts {
     pub candidates: Vec<Candidate>,
     /// Mail domains seen on any entity (for the RFC 2142 fallback).
     pub mail_domains: Vec<String>,
+    /// The registry's whois server for this object (`port43`, RFC 9083 §4.7).
+    pub port43: Option<String>,
 }
 
 /// Why a document could not be read as an IP network.
@@ -283,6 +285,12 @@ pub fn network(doc: &Value) -> Result<NetworkFacts, ExtractError> {
         country: s(doc, "country"),
         registered: event(doc, "registration"),
         last_changed: event(doc, "last changed"),
+        port43: s(doc, "port43")
+            .map(|p| p.to_ascii_lowercase())
+            .filter(|p| {
+                p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
+            }),
         ..NetworkFacts::default()
     };
     // RDAP cidr0 extension: [{"v4prefix": "198.51.100.0", "length": 24}]

@@ -19,6 +19,8 @@ pub struct TcpWhois {
     pub max_bytes: usize,
     /// Server name → `host:port` to connect to instead (tests, private mirrors).
     pub routes: HashMap<String, String>,
+    /// Contact only servers listed in `routes`; any other referral fails.
+    pub only_routes: bool,
 }
 
 impl Default for TcpWhois {
@@ -27,6 +29,7 @@ impl Default for TcpWhois {
             timeout: Duration::from_secs(15),
             max_bytes: 512 * 1024,
             routes: HashMap::new(),
+            only_routes: false,
         }
     }
 }
@@ -82,6 +85,12 @@ impl WhoisQuery for TcpWhois {
     async fn query(&self, server: &str, query: &str) -> Result<String, WhoisError> {
         if query.chars().any(char::is_control) {
             return Err(WhoisError::BadQuery(query.to_string()));
+        }
+        if self.only_routes && !self.routes.contains_key(&server.to_ascii_lowercase()) {
+            return Err(WhoisError::Connect {
+                server: server.to_string(),
+                reason: "not in the whois routes, and only routed servers may be asked".into(),
+            });
         }
         let addr = self.address(server);
         match tokio::time::timeout(self.timeout, self.exchange(&addr, server, query)).await {

@@ -122,6 +122,7 @@ fn whois_net() -> WhoisNet {
         0,
     );
     let mut client = TcpWhois {
+        only_routes: true,
         timeout: Duration::from_secs(5),
         max_bytes: 256 * 1024,
         routes: HashMap::from([
@@ -293,6 +294,11 @@ async fn arin_whois_prefers_the_reassigned_customers_org_abuse_email_over_the_pa
     assert!(o.abuse[0].found_at.contains("OrgAbuseEmail"));
     assert_eq!(o.cidrs, vec!["64.20.0.0/25".parse().unwrap()]);
     assert_eq!(w.arin.queries(), ["n + 64.20.0.5"]);
+    assert!(
+        w.iana.queries().is_empty(),
+        "RDAP's port43 names ARIN: no need to ask IANA"
+    );
+    assert_eq!(o.sources[1..], ["whois://whois.arin.net".to_string()]);
     assert!(o.notes.iter().any(|n| n.contains("no usable abuse role")));
 }
 
@@ -305,8 +311,12 @@ async fn with_no_published_abuse_mailbox_and_whois_down_rfc2142_abuse_at_the_mai
         .local_addr()
         .unwrap();
     let whois = TcpWhois {
+        only_routes: true,
         timeout: Duration::from_secs(2),
-        routes: HashMap::from([("whois.iana.org".to_string(), dead.to_string())]),
+        routes: HashMap::from([
+            ("whois.iana.org".to_string(), dead.to_string()),
+            ("whois.arin.net".to_string(), dead.to_string()),
+        ]),
         ..TcpWhois::default()
     };
     let mut l = OwnerLookup::new(rdap(&http, Duration::from_secs(5)), whois);
@@ -455,6 +465,7 @@ async fn whois_client_enforces_its_deadline_and_byte_cap() {
     let slow = WhoisFixture::start(HashMap::new(), Duration::from_secs(3), 0);
     let flood = WhoisFixture::start(HashMap::new(), Duration::ZERO, 4 * 1024 * 1024);
     let c = TcpWhois {
+        only_routes: true,
         timeout: Duration::from_secs(1),
         max_bytes: 256 * 1024,
         routes: HashMap::from([
@@ -472,6 +483,8 @@ async fn whois_client_enforces_its_deadline_and_byte_cap() {
         c.query("flood.test", "192.0.2.1").await,
         Err(WhoisError::TooLarge { limit: 262_144, .. })
     ));
+    let e = c.query("whois.ripe.net", "192.0.2.1").await.unwrap_err();
+    assert!(e.to_string().contains("only routed servers"), "{e}");
     assert!(matches!(
         c.query("slow.test", "192.0.2.1\r\nEVIL").await,
         Err(WhoisError::BadQuery(_))

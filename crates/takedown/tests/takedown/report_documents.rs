@@ -94,6 +94,7 @@ fn run(w: &World, extra: &[&str]) -> (u8, PathBuf) {
         // whois never leaves loopback: port 9 (discard) refuses, so a fallback fails fast.
         "--whois-route".into(),
         "whois.iana.org=127.0.0.1:9".into(),
+        "--whois-only-routed".into(),
     ]);
     let args = Cmd::try_parse_from(argv).unwrap().args;
     (run_report(args), out)

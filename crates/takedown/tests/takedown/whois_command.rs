@@ -47,6 +47,7 @@ fn run(dir: &tempfile::TempDir, extra: &[&str]) -> (u8, String) {
             "5",
             "--whois-route",
             "whois.iana.org=127.0.0.1:9",
+            "--whois-only-routed",
         ]
         .map(String::from),
     );
