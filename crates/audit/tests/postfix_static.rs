@@ -99,9 +99,10 @@ fn submission_sender_whitelist_opens_only_submission() {
     assert_eq!(f.location.line, 2);
     assert_eq!(f.value, "orders@shop.example OK");
     assert!(f.scope.as_deref().unwrap().contains("submission"));
-    assert!(f
-        .fix
-        .contains("reject_unauth_destination, check_sender_access"));
+    assert_eq!(
+        f.fix,
+        "-o smtpd_relay_restrictions=permit_mynetworks,permit_sasl_authenticated,reject_unauth_destination,check_sender_access,hash:/etc/postfix/app_senders"
+    );
     assert_eq!(r.findings.len(), 1, "{r:#?}");
 }
 

@@ -231,7 +231,18 @@ pub fn audit(bundle: &Bundle) -> Result<(Vec<Finding>, Vec<Warning>), AuditError
             }
             continue;
         }
-        for c in outcome.causes {
+        for mut c in outcome.causes {
+            // A fix for a list set by `-o` in master.cf belongs in master.cf syntax.
+            if let Some(fix) = &c.fix {
+                if let Some((name, value)) = fix.split_once(" = ") {
+                    if s.overrides.iter().any(|p| p.name == name) {
+                        c.fix = Some(format!(
+                            "-o {name}={}",
+                            value.replace(", ", ",").replace(' ', ",")
+                        ));
+                    }
+                }
+            }
             causes.push((scope.clone(), c));
         }
     }

@@ -7,6 +7,14 @@ use super::main_cf::Param;
 use super::master_cf::Service;
 use crate::finding::Location;
 
+/// Longest expansion result kept.
+const MAX_EXPANSION: usize = 64 * 1024;
+
+thread_local! {
+    /// Lookups left in the current top-level expansion.
+    static BUDGET: std::cell::Cell<usize> = const { std::cell::Cell::new(10_000) };
+}
+
 /// A parameter value as the daemon would see it.
 #[derive(Debug, Clone)]
 pub struct Setting {
@@ -70,10 +78,21 @@ impl Params<'_> {
         }
     }
 
-    /// Expand `$name` references (bounded depth: a loop expands to nothing).
+    /// Expand `$name` references. Bounded: depth 12, and a budget of 10,000 lookups and
+    /// 64 KiB of output per top-level expansion, so `x = $x $x $x` cannot blow up.
     pub fn expand(&self, text: &str, depth: usize) -> String {
-        if depth > 12 || !text.contains('$') {
-            return text.to_string();
+        if depth == 0 {
+            BUDGET.with(|b| b.set(10_000));
+        }
+        if depth > 12 || !text.contains('$') || text.len() > MAX_EXPANSION {
+            return text.chars().take(MAX_EXPANSION).collect();
+        }
+        if BUDGET.with(|b| {
+            let left = b.get();
+            b.set(left.saturating_sub(1));
+            left == 0
+        }) {
+            return String::new();
         }
         let mut out = String::new();
         let chars: Vec<char> = text.chars().collect();
@@ -119,6 +138,10 @@ impl Params<'_> {
             } else {
                 out.push(c);
                 i += 1;
+            }
+            if out.len() > MAX_EXPANSION {
+                out = out.chars().take(MAX_EXPANSION).collect();
+                break;
             }
         }
         out
@@ -180,6 +203,20 @@ mod tests {
                 line,
             },
         }
+    }
+
+    #[test]
+    fn self_referencing_expansion_is_bounded() {
+        let main = vec![p("x", "$x $x $x $x $x $x", 1), p("mynetworks", "$x", 2)];
+        let params = Params {
+            main: &main,
+            service: None,
+            main_file: "main.cf",
+        };
+        let t = std::time::Instant::now();
+        let v = params.get("mynetworks");
+        assert!(v.expanded.len() <= MAX_EXPANSION + 16);
+        assert!(t.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]
