@@ -13,9 +13,10 @@
 //! mynetworks / relay_from_hosts / `from local` are replaced by 192.0.2.1 (TEST-NET-1). The
 //! audit must give the same verdict on the original and on the stranger's view.
 //!
-//! Rules whose condition cannot be staged here (SASL ANONYMOUS, permit_mx_backup and its DNS,
-//! XCLIENT, allow_untrusted_routing to a next hop, Exim's always-true authenticator — the
-//! probe does not authenticate) are covered by the static tests only.
+//! XCLIENT and allow_untrusted_routing are not in the probe's battery; their live effect is
+//! shown with a raw SMTP exchange. Rules whose condition cannot be staged here (SASL
+//! ANONYMOUS, permit_mx_backup and its DNS, Exim's always-true authenticator — the probe does
+//! not authenticate) are covered by the static tests only.
 //!
 //! Needs the MTAs from `scripts/install-test-deps.sh`; skips loudly without them unless
 //! `RELAYHUNT_REQUIRE_MTAS=1`.
@@ -484,5 +485,125 @@ fn opensmtpd_audit_agrees_with_probe() {
                 r.detail
             );
         }
+    }
+}
+
+/// A raw SMTP exchange for behaviours the probe's battery does not exercise (XCLIENT,
+/// routed addresses to a relay domain). Returns the reply code of each command.
+fn smtp_codes(port: u16, commands: &[&str]) -> Vec<u16> {
+    use std::io::{BufRead, BufReader, Write};
+    let stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut writer = stream;
+    let mut read_reply = || -> u16 {
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("reply");
+            if line.len() < 4 || line.as_bytes()[3] != b'-' {
+                return line.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0);
+            }
+        }
+    };
+    let mut codes = vec![read_reply()];
+    for c in commands {
+        writer
+            .write_all(format!("{c}\r\n").as_bytes())
+            .expect("write");
+        codes.push(read_reply());
+    }
+    codes
+}
+
+#[test]
+fn postfix_xclient_and_untrusted_routing_change_live_behaviour() {
+    if !require_or_skip("postfix", Postfix::available()) {
+        return;
+    }
+    let sink = Sink::start().expect("sink");
+
+    // XCLIENT from everyone: the stranger claims a trusted address and relays.
+    let cf = "compatibility_level = 3.6\nmynetworks = 192.0.2.1/32\nsmtpd_authorized_xclient_hosts = 0.0.0.0/0\n";
+    let report = audit(Mta::Postfix, &[("main.cf", cf)]);
+    assert_eq!(report.verdict, Verdict::OpenRelay);
+    assert!(report
+        .findings
+        .iter()
+        .any(|f| f.rule == "POSTFIX-XCLIENT-BROAD"));
+    let inst = Postfix::start(cf, sink.port).expect("xclient");
+    let plain = probe(inst.port, &ProbeOptions::default());
+    assert_eq!(
+        plain.verdict,
+        relayhunt_probe::Verdict::Closed,
+        "without XCLIENT: {}",
+        plain.detail
+    );
+    let codes = smtp_codes(
+        inst.port,
+        &[
+            "EHLO stranger.test",
+            "XCLIENT ADDR=192.0.2.1",
+            "EHLO stranger.test",
+            "MAIL FROM:<a@example.org>",
+            "RCPT TO:<victim@example.net>",
+            "QUIT",
+        ],
+    );
+    assert_eq!(codes[2], 220, "XCLIENT accepted: {codes:?}\n{}", inst.log());
+    assert_eq!(
+        codes[5],
+        250,
+        "relay after XCLIENT: {codes:?}\n{}",
+        inst.log()
+    );
+    // The fixed config refuses the XCLIENT command itself.
+    let fixed = "compatibility_level = 3.6\nmynetworks = 192.0.2.1/32\nsmtpd_authorized_xclient_hosts = 192.0.2.7/32\n";
+    assert_eq!(
+        audit(Mta::Postfix, &[("main.cf", fixed)]).verdict,
+        Verdict::Closed
+    );
+    let inst = Postfix::start(fixed, sink.port).expect("xclient fixed");
+    let codes = smtp_codes(
+        inst.port,
+        &["EHLO stranger.test", "XCLIENT ADDR=192.0.2.1", "QUIT"],
+    );
+    assert!(codes[2] >= 500, "XCLIENT refused: {codes:?}");
+
+    // allow_untrusted_routing = yes: a routed address to a relay domain is accepted (and
+    // passed to the relay domain's next hop, here the sink); with the default it is refused.
+    let base =
+        "compatibility_level = 3.6\nmynetworks = 192.0.2.1/32\nrelay_domains = backup.example\n";
+    let routed = "RCPT TO:<victim%example.net@backup.example>";
+    // (Refused with 454: Debian's default relay restrictions end in defer_unauth_destination.)
+    for (setting, accepted, expect_verdict) in [
+        (
+            "allow_untrusted_routing = yes\n",
+            true,
+            Verdict::Conditional,
+        ),
+        ("allow_untrusted_routing = no\n", false, Verdict::Closed),
+    ] {
+        let cf = format!("{base}{setting}");
+        let report = audit(Mta::Postfix, &[("main.cf", &cf)]);
+        assert_eq!(report.verdict, expect_verdict, "{setting}");
+        let inst = Postfix::start(cf.as_str(), sink.port).expect("routing");
+        let codes = smtp_codes(
+            inst.port,
+            &[
+                "EHLO stranger.test",
+                "MAIL FROM:<a@example.org>",
+                routed,
+                "QUIT",
+            ],
+        );
+        assert_eq!(
+            codes[3] == 250,
+            accepted,
+            "{setting}: {codes:?}\n{}",
+            inst.log()
+        );
+        assert!(accepted || (400..600).contains(&codes[3]), "{codes:?}");
     }
 }
