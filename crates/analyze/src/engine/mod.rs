@@ -94,7 +94,9 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
         }
         walk.entry = Some(a);
         walk.private_crossing = false;
-        outcome = relay::assess(&ctx, &walk, &auth, &summary, &mut flags);
+        // The receiver's authentication results judged the re-sender, not this hop.
+        let unjudged = crate::report::AuthReport::default();
+        outcome = relay::assess(&ctx, &walk, &unjudged, &summary, &mut flags);
         all.append(&mut outcome.findings);
     }
     all.extend(time_findings(&ctx, &walk, &flags));
@@ -112,6 +114,14 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
             Vec::new(),
         ));
     }
+    // Later passes (below a list) can repeat a conclusion about the same hop.
+    let mut seen: Vec<(&'static str, Option<usize>, Option<usize>)> = Vec::new();
+    all.retain(|f| {
+        let key = (f.id, f.hop, f.evidence.first().map(|e| e.line));
+        let new = !seen.contains(&key);
+        seen.push(key);
+        new
+    });
     // Most severe first; stable so equal severities keep their discovery order.
     all.sort_by_key(|f| std::cmp::Reverse(f.severity));
 

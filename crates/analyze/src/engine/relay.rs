@@ -110,6 +110,14 @@ fn unrelated_reasons(hop: &Hop, relay_org: Option<&str>) -> Vec<(String, &'stati
             "ip_helo",
         ));
     }
+    if let (Some(h), Some(r)) = (c.helo.as_deref(), c.rdns.as_deref()) {
+        if is_public_name(h) && is_public_name(r) && org_domain(h) != org_domain(r) {
+            out.push((
+                format!("a host that called itself {h} although its address resolves to {r}"),
+                "helo_mismatch",
+            ));
+        }
+    }
     if let (Some(co), Some(ro)) = (client_org(c), relay_org) {
         if co != ro {
             out.push((format!("another organisation ({co})"), "other_org"));
@@ -162,12 +170,15 @@ fn list_id(s: &MessageSummary) -> Option<String> {
 
 /// Is the relay a mailing list server? Either the list's domain is the relay's
 /// organisation, or the relay accepted the message for the list address that the
-/// `List-Id` (RFC 2919: `list.domain` for `list@domain`) or `List-Post` names.
+/// `List-Id` (RFC 2919: `list.domain` for `list@domain`) or `List-Post` names and sent it
+/// on to someone else (`sent_to`, the recipient of the hop above it). A poster's own
+/// server also receives mail for the list address, but passes it on to the list itself.
 fn is_list(
     ctx: &Ctx<'_>,
     s: &MessageSummary,
     relay_org: Option<&str>,
     rcpts: &[&str],
+    sent_to: Option<&str>,
 ) -> Option<String> {
     let id = list_id(s);
     if let (Some(id), Some(ro)) = (id.as_deref(), relay_org) {
@@ -192,6 +203,14 @@ fn is_list(
             continue;
         };
         let as_id = format!("{local}.{dom}");
+        let resent = sent_to.is_some_and(|t| {
+            !t.trim()
+                .trim_matches(|c| c == '<' || c == '>')
+                .eq_ignore_ascii_case(&r)
+        });
+        if !resent {
+            continue;
+        }
         if id.as_deref() == Some(as_id.as_str())
             || post
                 .as_deref()
@@ -303,7 +322,12 @@ fn client_flags(ctx: &Ctx<'_>, upto: usize, flags: &mut [Vec<HopFlag>], out: &mu
         }
         if let (Some(h), None, Some(ip)) = (c.helo.as_deref(), c.rdns.as_deref(), c.ip) {
             let big = super::providers::by_host(h);
-            if let Some(p) = big.filter(|_| !is_private(ip) && rdns_expected) {
+            let impersonated = big.filter(|p| {
+                p.kind == super::providers::ProviderKind::Mailbox
+                    && !is_private(ip)
+                    && rdns_expected
+            });
+            if let Some(p) = impersonated {
                 if super::providers::by_ip(ip).map(|q| q.id) != Some(p.id) {
                     flags[i].push(HopFlag::HeloMismatch);
                     out.push(finding(
@@ -518,7 +542,13 @@ pub fn assess(
         return out;
     }
     let rcpts: Vec<&str> = (a..e).filter_map(|k| hops[k].for_addr.as_deref()).collect();
-    if let Some(list) = is_list(ctx, summary, r_org.as_deref(), &rcpts) {
+    if let Some(list) = is_list(
+        ctx,
+        summary,
+        r_org.as_deref(),
+        &rcpts,
+        entry.for_addr.as_deref(),
+    ) {
         out.findings.push(finding(
             &f::MAILING_LIST,
             Severity::Info,
@@ -575,8 +605,10 @@ pub fn assess(
             .and_then(|m| m.domain.as_deref())
             .and_then(org_domain);
         let user_org = user.and_then(addr_domain).and_then(|d| org_domain(&d));
-        let sends_as_other = match (&from_org, r_org.as_deref()) {
-            (Some(fo), Some(ro)) => fo != ro && user_org.as_ref() != Some(fo),
+        // Only a named login can show an account sending as someone else; shared hosting
+        // servers legitimately send for many customers' domains.
+        let sends_as_other = match (&from_org, &user_org) {
+            (Some(fo), Some(uo)) => fo != uo,
             _ => false,
         };
         let bec = summary
@@ -604,9 +636,14 @@ pub fn assess(
             if bec {
                 why_bad.push("replies are redirected to another organisation".to_string());
             }
+            let sev = if failed || sends_as_other {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
             out.findings.push(finding(
                 &f::COMPROMISED_ACCOUNT,
-                Severity::High,
+                sev,
                 Some(a),
                 format!(
                     "The relay {relay} accepted this message from {src} — {why} — after SMTP AUTH{}. A real account on the relay was used from outside its owner's network, and {}. This is a stolen or abused account, not an open relay: reset its credentials rather than reporting the server.",
@@ -616,7 +653,7 @@ pub fn assess(
                 evidence,
             ));
             out.kind = Some(VerdictKind::CompromisedAccount);
-            out.severity = Some(Severity::High);
+            out.severity = Some(sev);
             out.summary = Some(format!(
                 "Compromised account suspected: {relay} sent this after an authenticated login{} from {src}.",
                 user.map(|u| format!(" as {u}")).unwrap_or_default()
@@ -643,10 +680,14 @@ pub fn assess(
         out.resent_from = Some(a);
         return out;
     }
-    let severity = if failed {
-        Severity::Critical
-    } else {
-        Severity::High
+    // A source that is an end-user line or a bot (dynamic name, no rDNS, IP greeting) is
+    // the open-relay pattern proper; another organisation's named mail server alone may be
+    // an arranged smarthost, so it weighs less.
+    let end_user = reasons.iter().any(|r| r.1 != "other_org");
+    let severity = match (failed, end_user) {
+        (true, _) => Severity::Critical,
+        (false, true) => Severity::High,
+        (false, false) => Severity::Medium,
     };
     out.findings.push(finding(
         &f::OPEN_RELAY,

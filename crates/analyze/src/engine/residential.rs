@@ -187,6 +187,14 @@ pub const RDNS_RULES: &[RdnsRule] = &[
     },
 ];
 
+/// Leading words that mark a mail server even when its name spells out its address
+/// (`relay-177.153.28.21.ig.com.br`, `smtp-1-2-3-4.example.net`): operators name outbound
+/// hosts that way too.
+pub const SERVER_WORDS: &[&str] = &[
+    "mail", "smtp", "mx", "relay", "mta", "out", "mo", "outbound", "mailout", "postfix", "exim",
+    "mailer",
+];
+
 /// Why a client looks like an access line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dynamic {
@@ -211,6 +219,13 @@ pub fn classify(rdns: &str, ip: Option<IpAddr>) -> Option<Dynamic> {
         .split(['.', '-', '_'])
         .filter(|t| !t.is_empty())
         .collect();
+    let server = tokens.first().is_some_and(|t| {
+        let word = t.trim_end_matches(|c: char| c.is_ascii_digit());
+        SERVER_WORDS.contains(&word)
+    });
+    if server {
+        return None;
+    }
     for rule in RDNS_RULES {
         let hit = tokens.iter().any(|t| match rule.how {
             Match::Prefix => t
@@ -322,6 +337,7 @@ mod tests {
     fn mail_servers_are_not_access_lines() {
         for (name, addr) in [
             ("host66.insuranceiq.com", "65.217.159.66"),
+            ("relay-177.153.28.21.ig.com.br", "177.153.28.21"),
             ("mail.dslreports.com", "64.91.255.98"),
             ("mail-relay.somecloud.com", "198.51.100.25"),
             ("mx.google.com", "209.85.1.1"),
