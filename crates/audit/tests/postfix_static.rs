@@ -187,3 +187,43 @@ fn unknown_lines_and_restrictions_warn() {
         .iter()
         .any(|w| w.message.contains("frobnicate_clients")));
 }
+
+#[test]
+fn postconf_m_output_alone_is_master_cf_against_defaults() {
+    let r = audit("postconf-M/postconf-M.txt");
+    assert_eq!(r.mta, Mta::Postfix);
+    // submission's -o mynetworks=0.0.0.0/0 is undone by its own client restrictions
+    // (permit_sasl_authenticated, reject): a stranger never reaches the relay check.
+    assert_eq!(r.verdict, Verdict::Closed, "{r:#?}");
+    assert!(
+        r.warnings.iter().any(|w| w.message.contains("no main.cf")),
+        "{:#?}",
+        r.warnings
+    );
+    assert!(
+        !r.warnings
+            .iter()
+            .any(|w| w.message.contains("not a `name = value`")),
+        "{:#?}",
+        r.warnings
+    );
+}
+
+#[test]
+fn submission_override_with_open_mynetworks_is_open() {
+    let master =
+        "smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\n  -o mynetworks=0.0.0.0/0\n";
+    let bundle = relayhunt_audit::Bundle::from_files(
+        "etc",
+        &[
+            ("main.cf", "compatibility_level = 3.6\n"),
+            ("master.cf", master),
+        ],
+    );
+    let r = relayhunt_audit::audit_bundle(&bundle, None).unwrap();
+    assert_eq!(r.verdict, Verdict::OpenRelay, "{r:#?}");
+    let f = &r.findings[0];
+    assert_eq!(f.rule, "POSTFIX-MYNETWORKS-OPEN");
+    assert_eq!(f.location.line, 2);
+    assert!(f.scope.as_deref().unwrap().contains("submission"));
+}

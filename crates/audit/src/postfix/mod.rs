@@ -263,8 +263,6 @@ fn looks_like_master_cf(text: &str) -> bool {
         .filter(|l| !l.starts_with('#') && !l.starts_with(char::is_whitespace))
         .any(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
-            f.len() >= 8
-                && matches!(f[1], "inet" | "unix" | "fifo" | "pass" | "unix-dgram")
-                && !l.contains('=')
+            f.len() >= 8 && matches!(f[1], "inet" | "unix" | "fifo" | "pass" | "unix-dgram")
         })
 }
