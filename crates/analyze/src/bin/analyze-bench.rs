@@ -47,6 +47,20 @@ fn vm_hwm_kib() -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// CPU seconds (user + system, all threads) used by this process so far. Throughput per
+/// CPU-second stays meaningful when other processes compete for the cores.
+fn cpu_secs() -> f64 {
+    let Ok(stat) = fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // USER_HZ is 100 on every Linux architecture relayhunt targets.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// Reset VmHWM to the current RSS (Linux ≥ 4.0); false when not possible.
 fn reset_hwm() -> bool {
     fs::write("/proc/self/clear_refs", "5").is_ok()
@@ -70,6 +84,7 @@ fn run(path: &Path, r: &Run, cfg: &Config) -> io::Result<()> {
     );
     let mut printer = Printer::new(io::sink(), Format::Ndjson, false);
     let started = Instant::now();
+    let cpu_before = cpu_secs();
     let summary = batch::run(inputs, cfg, &opts, |o: Outcome| {
         if r.render {
             printer.outcome(&o).is_ok()
@@ -78,6 +93,7 @@ fn run(path: &Path, r: &Run, cfg: &Config) -> io::Result<()> {
         }
     });
     let secs = started.elapsed().as_secs_f64();
+    let cpu = cpu_secs() - cpu_before;
     let mb = summary.bytes as f64 / 1e6;
     let cores = if r.jobs == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -87,7 +103,7 @@ fn run(path: &Path, r: &Run, cfg: &Config) -> io::Result<()> {
     let hwm =
         vm_hwm_kib().map_or_else(|| "n/a".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
     println!(
-        "{:<34} {:>7} msgs {:>4} err {:>8.1} MB {:>7.2} s {:>9.0} msgs/s {:>8.1} MB/s {:>7.1} MB/s/core  peak RSS {}{}",
+        "{:<34} {:>7} msgs {:>4} err {:>8.1} MB {:>7.2} s {:>9.0} msgs/s {:>8.1} MB/s {:>7.1} MB/s/core {:>7.1} MB/CPU-s  peak RSS {}{}",
         r.label,
         summary.messages,
         summary.errors,
@@ -96,6 +112,7 @@ fn run(path: &Path, r: &Run, cfg: &Config) -> io::Result<()> {
         summary.messages as f64 / secs,
         mb / secs,
         mb / secs / cores as f64,
+        if cpu > 0.0 { mb / cpu } else { f64::NAN },
         hwm,
         if hwm_reset { "" } else { " (not reset)" }
     );
