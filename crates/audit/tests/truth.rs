@@ -607,3 +607,55 @@ fn postfix_xclient_and_untrusted_routing_change_live_behaviour() {
         assert!(accepted || (400..600).contains(&codes[3]), "{codes:?}");
     }
 }
+
+#[test]
+fn exim_percent_hack_is_rewritten_before_the_acl_so_closed() {
+    if !require_or_skip("exim", Exim::available()) {
+        return;
+    }
+    let sink = Sink::start().expect("sink");
+    // Debian's ACL minus the restricted-characters rules, with the percent hack for all domains.
+    let acl: String = DEBIAN_RCPT_ACL
+        .split("  accept\n    local_parts = postmaster")
+        .collect::<Vec<_>>()
+        .join("  accept\n    local_parts = postmaster")
+        .lines()
+        .scan(false, |skip, l| {
+            if l.starts_with("  deny") {
+                *skip = true;
+            } else if l.starts_with("  accept") || l.starts_with("  require") {
+                *skip = false;
+            }
+            Some(if *skip { None } else { Some(l.to_string()) })
+        })
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n");
+    let conf = exim_config("192.0.2.1", "", "percent_hack_domains = *", &acl);
+    let report = audit(Mta::Exim, &[("exim4.conf", &conf)]);
+    let ids: Vec<&str> = report.findings.iter().map(|f| f.rule).collect();
+    assert!(ids.contains(&"EXIM-PERCENT-HACK-ALL"), "{ids:?}");
+    assert!(ids.contains(&"EXIM-RESTRICTED-CHARS-REMOVED"), "{ids:?}");
+    // Exim applies the percent hack before the RCPT ACL, so the relay check still sees the
+    // real destination: both findings are hardening, the verdict CLOSED — and the daemon
+    // agrees: the probe is refused, and so is the routed address sent by hand.
+    assert_eq!(report.verdict, Verdict::Closed);
+    let inst = Exim::start(EximConfig::text(conf), sink.port).expect("exim");
+    let r = probe(inst.port, &ProbeOptions::default());
+    agree("percent-hack-all", &report, &r, &inst, Verdict::Closed);
+    let codes = smtp_codes(
+        inst.port,
+        &[
+            "EHLO stranger.test",
+            "MAIL FROM:<a@example.org>",
+            "RCPT TO:<victim%example.net@localhost>",
+            "QUIT",
+        ],
+    );
+    assert!(
+        codes[3] >= 500,
+        "routed RCPT refused: {codes:?}\n{}",
+        inst.log()
+    );
+    assert!(inst.log().contains("relay not permitted"), "{}", inst.log());
+}

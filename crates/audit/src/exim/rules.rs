@@ -126,10 +126,10 @@ pub static RULES: &[Rule<Model>] = &[
     },
     Rule {
         id: "EXIM-PERCENT-HACK-ALL",
-        severity: Severity::High,
-        effect: Effect::Conditional,
+        severity: Severity::Medium,
+        effect: Effect::Hardening,
         title: "percent_hack_domains = *",
-        why: "Exim rewrites user%victim.example@yourdomain to user@victim.example for every domain listed; with `*` any local-looking address becomes a relay address once the ACL has accepted it as local.",
+        why: "Exim rewrites user%victim.example@yourdomain to user@victim.example for every domain listed. It does so before the RCPT ACL, so the relay check sees the real destination (verified live: refused with \"relay not permitted\"), but the rewrite revives a routing syntax that filters, logs and downstream hops may treat differently.",
         fix: "percent_hack_domains =",
         source: "Exim spec ch. 14 (percent_hack_domains)",
         check: |m: &Model| main_opt(m, "percent_hack_domains", |v| v.split(':').any(|i| i.trim() == "*")),
