@@ -459,6 +459,12 @@ fn opensmtpd_audit_agrees_with_probe() {
             Verdict::OpenRelay,
         ),
         (
+            // Loopback's reverse name is `localhost`: any client with a PTR matches.
+            "from-rdns",
+            "listen on localhost\naction \"out\" relay\nmatch from rdns for any action \"out\"\n".to_string(),
+            Verdict::OpenRelay,
+        ),
+        (
             "src-broad",
             "table trusted { 0.0.0.0/0 }\nlisten on localhost\naction \"out\" relay\n\
              match from src <trusted> for any action \"out\"\n"
