@@ -62,7 +62,11 @@ pub fn require_or_skip(name: &str, available: bool) -> bool {
             "{name} is not installed but RELAYHUNT_REQUIRE_MTAS=1: run `bash scripts/install-test-deps.sh`"
         );
     }
-    eprintln!(
+    // Written to the real stderr, past the test harness's output capture, so a skip is
+    // visible in every test run.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
         "SKIPPED: {name} is not installed; run `bash scripts/install-test-deps.sh` (as root) to run this test"
     );
     false
