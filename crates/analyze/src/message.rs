@@ -260,14 +260,18 @@ impl<'a> Splitter<'a> {
         let mut pos = 0;
         let mut line_no = 0;
         let mut ended = false;
-        while pos < raw.len() {
-            let line = next_line(raw, pos);
+        let mut cut = false;
+        while pos < raw.len() && !cut {
+            let mut line = next_line(raw, pos);
             line_no += 1;
             if line.next > cap {
-                // The header block runs past the byte cap: keep what came before.
+                // The header block runs past the byte cap: keep what fits of this line
+                // (a giant Subject still yields its field) and stop after it.
                 self.msg.truncated = true;
                 ended = true;
-                break;
+                cut = true;
+                let room = cap.saturating_sub(pos);
+                line.text = &line.text[..line.text.len().min(room)];
             }
             let without_nul: Vec<u8>;
             let text = if line.text.contains(&0) {

@@ -206,26 +206,53 @@ fn missing_file_exits_2_after_analysing_the_others() {
     assert!(stdout.contains("1 messages analysed, 1 errors"), "{stdout}");
 }
 
+const SEVERITIES: [&str; 5] = ["info", "low", "medium", "high", "critical"];
+
+fn rank(sev: &serde_json::Value) -> usize {
+    SEVERITIES
+        .iter()
+        .position(|s| sev == s)
+        .unwrap_or_else(|| panic!("unknown severity {sev}"))
+}
+
 #[test]
 fn fail_on_threshold_decides_exit_code() {
-    let c = sample("compromised-account.eml");
+    for name in [
+        "seed-relay.eml",
+        "clean.eml",
+        "mailing-list.eml",
+        "compromised-account.eml",
+    ] {
+        let s = sample(name);
+        let out = relayhunt(&["--json", &s]);
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        // The worst severity of the verdict and every finding decides.
+        let worst = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| rank(&f["severity"]))
+            .fold(rank(&doc["verdict"]["severity"]), usize::max);
+        for (i, threshold) in SEVERITIES.iter().enumerate() {
+            let code = relayhunt(&["-q", "--fail-on", threshold, &s]).status.code();
+            let want = if worst >= i { 1 } else { 0 };
+            assert_eq!(
+                code,
+                Some(want),
+                "{name} worst {} --fail-on {threshold}",
+                SEVERITIES[worst]
+            );
+        }
+        // Default threshold: high.
+        let code = relayhunt(&["-q", &s]).status.code();
+        assert_eq!(code, Some(if worst >= 3 { 1 } else { 0 }), "{name} default");
+    }
     assert_eq!(
-        relayhunt(&["-q", &c]).status.code(),
+        relayhunt(&["-q", &sample("seed-relay.eml")]).status.code(),
         Some(1),
-        "high >= default high"
+        "the seed scenario must fail the default threshold"
     );
-    assert_eq!(
-        relayhunt(&["-q", "--fail-on", "critical", &c])
-            .status
-            .code(),
-        Some(0)
-    );
-    assert_eq!(
-        relayhunt(&["-q", &sample("clean.eml")]).status.code(),
-        Some(0)
-    );
-    let m = sample("mailing-list.eml");
-    assert_eq!(relayhunt(&["-q", &m]).status.code(), Some(0));
+    let c = sample("compromised-account.eml");
     let bad = relayhunt(&["--fail-on", "severe", &c]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("unknown severity"));
@@ -237,23 +264,25 @@ fn fail_on_threshold_decides_exit_code() {
 fn config_file_sets_threshold_and_bad_lines_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("relayhunt.toml");
+    // Every verdict is at least `info`, so fail_on = info fails on any analysed message.
     std::fs::write(
         &cfg,
-        "# analyst settings\n[analyze]\nfail_on = \"critical\"\ntrusted = [\"192.0.2.0/24\"]\n",
+        "# analyst settings\n[analyze]\nfail_on = \"info\"\ntrusted = [\"192.0.2.0/24\"]\n",
     )
     .unwrap();
-    let c = sample("compromised-account.eml");
+    let c = sample("clean.eml");
     let cfg_s = cfg.to_string_lossy().into_owned();
+    assert_eq!(relayhunt(&["-q", &c]).status.code(), Some(0));
     assert_eq!(
         relayhunt(&["-q", "--config", &cfg_s, &c]).status.code(),
-        Some(0)
+        Some(1)
     );
     // Flags override the file.
     assert_eq!(
-        relayhunt(&["-q", "--config", &cfg_s, "--fail-on", "high", &c])
+        relayhunt(&["-q", "--config", &cfg_s, "--fail-on", "critical", &c])
             .status
             .code(),
-        Some(1)
+        Some(0)
     );
     std::fs::write(&cfg, "fail_on = high\nmax_header_bytes = lots\n").unwrap();
     let out = relayhunt(&["--config", &cfg_s, &c]);
@@ -318,4 +347,48 @@ fn folder_of_samples_prints_reports_and_a_summary() {
     );
     assert!(stdout.contains("top relay IPs"), "{stdout}");
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn pipes_given_as_paths_are_read_like_files() {
+    // `relayhunt analyze <(zcat x.gz)` hands over /dev/fd/N, a pipe, not a regular file.
+    let raw = std::fs::read(sample("seed-relay.eml")).unwrap();
+    let out = with_stdin(&["--json", "/dev/stdin"], &raw);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["relay_ip"], "198.51.100.25");
+}
+
+#[test]
+fn closed_output_pipe_ends_a_big_batch_early() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read(sample("seed-relay.eml")).unwrap();
+    let msgs: Vec<&[u8]> = std::iter::repeat_n(&seed[..], 20_000).collect();
+    let p = mbox_of(dir.path(), "big.mbox", &msgs);
+    let started = std::time::Instant::now();
+    let mut child = Command::new(BIN)
+        .args(["analyze", "--format", "ndjson", "--no-progress"])
+        .arg(&p)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 64];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    assert!(first.starts_with(b"{\"source\""));
+    drop(stdout);
+    let status = child.wait().unwrap();
+    let stderr = {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut s).unwrap();
+        s
+    };
+    assert!(!stderr.contains("cannot write output"), "{stderr}");
+    assert!(!stderr.contains("20000 messages analysed"), "{stderr}");
+    assert!(
+        status.code().is_some(),
+        "killed by a signal instead of exiting"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
 }

@@ -15,7 +15,7 @@ use std::path::Path;
 /// What a path holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
-    /// A regular file: one message or an mbox.
+    /// A file or another readable stream (pipe): one message or an mbox.
     File,
     /// A maildir folder (`cur/`, `new/`).
     Maildir,
@@ -36,16 +36,16 @@ pub fn classify(path: &Path) -> Result<SourceKind, InputErrorKind> {
             InputErrorKind::Open(e)
         }
     })?;
-    if meta.is_file() {
-        Ok(SourceKind::File)
-    } else if meta.is_dir() {
+    if meta.is_dir() {
         Ok(if is_maildir(path) {
             SourceKind::Maildir
         } else {
             SourceKind::Folder
         })
     } else {
-        Err(InputErrorKind::Unsupported)
+        // Regular files, and also pipes such as `<(zcat spam.mbox.gz)` or /dev/stdin:
+        // anything that can be opened and read is a stream of one message or an mbox.
+        Ok(SourceKind::File)
     }
 }
 

@@ -93,9 +93,6 @@ pub enum InputErrorKind {
         /// The cap in bytes.
         limit: usize,
     },
-    /// The path is neither a regular file, a folder nor `-`.
-    #[error("not a file or folder (device, socket or pipe?); pass `-` to read standard input")]
-    Unsupported,
 }
 
 /// How sources are read.
