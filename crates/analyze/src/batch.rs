@@ -153,13 +153,19 @@ pub struct Summary {
     pub verdicts: BTreeMap<VerdictKind, usize>,
     /// Messages per worst severity (verdict and findings).
     pub severities: BTreeMap<Severity, usize>,
-    /// Messages per first untrusted relay IP.
+    /// Messages per first untrusted relay IP (at most [`Summary::MAX_RELAY_IPS`] distinct).
     pub relay_ips: HashMap<IpAddr, usize>,
+    /// Messages whose relay IP was not counted because the table was full.
+    pub relay_ips_untracked: usize,
     /// Wall time of the batch.
     pub elapsed: Duration,
 }
 
 impl Summary {
+    /// Distinct relay IPs counted; beyond this, new addresses are only tallied in
+    /// `relay_ips_untracked`, so the summary stays bounded on any input.
+    pub const MAX_RELAY_IPS: usize = 100_000;
+
     /// Count one outcome.
     pub fn add(&mut self, outcome: &Outcome) {
         match outcome {
@@ -172,7 +178,14 @@ impl Summary {
                 *self.verdicts.entry(a.report.verdict.kind).or_default() += 1;
                 *self.severities.entry(a.max_severity()).or_default() += 1;
                 if let Some(ip) = a.report.relay_ip {
-                    *self.relay_ips.entry(ip).or_default() += 1;
+                    let full = self.relay_ips.len() >= Self::MAX_RELAY_IPS;
+                    match self.relay_ips.get_mut(&ip) {
+                        Some(n) => *n += 1,
+                        None if full => self.relay_ips_untracked += 1,
+                        None => {
+                            self.relay_ips.insert(ip, 1);
+                        }
+                    }
                 }
             }
             Outcome::Failed(f) => {
