@@ -84,7 +84,8 @@ pub struct ChainEntry {
     pub index: usize,
     /// 1-based line of this `Received:` header in the message.
     pub line: usize,
-    /// Seconds between the previous (older) hop's date and this hop's date.
+    /// Seconds since the previous (older) dated hop; negative when this hop claims an
+    /// earlier time.
     pub delay_secs: Option<i64>,
     /// Where this hop sits relative to the trust boundary.
     pub role: HopRole,

@@ -45,7 +45,7 @@ pub fn describe(fp: &FromPart) -> String {
     let rdns = fp.rdns.as_deref().map(|r| r.trim_end_matches('.'));
     match (ip, rdns, fp.helo.as_deref()) {
         (Some(ip), Some(r), _) => format!("{ip} ({r})"),
-        (Some(ip), None, Some(h)) => format!("{ip} (no rDNS, HELO {h})"),
+        (Some(ip), None, Some(h)) => format!("{ip} (HELO {h})"),
         (Some(ip), None, None) => format!("{ip} (no rDNS)"),
         (None, Some(r), _) => r.to_string(),
         (None, None, Some(h)) => format!("a host calling itself {h}"),
@@ -684,10 +684,15 @@ pub fn assess(
     // the open-relay pattern proper; another organisation's named mail server alone may be
     // an arranged smarthost, so it weighs less.
     let end_user = reasons.iter().any(|r| r.1 != "other_org");
-    let severity = match (failed, end_user) {
-        (true, _) => Severity::Critical,
-        (false, true) => Severity::High,
-        (false, false) => Severity::Medium,
+    // When the From domain's own policy vouches for the path (DMARC pass), the relay is
+    // at least one the domain owner uses: still worth reporting, but less likely abuse by
+    // strangers than a relay laundering someone else's domain.
+    let vouched = auth.dmarc.as_deref() == Some("pass")
+        || (auth.dmarc.is_none() && auth.alignment.dmarc_pass_relaxed == Some(true));
+    let severity = match (failed, end_user, vouched) {
+        (true, _, _) => Severity::Critical,
+        (false, true, false) => Severity::High,
+        _ => Severity::Medium,
     };
     out.findings.push(finding(
         &f::OPEN_RELAY,
