@@ -382,3 +382,24 @@ fn non_messages_are_named_errors() {
     }
     let _ = InputErrorKind::NotFound;
 }
+
+#[test]
+fn single_message_with_mbox_separator_is_located_like_a_file() {
+    // SpamAssassin's public corpus keeps each message's `From ` line.
+    let dir = shared().join("corpus/spamassassin_public/spam");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let first = files
+        .iter()
+        .find(|p| fs::read(p).unwrap().starts_with(b"From "))
+        .expect("a message with a From_ line");
+    let p = first.to_string_lossy().into_owned();
+    let msgs: Vec<_> = Inputs::new([p.as_str()], ReadOptions::default()).collect();
+    assert_eq!(msgs.len(), 1);
+    let m = msgs[0].as_ref().unwrap();
+    assert_eq!(m.location.message, None);
+    assert_eq!(m.location.to_string(), p);
+}

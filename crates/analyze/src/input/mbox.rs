@@ -157,7 +157,12 @@ impl<R: BufRead> MboxReader<R> {
             return None;
         }
         self.next_number += 1;
-        let location = self.location(number, start);
+        let mut location = self.location(number, start);
+        if number == 1 && self.done && self.pending_separator.is_none() {
+            // The whole stream was one message (a saved .eml that keeps its `From ` line):
+            // locate it like a single-message file.
+            location.message = None;
+        }
         if clipped {
             return Some(Err(InputError {
                 location,
