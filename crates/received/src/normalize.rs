@@ -28,12 +28,35 @@ pub(crate) fn normalize(value: &str) -> Normalized {
     }
     let mut text = String::with_capacity(cut.len());
     let mut pending_space = false;
-    for ch in cut.chars() {
+    // Byte loop with an ASCII fast path; multi-byte characters are copied whole.
+    let bytes = cut.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            i += 1;
+            if b.is_ascii_whitespace() || b == 0x0b {
+                pending_space = true;
+                continue;
+            }
+            if b.is_ascii_control() {
+                continue; // NUL, ESC, DEL …: never meaningful inside a trace header.
+            }
+            if pending_space && !text.is_empty() {
+                text.push(' ');
+            }
+            pending_space = false;
+            text.push(char::from(b));
+            continue;
+        }
+        let ch = cut[i..]
+            .chars()
+            .next()
+            .unwrap_or(char::REPLACEMENT_CHARACTER);
+        i += ch.len_utf8().max(1);
         if ch.is_whitespace() {
             pending_space = true;
-        } else if ch.is_control() {
-            // NUL, ESC, DEL …: never meaningful inside a trace header.
-        } else {
+        } else if !ch.is_control() {
             if pending_space && !text.is_empty() {
                 text.push(' ');
             }

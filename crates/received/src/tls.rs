@@ -57,7 +57,7 @@ pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> TlsFacts<'a> {
                             });
                         }
                     }
-                } else if let Some(pos) = find_ci(w, "/TLS/") {
+                } else if let Some(pos) = w.contains('/').then(|| find_ci(w, "/TLS/")).flatten() {
                     let c = &w[pos + 5..];
                     if !c.is_empty() {
                         out.merge(TlsFacts {
