@@ -107,6 +107,8 @@ struct Run<'a> {
     tls: Option<TlsInfo>,
     tls_error: Option<String>,
     skip_starttls: bool,
+    /// The current session announced PIPELINING (RFC 2920).
+    pipelining: bool,
     connections: u32,
     fatal: Option<Fatal>,
 }
@@ -131,6 +133,7 @@ impl<'a> Run<'a> {
             tls: None,
             tls_error: None,
             skip_starttls: false,
+            pipelining: false,
             connections: 0,
             fatal: None,
         };
@@ -348,6 +351,7 @@ impl<'a> Run<'a> {
                 .map(str::to_string);
             self.banner.get_or_insert(banner);
             let (ext, command) = self.greet(&mut conn).await?;
+            self.pipelining = ext.pipelining;
             if self.greeting_command.is_none() {
                 self.greeting_command = Some(command.to_string());
                 self.extensions = Some(ext.clone());
@@ -386,6 +390,7 @@ impl<'a> Run<'a> {
                 Ok((mut c, info)) => {
                     self.tls = Some(info);
                     let (ext, _) = self.greet(&mut c).await?;
+                    self.pipelining = ext.pipelining;
                     self.extensions_tls.get_or_insert(ext);
                     return Ok(c);
                 }
@@ -458,6 +463,66 @@ impl<'a> Run<'a> {
         transcript.note(format!("test {}", rec.id));
         let mut refusals = 0;
         let mut syntax = 0;
+        if self.pipelining && self.opts.confirm.is_none() {
+            // RFC 2920: MAIL, RCPT and RSET in one write, three replies in order.
+            let mail_cmd = format!("MAIL FROM:<{}>", rec.mail_from);
+            let rcpt_cmd = format!("RCPT TO:<{}>", rec.rcpt_to);
+            conn.send_batch(&[&mail_cmd, &rcpt_cmd, "RSET"], transcript)
+                .await?;
+            let mail = conn.read_reply("MAIL FROM", transcript).await?;
+            if mail.class() == ReplyClass::Closing {
+                return Ok(Step::Closing);
+            }
+            let rcpt = conn.read_reply("RCPT TO", transcript).await?;
+            let rset = conn.read_reply("RSET", transcript).await?;
+            let closed = rset.class() == ReplyClass::Closing;
+            let mail_class = mail.class();
+            if mail_class != ReplyClass::Accepted {
+                // The RCPT after a refused MAIL is answered 503 (bad sequence).
+                refusals += 2;
+                syntax += u32::from(is_syntax_error(&mail)) + u32::from(is_syntax_error(&rcpt));
+                let retry = mail_class == ReplyClass::Rejected
+                    && rec.addressing == Addressing::Trick
+                    && rec.mail_from != fallback
+                    && !closed;
+                if !retry {
+                    rec.mail_reply = Some(mail);
+                    rec.outcome = outcome_of(mail_class);
+                    return Ok(Step::Done {
+                        refusals,
+                        syntax,
+                        closed,
+                    });
+                }
+                transcript.note(format!(
+                    "sender refused; retrying {} with the outside sender {fallback}",
+                    rec.id
+                ));
+                let refused = std::mem::replace(&mut rec.mail_from, fallback.clone());
+                rec.sender_refused = Some(SenderRefusal {
+                    mail_from: refused,
+                    reply: mail,
+                });
+                // Fall through to the one-command-at-a-time path with the new sender.
+            } else {
+                let class = rcpt.class();
+                if class == ReplyClass::Closing {
+                    return Ok(Step::Closing);
+                }
+                if class != ReplyClass::Accepted {
+                    refusals += 1;
+                    syntax += u32::from(is_syntax_error(&rcpt));
+                }
+                rec.mail_reply = Some(mail);
+                rec.rcpt_reply = Some(rcpt);
+                rec.outcome = outcome_of(class);
+                return Ok(Step::Done {
+                    refusals,
+                    syntax,
+                    closed,
+                });
+            }
+        }
         loop {
             let reply = conn
                 .command(&format!("MAIL FROM:<{}>", rec.mail_from), transcript)

@@ -422,3 +422,43 @@ async fn helo_fallback_when_ehlo_is_refused() {
     assert_eq!(r.greeting_command.as_deref(), Some("HELO"));
     assert_eq!(r.verdict, Verdict::Open);
 }
+
+/// RFC 2920: MAIL, RCPT and RSET go out in one write only when PIPELINING is announced.
+#[tokio::test]
+async fn pipelines_only_when_advertised() {
+    use relayhunt_probe::transcript::Direction;
+    let client_runs = |r: &relayhunt_probe::TargetResult| {
+        let dirs: Vec<Direction> = r
+            .transcript
+            .entries
+            .iter()
+            .map(|e| e.dir)
+            .filter(|d| *d != Direction::Note)
+            .collect();
+        dirs.windows(3)
+            .filter(|w| w.iter().all(|d| *d == Direction::Client))
+            .count()
+    };
+    let piped = fakes::closed_relay().await;
+    let r = probe_target(piped.addr, &quick()).await;
+    assert_eq!(r.verdict, Verdict::Closed);
+    assert!(client_runs(&r) >= 20, "{}", r.transcript.render());
+    let plain = spawn(
+        banner,
+        |s, l| {
+            if l.starts_with("EHLO") {
+                Action::Reply("250-old.example\r\n250 SIZE 1000000\r\n".into())
+            } else if l.starts_with("RCPT") {
+                Action::Reply("550 5.7.1 Relaying denied\r\n".into())
+            } else {
+                standard(s, l, EHLO_PLAIN)
+            }
+        },
+        None,
+        false,
+    )
+    .await;
+    let r = probe_target(plain.addr, &quick()).await;
+    assert_eq!(r.verdict, Verdict::Closed);
+    assert_eq!(client_runs(&r), 0, "{}", r.transcript.render());
+}

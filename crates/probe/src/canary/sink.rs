@@ -148,6 +148,9 @@ async fn accept_loop(
             continue;
         };
         while running.try_join_next().is_some() {}
+        // Replies are small separate writes; without this, pipelined clients wait for
+        // delayed ACKs (Nagle) on every second reply.
+        let _ = stream.set_nodelay(true);
         let (config, shared) = (config.clone(), shared.clone());
         match sessions.clone().try_acquire_owned() {
             Ok(permit) => {
@@ -246,7 +249,7 @@ async fn session(
                 mail_from = None;
                 rcpts.clear();
                 reply!(
-                    "250-{}\r\n250-8BITMIME\r\n250-SIZE {}\r\n250 ENHANCEDSTATUSCODES\r\n",
+                    "250-{}\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SIZE {}\r\n250 ENHANCEDSTATUSCODES\r\n",
                     config.hostname,
                     config.max_message
                 );

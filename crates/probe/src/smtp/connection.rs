@@ -232,6 +232,21 @@ impl Connection {
         self.write_raw(&bytes, command_verb(line)).await
     }
 
+    /// Send several command lines in one write (RFC 2920 pipelining) and record them.
+    pub async fn send_batch(
+        &mut self,
+        lines: &[&str],
+        transcript: &mut Transcript,
+    ) -> Result<(), ConnError> {
+        let mut bytes = Vec::with_capacity(lines.iter().map(|l| l.len() + 2).sum());
+        for line in lines {
+            transcript.push(Direction::Client, line);
+            bytes.extend_from_slice(line.as_bytes());
+            bytes.extend_from_slice(b"\r\n");
+        }
+        self.write_raw(&bytes, "pipelined commands").await
+    }
+
     /// Send a command and read its reply.
     pub async fn command(
         &mut self,

@@ -103,6 +103,7 @@ pub async fn spawn(
             let Ok((tcp, _)) = listener.accept().await else {
                 continue;
             };
+            let _ = tcp.set_nodelay(true);
             let index = conns.fetch_add(1, Ordering::SeqCst);
             let (on_connect, handler, on_message, msgs) = (
                 on_connect.clone(),
