@@ -9,6 +9,7 @@
 //! | `paren-host` | `from HELO (rdns [ip])`, `from HELO (ip)` | Postfix, Sendmail, Gmail, Exchange, Courier, IIS | the host-info comment |
 //! | `exim-rcvhost` | `from rdns ([ip]:port helo=HELO)`, `from [ip] (port=p helo=HELO)` | Exim, ecelerity, ASSP | the bracket before `helo=` / the leading `[ip]` |
 //! | `exim-fullhost` | `from rdns (HELO) [ip]` | Exim `sender_fullhost`, MDaemon, SMTPD32 | the bracket *outside* the parentheses |
+//! | `ims-dash` | `from HELO - ip` | Exchange 5.5 IMS, old IIS SMTPSVC | the address after the dash |
 //! | `qmail` | `from rdns (HELO x) (ident@ip)` | qmail, qpsmtpd, CommuniGate | the comment after the HELO comment |
 //!
 //! Because the client's text always comes *first* (the HELO token) or sits after an explicit
@@ -127,6 +128,7 @@ pub(crate) fn analyze<'a>(tokens: &[Token<'a>], ctx: FromContext) -> FromFacts<'
     let mut receiver = Cands::default();
     let mut helo_ips = Cands::default();
     let mut outside: Option<IpPort> = None;
+    let mut outside_is_dash = false;
     let mut first_comment: Option<(usize, &'a str)> = None;
     let mut comment_rdns: [Option<CommentFacts<'a>>; MAX_CANDS] = Default::default();
     let mut explicit_helo: Option<Option<Text<'a>>> = None;
@@ -161,6 +163,13 @@ pub(crate) fn analyze<'a>(tokens: &[Token<'a>], ctx: FromContext) -> FromFacts<'
                 }
             }
             Token::Word(w) => {
+                // Exchange 5.5 IMS / old SMTPSVC: `from HELO - 1.2.3.4 by …`.
+                if pos >= 1 && matches!(rest[pos - 1], Token::Word("-")) {
+                    if let Some(p) = parse_ip_literal(w) {
+                        outside = Some(p);
+                        outside_is_dash = true;
+                    }
+                }
                 // Tahina / smtpd: `…(1.2.3.4), claiming to be "helo" via SMTP`.
                 prev_word_claiming = w.eq_ignore_ascii_case("be")
                     && pos >= 2
@@ -280,7 +289,10 @@ pub(crate) fn analyze<'a>(tokens: &[Token<'a>], ctx: FromContext) -> FromFacts<'
         Some(Text::Plain(w)) if !name_is_literal => Some(w),
         _ => None,
     };
-    if outside.is_some() {
+    if outside_is_dash {
+        // ims-dash: the leading name is the HELO, no rDNS is written.
+        f.helo = name;
+    } else if outside.is_some() {
         // exim-fullhost: a plain leading name is the verified rDNS; the parenthesised part
         // is the HELO, omitted when it equalled the rDNS (Exim spec, `$sender_fullhost`).
         f.rdns = name_plain.filter(|n| !is_unknown(n));

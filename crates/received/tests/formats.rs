@@ -359,6 +359,15 @@ fn iis_smtpsvc() {
         h.software.as_deref(),
         Some("Microsoft SMTPSVC(6.0.3790.4675)")
     );
+    // Exchange 5.5 / old SMTPSVC: `from HELO - ip` (real line, SpamAssassin corpus).
+    let ims = parse("from r-smtp.korea.com - 203.122.2.197 by dd_it7 with Microsoft SMTPSVC(5.5.1775.675.6); Sat, 24 Aug 2002 09:42:10 +0900");
+    assert_eq!(ims.from.ip, ip("203.122.2.197"));
+    assert_eq!(ims.from.helo.as_deref(), Some("r-smtp.korea.com"));
+    assert_eq!(ims.from.rdns, None);
+    assert_eq!(
+        ims.software.as_deref(),
+        Some("Microsoft SMTPSVC(5.5.1775.675.6)")
+    );
     insta::assert_json_snapshot!("iis_smtpsvc", h);
 }
 
