@@ -18,6 +18,9 @@
 //! ANONYMOUS, permit_mx_backup and its DNS, Exim's always-true authenticator — the probe does
 //! not authenticate) are covered by the static tests only.
 //!
+//! Sendmail trusts 127.0.0.1 unconditionally, so its stranger speaks raw SMTP from 127.0.0.2
+//! (the probe library connects from the default source address).
+//!
 //! Needs the MTAs from `scripts/install-test-deps.sh`; skips loudly without them unless
 //! `RELAYHUNT_REQUIRE_MTAS=1`.
 
@@ -664,4 +667,135 @@ fn exim_percent_hack_is_rewritten_before_the_acl_so_closed() {
         inst.log()
     );
     assert!(inst.log().contains("relay not permitted"), "{}", inst.log());
+}
+
+/// An SMTP exchange from a chosen loopback source address (Sendmail trusts 127.0.0.1
+/// itself, hard-wired in its `Relay_ok` ruleset, so the stranger speaks from 127.0.0.2).
+fn smtp_codes_from(source: [u8; 4], port: u16, commands: &[String]) -> Vec<u16> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    rt.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket
+            .bind(SocketAddr::from((source, 0)))
+            .expect("bind source");
+        let stream = socket
+            .connect(SocketAddr::from(([127, 0, 0, 1], port)))
+            .await
+            .expect("connect");
+        let (r, mut w) = stream.into_split();
+        let mut lines = BufReader::new(r).lines();
+        let mut read_reply = async || -> u16 {
+            loop {
+                let fut = lines.next_line();
+                let line = tokio::time::timeout(std::time::Duration::from_secs(20), fut)
+                    .await
+                    .expect("reply in time")
+                    .expect("read")
+                    .unwrap_or_default();
+                if line.len() < 4 || line.as_bytes()[3] != b'-' {
+                    return line.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0);
+                }
+            }
+        };
+        let mut codes = vec![read_reply().await];
+        for c in commands {
+            w.write_all(format!("{c}\r\n").as_bytes())
+                .await
+                .expect("write");
+            codes.push(read_reply().await);
+        }
+        codes
+    })
+}
+
+#[test]
+fn sendmail_audit_agrees_with_live_daemon() {
+    use relayhunt_mta_harness::{Sendmail, SendmailConfig};
+    if !require_or_skip("sendmail", Sendmail::available()) {
+        return;
+    }
+    let sink = Sink::start().expect("sink");
+    let stranger = [127, 0, 0, 2];
+    let relay_attempt = |port: u16, sender: &str| {
+        let cmds = vec![
+            "EHLO stranger.test".to_string(),
+            format!("MAIL FROM:<{sender}>"),
+            "RCPT TO:<victim@example.net>".to_string(),
+            "QUIT".to_string(),
+        ];
+        smtp_codes_from(stranger, port, &cmds)[3]
+    };
+    // Debian's access db as a stranger sees it (its `Connect:127 RELAY` moved to TEST-NET-1).
+    let debian_access = data("sendmail/debian-default/access");
+    let debian_mc = data("sendmail/debian-default/sendmail.mc");
+    let report = audit(
+        Mta::Sendmail,
+        &[("sendmail.mc", &debian_mc), ("access", &debian_access)],
+    );
+    assert_eq!(report.verdict, Verdict::Closed);
+    let live_access = debian_access.replace("Connect:127\t", "Connect:192.0.2.1\t");
+    let inst = Sendmail::start(SendmailConfig::mc("").with_access(live_access), sink.port)
+        .expect("debian");
+    let code = relay_attempt(inst.port, "a@example.org");
+    assert!(
+        code >= 500,
+        "debian default refuses a stranger: {code}\n{}",
+        inst.log()
+    );
+
+    // An access entry that relays to a whole TLD (also proves the map is read).
+    let access = "Connect:192.0.2.1\tRELAY\nTo:net\tRELAY\n";
+    let report = audit(Mta::Sendmail, &[("sendmail.mc", ""), ("access", access)]);
+    assert_eq!(report.verdict, Verdict::OpenRelay, "{report:#?}");
+    let inst =
+        Sendmail::start(SendmailConfig::mc("").with_access(access), sink.port).expect("to-tld");
+    assert_eq!(
+        relay_attempt(inst.port, "a@example.org"),
+        250,
+        "To:net RELAY\n{}",
+        inst.log()
+    );
+
+    let cases: [(&str, &str, Option<&str>, &str); 3] = [
+        (
+            "promiscuous_relay",
+            "FEATURE(`promiscuous_relay')dnl\n",
+            None,
+            "a@example.org",
+        ),
+        // relay_local_from trusts the sender's domain: the stranger forges a local sender.
+        (
+            "relay_local_from",
+            "FEATURE(`relay_local_from')dnl\n",
+            None,
+            "postmaster@relayhunt-sendmail-{PORT}.test",
+        ),
+        // A TLD in relay-domains makes every .net destination relayable.
+        ("relay-domains-tld", "", Some("net\n"), "a@example.org"),
+    ];
+    for (name, mc, relay_domains, sender) in cases {
+        let mut files: Vec<(&str, &str)> = vec![("sendmail.mc", mc)];
+        if let Some(rd) = relay_domains {
+            files.push(("relay-domains", rd));
+        }
+        let report = audit(Mta::Sendmail, &files);
+        assert_eq!(report.verdict, Verdict::OpenRelay, "{name}: {report:#?}");
+        let mut config = SendmailConfig::mc(mc);
+        if let Some(rd) = relay_domains {
+            config = config.with_relay_domains(rd);
+        }
+        let inst = Sendmail::start(config, sink.port).expect(name);
+        let sender = sender.replace("{PORT}", &inst.port.to_string());
+        let code = relay_attempt(inst.port, &sender);
+        assert_eq!(
+            code,
+            250,
+            "{name}: audit OPEN RELAY, daemon must relay for the stranger\n{}",
+            inst.log()
+        );
+    }
 }

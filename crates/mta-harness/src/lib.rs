@@ -1,4 +1,4 @@
-//! Test harness: start real MTA daemons (Postfix, Exim, OpenSMTPD) on loopback with their
+//! Test harness: start real MTA daemons (Postfix, Exim, OpenSMTPD, Sendmail) on loopback with their
 //! own config and spool in a temp dir, delivering only to a loopback sink.
 //!
 //! Tests across the workspace use it to check claims against the real software instead of
@@ -26,12 +26,14 @@ mod opensmtpd;
 mod ownership;
 mod placeholders;
 mod postfix;
+mod sendmail;
 mod sink;
 
 pub use exim::{Exim, EximConfig};
 pub use instance::Instance;
 pub use opensmtpd::{OpenSmtpd, OpenSmtpdConfig};
 pub use postfix::{Postfix, PostfixConfig};
+pub use sendmail::{Sendmail, SendmailConfig};
 pub use sink::Sink;
 
 use std::path::PathBuf;

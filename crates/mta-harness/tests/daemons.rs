@@ -223,3 +223,31 @@ fn opensmtpd_open_relays_to_sink_closed_refuses() {
         OpenSmtpd::start(OpenSmtpdConfig::closed(), sink_port).expect("start closed smtpd");
     check_pair(&open, &closed, &rx);
 }
+
+#[test]
+fn sendmail_starts_and_relays_only_to_the_sink() {
+    if !require_or_skip("sendmail", relayhunt_mta_harness::Sendmail::available()) {
+        return;
+    }
+    let sink = Sink::start().expect("sink");
+    // 127.0.0.1 is always trusted by Sendmail, so from here the default config relays.
+    let sm = relayhunt_mta_harness::Sendmail::start("", sink.port).expect("start sendmail");
+    let codes = converse(
+        sm.port,
+        &[
+            "EHLO p.test",
+            "MAIL FROM:<a@example.org>",
+            "RCPT TO:<b@example.net>",
+            "DATA",
+            "Subject: sendmail-sink-token\r\n\r\nx\r\n.",
+            "QUIT",
+        ],
+    );
+    assert_eq!(codes, vec![250, 250, 250, 354, 250, 221], "{}", sm.log());
+    assert!(
+        sink.wait_for("sendmail-sink-token", Duration::from_secs(30))
+            .is_some(),
+        "{}",
+        sm.log()
+    );
+}

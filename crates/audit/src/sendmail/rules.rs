@@ -24,9 +24,14 @@ fn is_relay(v: &str) -> bool {
 fn short_connect(m: &Model, want: &[NetClass]) -> Vec<Hit> {
     m.access
         .iter()
-        .filter(|e| (e.tag == "Connect" || e.tag.is_empty()) && is_relay(&e.value))
+        .filter(|e| matches!(e.tag.as_str(), "Connect" | "To" | "") && is_relay(&e.value))
         .filter(|e| {
-            let class = parse_net(&e.key).map(|n| classify(&n));
+            // To: keys are destinations: only a whole TLD is a wildcard there.
+            let class = if e.tag == "To" {
+                None
+            } else {
+                parse_net(&e.key).map(|n| classify(&n))
+            };
             match class {
                 Some(c) => want.contains(&c),
                 None => {
@@ -62,8 +67,8 @@ pub static RULES: &[Rule<Model>] = &[
         id: "SENDMAIL-CONNECT-RELAY-SHORT",
         severity: Severity::Critical,
         effect: Effect::Open,
-        title: "Access `Connect:` RELAY key covers a huge range or a TLD",
-        why: "A short IP prefix (e.g. `Connect:203 RELAY` = 203.0.0.0/8) or a top-level domain lets every host in it relay.",
+        title: "Access RELAY key (`Connect:`, `To:`) covers a huge range or a TLD",
+        why: "A short IP prefix (e.g. `Connect:203 RELAY` = 203.0.0.0/8) or a top-level domain lets every host in it relay; `To:net RELAY` relays to every .net destination.",
         fix: "Connect:<exact host address> RELAY",
         source: "cf/README access_db, \"Connect:\" tag",
         check: |m: &Model| short_connect(m, &[NetClass::Everyone, NetClass::HugePublic]),
