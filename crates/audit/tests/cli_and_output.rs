@@ -188,3 +188,17 @@ proptest! {
         let _ = audit_text("fuzz.conf", &lines.join("\n"), Some(mta));
     }
 }
+
+#[test]
+fn self_referencing_macros_and_include_loops_are_bounded() {
+    let text = "A = A A A A A A A A\nprimary_hostname = A\n.include /etc/exim4/exim4.conf\nacl_smtp_rcpt = x\n";
+    let bundle = relayhunt_audit::Bundle::from_files("/etc/exim4", &[("exim4.conf", text)]);
+    let t = std::time::Instant::now();
+    let r = relayhunt_audit::audit_bundle(&bundle, Some(Mta::Exim)).unwrap();
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(!r.warnings.is_empty());
+}

@@ -77,6 +77,11 @@ pub struct Config {
     pub main_file: String,
 }
 
+/// Longest logical line kept after macro substitution.
+const MAX_LINE: usize = 64 * 1024;
+/// Most preprocessed lines (bounds `.include` loops).
+const MAX_LINES: usize = 200_000;
+
 const VERBS: &[&str] = &[
     "accept", "deny", "require", "warn", "drop", "defer", "discard",
 ];
@@ -274,7 +279,7 @@ fn preprocess(
         {
             let path = path.trim();
             match bundle.resolve(path) {
-                Some(inc) if depth < 8 => {
+                Some(inc) if depth < 8 && out.len() < MAX_LINES => {
                     let inc = inc.clone();
                     preprocess(&inc, bundle, macros, debconf, cond, out, warnings, depth + 1)
                 }
@@ -324,6 +329,11 @@ fn substitute(text: &str, macros: &BTreeMap<String, String>) -> String {
         for n in &names {
             if out.contains(n.as_str()) {
                 out = replace_word(&out, n, &macros[*n]);
+            }
+            if out.len() > MAX_LINE {
+                // A macro that contains itself: stop growing.
+                out.truncate(out.floor_char_boundary(MAX_LINE));
+                return out;
             }
         }
         if out == before {
