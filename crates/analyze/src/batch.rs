@@ -2,10 +2,12 @@
 //!
 //! A reader thread pulls raw messages from the input stream and packs them into chunks
 //! (at most [`BatchOptions::chunk_messages`] messages or [`BatchOptions::chunk_bytes`]
-//! bytes); a channel holding two chunks connects it to the analysis side, which splits and
-//! analyses each chunk on a rayon pool and hands the outcomes out in input order. At most
-//! four chunks exist at once (two queued, one being read, one being analysed), whatever
-//! the size of the mbox, so memory stays flat; nothing is ever collected whole.
+//! bytes); a channel holding two chunks connects it to the analysis thread, which splits
+//! and analyses each chunk on a rayon pool; a channel holding one chunk of outcomes
+//! connects that to the caller's thread, which hands them out in input order while the
+//! next chunk is analysed. At most six chunks exist at once (two queued raw, one being
+//! read, one being analysed, one queued and one being written), whatever the size of the
+//! mbox, so memory stays flat; nothing is ever collected whole.
 
 use crate::input::{InputError, Location, RawMessage};
 use crate::message::{LimitHit, Limits, Message, MessageError};
@@ -281,15 +283,24 @@ where
                 let _ = tx.send(chunk);
             }
         });
-        let mut stop = false;
-        for chunk in rx.iter() {
-            let outcomes: Vec<Outcome> = match &pool {
-                Ok(pool) => pool.install(|| analyze_chunk(chunk, cfg, &opts.limits)),
-                Err(_) => chunk
-                    .into_iter()
-                    .map(|i| process(i, cfg, &opts.limits))
-                    .collect(),
-            };
+        // Analysis stage: one chunk at a time on the pool, handed on while the main thread
+        // writes the previous chunk's outcomes, so output never idles the workers.
+        let (done_tx, done_rx) = sync_channel::<Vec<Outcome>>(1);
+        let pool = &pool;
+        let limits = &opts.limits;
+        scope.spawn(move || {
+            for chunk in rx.iter() {
+                let outcomes: Vec<Outcome> = match pool {
+                    Ok(pool) => pool.install(|| analyze_chunk(chunk, cfg, limits)),
+                    Err(_) => chunk.into_iter().map(|i| process(i, cfg, limits)).collect(),
+                };
+                if done_tx.send(outcomes).is_err() {
+                    // The consumer stopped; dropping `rx` ends the reader too.
+                    return;
+                }
+            }
+        });
+        'chunks: for outcomes in done_rx.iter() {
             for outcome in outcomes {
                 summary.add(&outcome);
                 let go_on = match &progress {
@@ -300,16 +311,11 @@ where
                     None => emit(outcome),
                 };
                 if !go_on {
-                    stop = true;
-                    break;
+                    break 'chunks;
                 }
             }
-            if stop {
-                // Dropping the receiver makes the reader's next send fail, ending it.
-                break;
-            }
         }
-        drop(rx);
+        drop(done_rx);
     });
     if let Some(pb) = progress {
         pb.finish_and_clear();
