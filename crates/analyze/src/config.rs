@@ -23,6 +23,9 @@ pub struct Config {
     pub skew_tolerance_secs: i64,
     /// A delay larger than this (seconds) between two hops is flagged.
     pub huge_delay_secs: i64,
+    /// A hop at or below the trust boundary dated this many seconds before the hop below
+    /// it is taken as an invented date (a forged chain), not clock skew.
+    pub impossible_order_secs: i64,
     /// Use the built-in provider table (Exchange Online, Google, …) as trusted
     /// infrastructure when walking down from the top.
     pub builtin_providers: bool,
@@ -36,6 +39,7 @@ impl Default for Config {
             now: None,
             skew_tolerance_secs: 300,
             huge_delay_secs: 24 * 3600,
+            impossible_order_secs: 2 * 3600,
             builtin_providers: true,
         }
     }

@@ -28,6 +28,8 @@ use relayhunt_received::Hop;
 pub struct Ctx<'a> {
     /// The message.
     pub msg: &'a Message,
+    /// The options.
+    pub cfg: &'a Config,
     /// Parsed hops, oldest first.
     pub hops: Vec<Hop>,
     /// The `Received:` field of each hop (parallel to `hops`).
@@ -49,7 +51,12 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
         .iter()
         .map(|h| relayhunt_received::parse(&h.value))
         .collect();
-    let ctx = Ctx { msg, hops, fields };
+    let ctx = Ctx {
+        msg,
+        cfg,
+        hops,
+        fields,
+    };
 
     let summary = summary::summarize(msg);
     let entries = cfg.trusted_entries();
@@ -203,7 +210,14 @@ fn time_findings(
         let trusted_pair = walk.trusted[i].is_some() && i > entry;
         for flag in fl {
             let f = match flag {
-                HopFlag::NegativeDelay if trusted_pair || walk.entry.is_none() => finding(
+                HopFlag::NegativeDelay
+                    if trusted_pair
+                        || walk.entry.is_none()
+                        || ctx.hops[i].date.zip(ctx.hops[i - 1].date).is_some_and(|(u, l)| {
+                            u.unix.saturating_sub(l.unix) >= -ctx.cfg.impossible_order_secs
+                        }) =>
+                {
+                    finding(
                     &findings::NEGATIVE_DELAY,
                     Severity::Low,
                     Some(i),
@@ -213,7 +227,8 @@ fn time_findings(
                             + ctx.hops[i - 1].date.map(|d| d.unix).unwrap_or(0)
                     ),
                     vec![ctx.ev(i), ctx.ev(i - 1)],
-                ),
+                )
+                }
                 HopFlag::HugeDelay => finding(
                     &findings::HUGE_DELAY,
                     Severity::Info,

@@ -119,7 +119,7 @@ fn unrelated_reasons(hop: &Hop, relay_org: Option<&str>) -> Vec<(String, &'stati
         }
     }
     if let (Some(co), Some(ro)) = (client_org(c), relay_org) {
-        if co != ro {
+        if !same_brand(&co, ro) {
             out.push((format!("another organisation ({co})"), "other_org"));
         }
     }
@@ -144,15 +144,10 @@ fn related(c: &Hop, relay_ip: Option<IpAddr>, relay_org: Option<&str>) -> bool {
     if c.from.ip.is_none() {
         return true;
     }
+    // The relay's own organisation, including its own dial-up/DHCP customers: an ISP or
+    // campus smarthost relaying for its users is doing its job.
     match (client_org(&c.from), relay_org) {
-        (Some(co), Some(ro)) => {
-            co == ro
-                && c.from
-                    .rdns
-                    .as_deref()
-                    .and_then(|r| residential::classify(r, c.from.ip))
-                    .is_none()
-        }
+        (Some(co), Some(ro)) => same_brand(&co, ro),
         _ => false,
     }
 }
@@ -194,6 +189,17 @@ fn is_list(
         .msg
         .first("X-BeenThere")
         .map(|h| h.value.to_ascii_lowercase());
+    // Domains of the list addresses the list headers name (`List-Post: <mailto:l@d>`,
+    // `X-BeenThere: l@d`): a relay that accepted mail for any address there is the list
+    // host even when the local parts differ (aliases, archive rewriting).
+    let list_domains: Vec<String> = [post.as_deref(), been.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|v| {
+            let v = v.trim().trim_start_matches('<').trim_end_matches('>');
+            addr_domain(v.trim_start_matches("mailto:"))
+        })
+        .collect();
     for r in rcpts {
         let r = r
             .trim()
@@ -216,6 +222,7 @@ fn is_list(
                 .as_deref()
                 .is_some_and(|p| p.contains(&format!("mailto:{r}")))
             || been.as_deref().is_some_and(|b| b.contains(&r))
+            || list_domains.iter().any(|d| d == dom)
         {
             return Some(id.unwrap_or(r));
         }
@@ -412,7 +419,12 @@ pub fn assess(
 
     // Impossible time order in the claimed part.
     let backwards: Vec<usize> = (1..=e)
-        .filter(|&i| flags[i].contains(&HopFlag::NegativeDelay))
+        .filter(|&i| match (hops[i].date, hops[i - 1].date) {
+            (Some(up), Some(low)) => {
+                up.unix.saturating_sub(low.unix) < -ctx.cfg.impossible_order_secs
+            }
+            _ => false,
+        })
         .collect();
     if !backwards.is_empty() {
         let ev = backwards
@@ -423,7 +435,7 @@ pub fn assess(
             &f::IMPOSSIBLE_ORDER,
             Severity::Medium,
             Some(backwards[0]),
-            "A hop at or below the trust boundary is dated well before the hop that handed the message to it. Clocks drift by minutes, not hours: the lower header's date was invented.".to_string(),
+            format!("A hop at or below the trust boundary is dated more than {} hours before the hop that handed the message to it. Clocks drift by minutes, not hours: the lower header's date was invented.", ctx.cfg.impossible_order_secs / 3600),
             ev,
         ));
     }
