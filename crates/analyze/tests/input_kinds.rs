@@ -207,6 +207,7 @@ fn plain_folders_are_walked_recursively_in_order_with_mbox_inside() {
     write(&root.join("b/2024/x.eml"), &seed);
     write(&root.join("a.eml"), &fs::read(CLEAN).unwrap());
     write(&root.join(".DS_Store"), b"\x00\x00\x00\x01Bud1");
+    write(&root.join("README.md"), b"# Evidence for case 4711\n");
     let mut mb = Vec::new();
     for _ in 0..3 {
         mbox::write_message(&mut mb, &seed, "x@example.org", "Thu May 14 21:20:04 2026").unwrap();

@@ -1,6 +1,7 @@
 //! What a path is (message file, maildir, plain folder) and which entries a folder holds.
 //!
-//! Folders are listed in sorted order so runs are reproducible. A maildir (a folder with
+//! Folders are listed in sorted order so runs are reproducible. Markdown files (`*.md`)
+//! found while walking are skipped: corpora and sample folders carry a README. A maildir (a folder with
 //! `cur/` and `new/`) yields the messages of `new/` and `cur/`; `tmp/` is skipped because
 //! it holds deliveries still being written. Hidden files (`.DS_Store`, dovecot indexes live
 //! at the maildir root and are not in `cur/`/`new/`) are skipped; hidden folders are only
@@ -72,7 +73,7 @@ pub fn list(dir: &str) -> io::Result<Vec<String>> {
     Ok(sorted_entries(base)?
         .into_iter()
         .filter(|(path, kind)| match kind {
-            EntryKind::File => !is_hidden(path),
+            EntryKind::File => !is_hidden(path) && !is_documentation(path),
             EntryKind::Dir => !is_hidden(path) || is_maildir(Path::new(path)),
             EntryKind::Other => false,
         })
@@ -85,6 +86,14 @@ enum EntryKind {
     File,
     Dir,
     Other,
+}
+
+/// Markdown files (a README next to collected samples or a corpus) are never mail; they
+/// are skipped when walking a folder, but still read when named on the command line.
+fn is_documentation(path: &str) -> bool {
+    Path::new(path)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("md"))
 }
 
 fn is_hidden(path: &str) -> bool {
