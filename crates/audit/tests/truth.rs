@@ -315,6 +315,17 @@ fn postfix_audit_agrees_with_probe() {
         .any(|f| f.rule == "POSTFIX-PERMIT-BEFORE-UNAUTH"));
     let err = Postfix::start(cf, sink.port).expect_err("postfix must refuse this config");
     assert!(format!("{err:#}").contains("working instance"), "{err:#}");
+
+    // compatibility_level 0 with no relay restrictions: the same refusal, by default.
+    let cf = "compatibility_level = 0\nmynetworks = 192.0.2.1/32\n";
+    let report = audit(Mta::Postfix, &[("main.cf", cf)]);
+    assert_eq!(report.verdict, Verdict::Closed);
+    assert!(report
+        .findings
+        .iter()
+        .any(|f| f.rule == "POSTFIX-COMPAT-ZERO"));
+    let err = Postfix::start(cf, sink.port).expect_err("postfix must refuse compat 0 defaults");
+    assert!(format!("{err:#}").contains("working instance"), "{err:#}");
 }
 
 /// Exim: Debian's rcpt ACL with relay_from_hosts as the stranger sees it.

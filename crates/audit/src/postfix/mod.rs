@@ -121,7 +121,11 @@ impl Model {
 pub fn audit(bundle: &Bundle) -> Result<(Vec<Finding>, Vec<Warning>), AuditError> {
     let mut warnings = Vec::new();
     let main_file = bundle.named("main.cf").or_else(|| {
-        // `postconf -n` output or a single file with main.cf syntax.
+        // `postconf -n` output or a single file with main.cf syntax (in a directory only
+        // main.cf itself counts: main.cf.proto, dynamicmaps.cf and friends are not it).
+        if !bundle.single_file {
+            return None;
+        }
         bundle.files.iter().find(|f| {
             let n = f
                 .path
