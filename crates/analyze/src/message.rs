@@ -338,10 +338,9 @@ impl<'a> Splitter<'a> {
                     pos = line.next;
                 }
                 None if first_field => {
-                    let snippet: Vec<u8> = text.iter().copied().take(60).collect();
                     return Err(MessageError::NotAHeader {
                         line: line_no,
-                        snippet: lossy(&snippet),
+                        snippet: snippet(text),
                     });
                 }
                 None => {
@@ -359,6 +358,27 @@ impl<'a> Splitter<'a> {
         self.msg.headers_only = !ended;
         Ok(self.msg)
     }
+}
+
+/// The start of a line for an error message: printable, short, and saying "binary" rather
+/// than dumping bytes when it is not text.
+fn snippet(text: &[u8]) -> String {
+    let head = &text[..text.len().min(60)];
+    let binary = head
+        .iter()
+        .filter(|&&b| b < 0x20 && b != b'\t' || b == 0x7f)
+        .count();
+    if binary * 10 > head.len() {
+        return format!("binary data, starts 0x{}", hex(&head[..head.len().min(8)]));
+    }
+    lossy(head)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn trim_start(text: &[u8]) -> &[u8] {
