@@ -387,6 +387,12 @@ fn exim_audit_agrees_with_probe() {
             exim_config("0.0.0.0/0 : 127.0.0.1", "", "", DEBIAN_RCPT_ACL),
             Verdict::OpenRelay,
         ),
+        // The hostlist wildcard form of the same mistake.
+        (
+            "relay-from-star",
+            exim_config("*", "", "", DEBIAN_RCPT_ACL),
+            Verdict::OpenRelay,
+        ),
         // relay_to_domains = * from the how-to.
         (
             "relay-to-everything",
