@@ -30,11 +30,28 @@ pub fn render(s: &Summary, color: bool) -> String {
         let parts: Vec<String> = s.verdicts.iter().map(|(k, n)| format!("{k} {n}")).collect();
         let _ = writeln!(out, "  verdicts: {}", parts.join(", "));
     }
+    if !s.severities.is_empty() {
+        let parts: Vec<String> = s
+            .severities
+            .iter()
+            .rev()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        let _ = writeln!(out, "  worst severity per message: {}", parts.join(", "));
+    }
     let top = s.top_relays(TOP_RELAYS);
     if !top.is_empty() {
-        let _ = writeln!(out, "  top relay IPs:");
+        let _ = writeln!(out, "  top relay IPs (first untrusted hop):");
         for (ip, n) in top {
             let _ = writeln!(out, "    {n:>6}  {ip}");
+        }
+        if s.relay_ips_untracked > 0 {
+            let _ = writeln!(
+                out,
+                "    ({} more messages from relays beyond the first {} distinct addresses)",
+                s.relay_ips_untracked,
+                crate::batch::Summary::MAX_RELAY_IPS
+            );
         }
     }
     out
