@@ -444,3 +444,49 @@ fn memory_stays_flat_on_a_large_mbox() {
     );
     assert!(large_peak < 64 * 1024 + small_peak);
 }
+
+#[test]
+fn output_is_identical_whatever_the_number_of_jobs() {
+    let corpus = std::env::var_os("RELAYHUNT_SHARED").map_or_else(
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")),
+        PathBuf::from,
+    );
+    let dir = corpus.join("corpus/phishing_pot");
+    let run = |jobs: &str| {
+        let out = Command::new(BIN)
+            .args([
+                "analyze",
+                "--format",
+                "ndjson",
+                "--no-progress",
+                "--now",
+                "1800000000",
+                "-j",
+                jobs,
+            ])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.code().is_some_and(|c| c < 2),
+            "{}",
+            text(&out.stderr)
+        );
+        out.stdout
+    };
+    let one = run("1");
+    let two = run("2");
+    assert!(one == two, "NDJSON differs between -j 1 and -j 2");
+    let docs: Vec<serde_json::Value> = text(&one)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(docs.len() > 800, "{} documents", docs.len());
+    let paths: Vec<&str> = docs
+        .iter()
+        .map(|d| d["source"]["path"].as_str().unwrap())
+        .collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths, sorted, "folder order is sorted path order");
+}
