@@ -490,3 +490,21 @@ fn output_is_identical_whatever_the_number_of_jobs() {
     sorted.sort();
     assert_eq!(paths, sorted, "folder order is sorted path order");
 }
+
+#[test]
+fn trusted_flag_moves_the_boundary_down_to_the_relay() {
+    // Declaring the relay itself trusted (as its own postmaster would) makes the hop it wrote
+    // the entry hop: the residential client becomes the first untrusted address.
+    let s = sample("seed-relay.eml");
+    let doc = |args: &[&str]| -> serde_json::Value {
+        let out = relayhunt(args);
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let before = doc(&["--json", &s]);
+    assert_eq!(before["relay_ip"], "198.51.100.25");
+    assert_eq!(before["boundary"]["entry_hop"], 1);
+    let after = doc(&["--json", "--trusted", "198.51.100.0/24", &s]);
+    assert_eq!(after["relay_ip"], "203.0.113.77");
+    assert_eq!(after["boundary"]["entry_hop"], 0);
+    assert_ne!(after["verdict"]["kind"], "open_relay_suspected");
+}
