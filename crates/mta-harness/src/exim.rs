@@ -173,9 +173,12 @@ impl Exim {
             stop_command: None,
             _tempdir: Some(tempdir),
             lock: None,
+            watchdog: None,
             fatal_marker: None,
             name: "exim",
         };
+        let stop = String::from("true");
+        instance.spawn_watchdog(&stop);
         instance.wait_ready(port)?;
         Ok(instance)
     }

@@ -29,6 +29,8 @@ pub struct Instance {
     pub(crate) lock: Option<std::fs::File>,
     /// A log text that means the daemon will never serve (fail fast instead of waiting).
     pub(crate) fatal_marker: Option<&'static str>,
+    /// The watchdog that cleans up if this process dies without dropping the instance.
+    pub(crate) watchdog: Option<Child>,
 }
 
 impl std::fmt::Debug for Instance {
@@ -74,6 +76,28 @@ impl Instance {
     /// Socket address of the main listener.
     pub fn addr(&self) -> std::net::SocketAddr {
         std::net::SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// Start a watchdog: if this process dies without dropping the instance (killed, timed
+    /// out, or the instance lived in a static), it stops the daemon with `stop` (a shell
+    /// command), terminates the daemon process and removes the instance dir.
+    pub(crate) fn spawn_watchdog(&mut self, stop: &str) {
+        let Some(child) = &self.child else { return };
+        let script = format!(
+            "while kill -0 {parent} 2>/dev/null; do sleep 1; done; {stop} >/dev/null 2>&1; \
+             kill {child} 2>/dev/null; sleep 2; kill -9 {child} 2>/dev/null; rm -rf '{dir}'",
+            parent = std::process::id(),
+            child = child.id(),
+            dir = self.dir.display()
+        );
+        self.watchdog = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok();
     }
 
     /// Wait until `port` answers with a `220` banner, or the child dies, or time runs out.
@@ -145,6 +169,11 @@ impl TakeBounded for TcpStream {
 
 impl Drop for Instance {
     fn drop(&mut self) {
+        // Dropped normally: the watchdog is not needed (and must not act on a pid later).
+        if let Some(mut w) = self.watchdog.take() {
+            let _ = w.kill();
+            let _ = w.wait();
+        }
         let had_stop_command = self.stop_command.is_some();
         if let Some(mut cmd) = self.stop_command.take() {
             // Bounded: a wedged daemon must not hang the test run.

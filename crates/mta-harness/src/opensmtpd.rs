@@ -189,9 +189,12 @@ impl OpenSmtpd {
             _tempdir: Some(tempdir),
             name: "opensmtpd",
             lock: None,
+            watchdog: None,
             fatal_marker: None,
         };
         instance.lock = lock;
+        let stop = String::from("true");
+        instance.spawn_watchdog(&stop);
         instance.wait_ready(port)?;
         if listeners > 1 {
             instance.wait_ready(port2)?;

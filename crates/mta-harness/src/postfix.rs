@@ -295,9 +295,12 @@ impl Postfix {
             stop_command: Some(stop),
             _tempdir: Some(tempdir),
             lock: None,
+            watchdog: None,
             fatal_marker: Some("fatal:"),
             name: "postfix",
         };
+        let stop = format!("{POSTFIX} -c '{}' stop", instance.dir.display());
+        instance.spawn_watchdog(&stop);
         instance.wait_ready(port)?;
         if uses_port2 {
             instance.wait_ready(port2)?;

@@ -189,9 +189,12 @@ impl Sendmail {
             stop_command: None,
             _tempdir: Some(tempdir),
             lock: None,
+            watchdog: None,
             fatal_marker: None,
             name: "sendmail",
         };
+        let stop = String::from("true");
+        instance.spawn_watchdog(&stop);
         instance.wait_ready(port)?;
         Ok(instance)
     }

@@ -251,3 +251,58 @@ fn sendmail_starts_and_relays_only_to_the_sink() {
         sm.log()
     );
 }
+
+#[test]
+#[ignore = "helper run by watchdog_cleans_up_after_a_killed_test_process"]
+fn helper_start_postfix_and_hang() {
+    let pf = Postfix::start(PostfixConfig::closed(), 9).expect("start postfix");
+    println!("INSTANCE {} {}", pf.port, pf.dir.display());
+    std::thread::sleep(Duration::from_secs(120));
+}
+
+#[test]
+fn watchdog_cleans_up_after_a_killed_test_process() {
+    if !require_or_skip("postfix", Postfix::available()) {
+        return;
+    }
+    let mut helper = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "helper_start_postfix_and_hang",
+            "--nocapture",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn helper");
+    let mut out = BufReader::new(helper.stdout.take().unwrap());
+    let (port, dir) = loop {
+        let mut line = String::new();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "helper ended without an instance"
+        );
+        if let Some(rest) = line.strip_prefix("INSTANCE ") {
+            let (p, d) = rest.trim().split_once(' ').unwrap();
+            break (p.parse::<u16>().unwrap(), std::path::PathBuf::from(d));
+        }
+    };
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_ok(),
+        "instance up"
+    );
+    helper.kill().unwrap(); // SIGKILL: no Drop runs in the helper
+    helper.wait().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while (dir.exists() || TcpStream::connect(("127.0.0.1", port)).is_ok())
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(!dir.exists(), "watchdog removed {}", dir.display());
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "watchdog stopped postfix"
+    );
+}
