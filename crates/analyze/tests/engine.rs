@@ -126,6 +126,11 @@ fn mailing_list_is_not_a_relay() {
     let r = run("mailing_list.eml");
     assert_eq!(r.verdict.kind, VerdictKind::Clean, "{r:#?}");
     assert!(ids(&r).contains(&"relay.mailing_list"));
+    // Reply-To pointing at the list is how lists work, not a redirection.
+    assert!(!ids(&r).contains(&"bec.reply_to_mismatch"), "{:?}", ids(&r));
+    // DMARC fails because the list re-sent someone else's From: expected, so only low.
+    let auth = r.findings.iter().find(|f| f.id == "auth.failed").unwrap();
+    assert_eq!(auth.severity, Severity::Low);
     // The list is trusted to have recorded its poster: the analysis continues below it.
     assert_eq!(r.relay_ip, ip("198.51.100.90"));
     assert_eq!(r.boundary.as_ref().unwrap().entry_hop, 0);

@@ -83,6 +83,7 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
     let mut walk = walk;
     let mut outcome = relay::assess(&ctx, &walk, &auth, &summary, &mut flags);
     let mut all = std::mem::take(&mut outcome.findings);
+    let mut below_list: Option<usize> = None;
     // A mailing list or forwarder is trusted to have recorded its sender truthfully:
     // continue the analysis from the hop where it accepted the message (bounded).
     for _ in 0..4 {
@@ -101,6 +102,7 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
         }
         walk.entry = Some(a);
         walk.private_crossing = false;
+        below_list = Some(e);
         // The receiver's authentication results judged the re-sender, not this hop.
         let unjudged = crate::report::AuthReport::default();
         outcome = relay::assess(&ctx, &walk, &unjudged, &summary, &mut flags);
@@ -120,6 +122,18 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
             "The header block was longer than the input limit and was cut; hops or results beyond the cut are missing from this analysis.".into(),
             Vec::new(),
         ));
+    }
+    // A poster's own machine talking straight to a list server is ordinary; what it looks
+    // like matters less once a list vouched for passing the message on.
+    if let Some(list_entry) = below_list {
+        for f in &mut all {
+            if f.id.starts_with("origin.")
+                && f.hop.is_some_and(|h| h < list_entry)
+                && f.severity > Severity::Low
+            {
+                f.severity = Severity::Low;
+            }
+        }
     }
     // Later passes (below a list) can repeat a conclusion about the same hop.
     let mut seen: Vec<(&'static str, Option<usize>, Option<usize>)> = Vec::new();
