@@ -298,6 +298,7 @@ fn auth_findings(
                 })
                 .map(quote),
         );
+        ev.sort_by_key(|e| e.line);
         let from = auth
             .alignment
             .from_domain
