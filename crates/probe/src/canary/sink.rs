@@ -185,6 +185,11 @@ struct LineReader {
 }
 
 impl LineReader {
+    /// Whether a complete line is already buffered.
+    fn has_line(&self) -> bool {
+        self.buf.contains(&b'\n')
+    }
+
     /// Read one line (without CRLF). Lines longer than `max` yield `Ok(None)` after being
     /// discarded up to their end.
     async fn line<R: AsyncRead + Unpin>(
@@ -225,15 +230,27 @@ async fn session(
 ) -> Result<(), End> {
     let (mut rd, mut wr) = stream.split();
     let mut reader = LineReader { buf: Vec::new() };
+    // Replies are collected and written when no further command is already buffered, so a
+    // pipelining client (RFC 2920) gets its replies in one segment.
+    let mut out: Vec<u8> = Vec::with_capacity(512);
     macro_rules! reply {
         ($($arg:tt)*) => {
-            wr.write_all(format!($($arg)*).as_bytes()).await.map_err(|_| End::Io)?
+            std::io::Write::write_fmt(&mut out, format_args!($($arg)*)).map_err(|_| End::Io)?
+        };
+    }
+    macro_rules! flush_unless_pipelined {
+        () => {
+            if !reader.has_line() && !out.is_empty() {
+                wr.write_all(&out).await.map_err(|_| End::Io)?;
+                out.clear();
+            }
         };
     }
     reply!("220 {} ESMTP relayhunt canary sink\r\n", config.hostname);
     let mut mail_from: Option<String> = None;
     let mut rcpts: Vec<String> = Vec::new();
     loop {
+        flush_unless_pipelined!();
         let Some(line) = reader
             .line(&mut rd, config.max_line, config.idle_timeout)
             .await?
@@ -283,6 +300,7 @@ async fn session(
                 let mut message: Vec<u8> = Vec::new();
                 let mut oversized = false;
                 loop {
+                    flush_unless_pipelined!();
                     let Some(mut l) = reader.line(&mut rd, 64 * 1024, config.idle_timeout).await?
                     else {
                         oversized = true;
@@ -325,6 +343,7 @@ async fn session(
             "NOOP" => reply!("250 2.0.0 ok\r\n"),
             "QUIT" => {
                 reply!("221 2.0.0 bye\r\n");
+                let _ = wr.write_all(&out).await;
                 return Err(End::Quit);
             }
             _ => reply!("502 5.5.1 command not implemented\r\n"),

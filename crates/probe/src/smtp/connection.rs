@@ -144,7 +144,7 @@ impl Connection {
         transcript: &mut Transcript,
     ) -> Result<Reply, ConnError> {
         let deadline = Instant::now() + self.reply_timeout;
-        let mut buf = vec![0u8; 4096];
+        let mut buf = [0u8; 4096];
         loop {
             match self.parser.next_reply() {
                 Ok(Some(reply)) => {
