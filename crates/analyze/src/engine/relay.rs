@@ -528,9 +528,6 @@ pub fn assess(
         .filter(|ip| !is_private(*ip))
         .or(out.origin_ip);
     let reasons = unrelated_reasons(src_hop, r_org.as_deref());
-    if reasons.is_empty() {
-        return out;
-    }
     let why = reasons
         .iter()
         .map(|r| r.0.as_str())
@@ -586,6 +583,9 @@ pub fn assess(
             out.resent_from = Some(a);
             return out;
         }
+    }
+    if reasons.is_empty() {
+        return out;
     }
 
     let rcpt = [
