@@ -57,6 +57,8 @@ pub struct Analyzed {
     pub bytes: usize,
     /// The limit that cut its header block, if one did.
     pub truncated_by: Option<LimitHit>,
+    /// Owners of the relay and origin IPs (`--owner`); empty otherwise.
+    pub owners: Vec<crate::owner::OwnerNote>,
 }
 
 impl Analyzed {
@@ -227,6 +229,7 @@ pub fn analyze_one(raw: RawMessage, cfg: &Config, limits: &Limits) -> Outcome {
             report,
             bytes: bytes.len(),
             truncated_by: msg.limit_hit(limits),
+            owners: Vec::new(),
         })),
         Err(panic) => {
             let detail = panic

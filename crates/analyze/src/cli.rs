@@ -13,6 +13,7 @@ use crate::batch::{self, BatchOptions, Outcome, Summary};
 use crate::input::{Inputs, ReadOptions};
 use crate::message::Limits;
 use crate::output::{Format, Printer};
+use crate::owner::OwnerLookup;
 use crate::report::Severity;
 use crate::Config;
 use std::io::{self, IsTerminal, Write};
@@ -143,6 +144,12 @@ pub enum UsageError {
 
 /// Run the subcommand; returns the process exit code (0 ok, 1 findings, 2 error).
 pub fn run(args: Args) -> u8 {
+    run_with_owner(args, None)
+}
+
+/// Run the subcommand, looking up the owners of the relay and origin IPs of every
+/// message with `owner` (`--owner`; the binary passes the RDAP/whois lookup in).
+pub fn run_with_owner(args: Args, owner: Option<&dyn OwnerLookup>) -> u8 {
     let settings = match settings(args, io::stdin().is_terminal()) {
         Ok(s) => s,
         Err(e) => {
@@ -161,7 +168,7 @@ pub fn run(args: Args) -> u8 {
         }
     };
     let progress = settings.progress && io::stderr().is_terminal();
-    let (summary, _) = execute(&settings, stdout.lock(), color, progress);
+    let (summary, _) = execute_with_owner(&settings, stdout.lock(), color, progress, owner);
     exit_code(&summary, settings.fail_on)
 }
 
@@ -184,6 +191,19 @@ pub fn execute<W: Write>(
     color: bool,
     progress: bool,
 ) -> (Summary, bool) {
+    execute_with_owner(settings, out, color, progress, None)
+}
+
+/// [`execute`], adding the owners of each message's relay and origin IPs when `owner` is
+/// given. Lookups run on the ordered output side, one message at a time: the lookup
+/// caches per network and paces itself, so a batch does not hammer the registries.
+pub fn execute_with_owner<W: Write>(
+    settings: &Settings,
+    out: W,
+    color: bool,
+    progress: bool,
+    owner: Option<&dyn OwnerLookup>,
+) -> (Summary, bool) {
     let inputs = Inputs::new(settings.paths.clone(), settings.read);
     let opts = BatchOptions {
         jobs: settings.jobs,
@@ -194,7 +214,11 @@ pub fn execute<W: Write>(
     let mut printer = Printer::new(out, settings.format, color);
     let mut broken = false;
     let quiet = settings.quiet;
-    let summary = batch::run(inputs, &settings.config, &opts, |outcome| {
+    let summary = batch::run(inputs, &settings.config, &opts, |mut outcome| {
+        if let (Some(lookup), Outcome::Analyzed(a), false) = (owner, &mut outcome, quiet || broken)
+        {
+            a.owners = crate::owner::owners_of(&a.report, lookup);
+        }
         match &outcome {
             Outcome::Failed(f) => eprintln!("relayhunt: {f}"),
             Outcome::Analyzed(a) => {

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod input;
 pub mod message;
 pub mod output;
+pub mod owner;
 pub mod report;
 
 pub use config::Config;

@@ -11,10 +11,19 @@ struct Cli {
     command: Command,
 }
 
+/// `analyze` flags plus the takedown's `--owner` lookup flags.
+#[derive(Debug, clap::Args)]
+struct AnalyzeArgs {
+    #[command(flatten)]
+    analyze: relayhunt_analyze::cli::Args,
+    #[command(flatten)]
+    owner: relayhunt_takedown::cli::OwnerArgs,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Read raw mail and find relay hops, forged chains and auth failures.
-    Analyze(relayhunt_analyze::cli::Args),
+    Analyze(AnalyzeArgs),
     /// Test whether an SMTP server relays for strangers.
     Probe(relayhunt_probe::cli::Args),
     /// Audit an MTA configuration for open relaying.
@@ -27,10 +36,26 @@ enum Command {
     Canary(relayhunt_probe::cli::CanaryArgs),
 }
 
+/// `analyze`, joined with the owner lookup when `--owner` is given.
+fn analyze(a: AnalyzeArgs) -> u8 {
+    match relayhunt_takedown::cli::AnalyzeOwnerLookup::from_args(&a.owner) {
+        Ok(lookup) => relayhunt_analyze::cli::run_with_owner(
+            a.analyze,
+            lookup
+                .as_ref()
+                .map(|l| l as &dyn relayhunt_analyze::owner::OwnerLookup),
+        ),
+        Err(e) => {
+            eprintln!("relayhunt: --owner: {e}");
+            2
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Analyze(a) => relayhunt_analyze::cli::run(a),
+        Command::Analyze(a) => analyze(a),
         Command::Probe(a) => relayhunt_probe::cli::run(a),
         Command::Audit(a) => relayhunt_audit::cli::run(a),
         Command::Whois(a) => relayhunt_takedown::cli::run_whois(a),

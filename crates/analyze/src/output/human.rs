@@ -52,6 +52,24 @@ impl Style {
     }
 }
 
+/// The `--owner` section: who owns the relay and origin IPs, and where to report abuse.
+pub fn owners(notes: &[crate::owner::OwnerNote]) -> String {
+    let mut out = String::new();
+    if notes.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out, "\nNetwork owners:");
+    for n in notes {
+        let text = match (&n.answer, &n.error) {
+            (Some(a), _) => a.summary.clone(),
+            (None, Some(e)) => format!("lookup failed: {e}"),
+            (None, None) => "no answer".to_string(),
+        };
+        let _ = writeln!(out, "  {:<6} {:<15} {}", n.role, n.ip, text);
+    }
+    out
+}
+
 /// Render one message's report.
 pub fn render(location: &Location, report: &Report, color: bool) -> String {
     let st = Style { color };

@@ -13,6 +13,9 @@ struct ReportDoc<'a> {
     source: &'a Location,
     #[serde(flatten)]
     report: &'a Report,
+    /// Present with `--owner` only.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    owners: &'a [crate::owner::OwnerNote],
 }
 
 /// One failure: `{"schema_version": …, "source": …, "error": {kind, message}}`.
@@ -36,6 +39,7 @@ pub fn to_string(outcome: &Outcome, pretty: bool) -> io::Result<String> {
             let doc = ReportDoc {
                 source: &a.location,
                 report: &a.report,
+                owners: &a.owners,
             };
             if pretty {
                 serde_json::to_string_pretty(&doc)

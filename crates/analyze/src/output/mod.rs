@@ -55,6 +55,7 @@ impl<W: Write> Printer<W> {
                     }
                     self.out
                         .write_all(human::render(&a.location, &a.report, self.color).as_bytes())?;
+                    self.out.write_all(human::owners(&a.owners).as_bytes())?;
                     self.written += 1;
                 }
             }

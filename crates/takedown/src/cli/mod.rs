@@ -7,11 +7,13 @@
 
 mod args;
 mod engine;
+mod owner_hook;
 mod render;
 mod report_cmd;
 mod whois_cmd;
 
 pub use args::{LookupArgs, ReportArgs, WhoisArgs, MAX_MESSAGE};
+pub use owner_hook::{AnalyzeOwnerLookup, OwnerArgs};
 pub use render::render_owner;
 pub use report_cmd::run_report;
 pub use whois_cmd::{run_whois, run_whois_to};

@@ -2,6 +2,7 @@
 //! registries, whois dialects, reports parsed back, SMTP submission, hostile input and the
 //! shared corpus.
 
+mod analyze_owner;
 mod corpus_reports;
 mod hostile_input;
 mod owner_lookup;
