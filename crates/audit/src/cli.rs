@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// Arguments of `relayhunt audit`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Config directory or file (/etc/postfix, /etc/exim4, smtpd.conf, `postconf -n` output…).
+    /// Config directory or file (/etc/postfix, /etc/exim4, smtpd.conf, `postconf -n` output…), or `-` for standard input.
     pub path: PathBuf,
     /// The MTA, when detection from file names and contents is not wanted.
     #[arg(long, value_enum)]
@@ -34,9 +34,37 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
         .ok_or_else(|| format!("`{s}` is not one of info, low, medium, high, critical"))
 }
 
+/// Read a config piped in (`postconf -n | relayhunt audit -`), bounded like a file.
+fn read_stdin() -> Result<String, crate::error::AuditError> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .take(crate::source::MAX_FILE_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(|source| crate::error::AuditError::Read {
+            path: "-".into(),
+            source,
+        })?;
+    if buf.len() as u64 > crate::source::MAX_FILE_BYTES {
+        return Err(crate::error::AuditError::Read {
+            path: "-".into(),
+            source: std::io::Error::other(format!(
+                "standard input exceeds {} bytes; is this a config?",
+                crate::source::MAX_FILE_BYTES
+            )),
+        });
+    }
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
 /// Run the subcommand; returns the process exit code (0 ok, 1 findings, 2 error).
 pub fn run(args: Args) -> u8 {
-    let report = match crate::audit_path(&args.path, args.mta) {
+    let result = if args.path.as_os_str() == "-" {
+        read_stdin().and_then(|text| crate::audit_text("<stdin>", &text, args.mta))
+    } else {
+        crate::audit_path(&args.path, args.mta)
+    };
+    let report = match result {
         Ok(r) => r,
         Err(e) => {
             eprintln!("relayhunt audit: {e}");
@@ -50,7 +78,17 @@ pub fn run(args: Args) -> u8 {
     } else {
         crate::output::human::render(&report)
     };
-    println!("{text}");
+    // A closed pipe (`| head`) is not an error worth a panic: stop writing quietly.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("relayhunt audit: cannot write output: {e}");
+                return 2;
+            }
+        }
+    }
     if !args.json && !args.sarif && !report.warnings.is_empty() {
         eprintln!(
             "relayhunt audit: {} part(s) of the config could not be checked; see Warnings",
