@@ -6,13 +6,13 @@
 # Prints targets/s, tests/s and peak memory for both tools. Installs nmap with apt if missing
 # (the bench needs it; CI does not). Every address used is 127.0.0.1.
 #
-# Usage: bash bench/probe/run.sh [N]        (default N=1000; env CONCURRENCY, BASE_PORT)
+# Usage: bash bench/probe/run.sh [N]        (default N=1000; env CONCURRENCY, BASE_PORT, SKIP_BUILD)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 N="${1:-1000}"
 CONCURRENCY="${CONCURRENCY:-64}"
-BASE_PORT="${BASE_PORT:-40000}"
+BASE_PORT="${BASE_PORT:-20000}" # below the ephemeral range (32768+)
 SINK_PORT=$((BASE_PORT - 1))
 WORK="$(mktemp -d)"
 PIDS=()
@@ -29,8 +29,10 @@ if ! command -v nmap >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nmap >/dev/null
 fi
 
-cargo build --release -q -p relayhunt
-cargo build --release -q -p relayhunt-probe --example mta_pair
+if [ -z "${SKIP_BUILD:-}" ]; then # SKIP_BUILD=1 reuses the last release build
+    cargo build --release -q -p relayhunt
+    cargo build --release -q -p relayhunt-probe --example mta_pair
+fi
 BIN=target/release/relayhunt
 PAIR=target/release/examples/mta_pair
 

@@ -109,6 +109,11 @@ struct Run<'a> {
     skip_starttls: bool,
     /// The current session announced PIPELINING (RFC 2920).
     pipelining: bool,
+    /// Senders this server accepted: tests using them may be pipelined several at a time.
+    good_senders: Vec<String>,
+    /// Senders this server refused, with the reply: trick tests switch to the outside sender
+    /// at once instead of collecting another refusal (Exim counts them as syntax errors).
+    refused_senders: Vec<(String, Reply)>,
     connections: u32,
     fatal: Option<Fatal>,
 }
@@ -134,6 +139,8 @@ impl<'a> Run<'a> {
             tls_error: None,
             skip_starttls: false,
             pipelining: false,
+            good_senders: Vec::new(),
+            refused_senders: Vec::new(),
             connections: 0,
             fatal: None,
         };
@@ -225,7 +232,44 @@ impl<'a> Run<'a> {
                 refusals = 0;
                 syntax = 0;
             }
-            match self.run_test(&mut conn, i).await {
+            // Worst case two refusals per test: keep the batch inside the error budget.
+            let budget = (self.opts.errors_per_connection.saturating_sub(refusals) / 2).max(1);
+            let batch = self.next_batch(i, budget as usize);
+            let outcome = if batch.len() > 1 {
+                let (done, step, rest) = self.run_batch(&mut conn, &batch).await;
+                if let Step::Done {
+                    refusals: r,
+                    syntax: x,
+                    closed,
+                } = step
+                {
+                    refusals += r;
+                    syntax += x;
+                    live = !closed;
+                }
+                if done > 0 {
+                    forced = 0;
+                    attempts = 0;
+                }
+                match (batch.get(done), rest) {
+                    (Some(&next), Some(res)) => {
+                        i = next;
+                        res
+                    }
+                    (Some(&next), None) => {
+                        // Stopped early (session closing, or a test to rerun on its own).
+                        i = next;
+                        continue;
+                    }
+                    (None, _) => {
+                        i = batch[batch.len() - 1] + 1;
+                        continue;
+                    }
+                }
+            } else {
+                self.run_test(&mut conn, i).await
+            };
+            match outcome {
                 Ok(Step::Done {
                     refusals: r,
                     syntax: x,
@@ -445,6 +489,127 @@ impl<'a> Run<'a> {
         ))
     }
 
+    /// The tests to send together from `i`: with PIPELINING and without canaries, up to
+    /// [`BATCH`] consecutive tests whose sender this server already accepted; otherwise `i`
+    /// alone (a new sender is tried on its own, so a refusal cannot cascade through a batch).
+    fn next_batch(&self, i: usize, budget: usize) -> Vec<usize> {
+        if !self.pipelining || self.opts.confirm.is_some() {
+            return vec![i];
+        }
+        let max = BATCH.min(budget);
+        let mut out = Vec::with_capacity(max);
+        for k in i..self.tests.len() {
+            if out.len() == max {
+                break;
+            }
+            if self.duplicate[k] {
+                continue;
+            }
+            if !self.good_senders.contains(&self.tests[k].mail_from) {
+                if out.is_empty() {
+                    out.push(k);
+                }
+                break;
+            }
+            out.push(k);
+        }
+        out
+    }
+
+    /// Send several tests in one pipelined write and read their replies in order.
+    ///
+    /// Returns how many tests completed, their combined step, and — if a test was interrupted
+    /// — the result for the test at that position (which the caller handles like a single
+    /// test). A test whose sender is unexpectedly refused ends the batch without a result so
+    /// it reruns on its own (with the outside sender, for tricks).
+    async fn run_batch(
+        &mut self,
+        conn: &mut Connection,
+        idxs: &[usize],
+    ) -> (usize, Step, Option<Result<Step, ConnError>>) {
+        let mut refusals = 0;
+        let mut syntax = 0;
+        let mut lines: Vec<String> = Vec::with_capacity(idxs.len() * 3);
+        for &k in idxs {
+            let rec = &mut self.tests[k];
+            rec.mail_reply = None;
+            rec.rcpt_reply = None;
+            rec.canary = None;
+            rec.error = None;
+            rec.sender_refused = None;
+            lines.push(format!("MAIL FROM:<{}>", rec.mail_from));
+            lines.push(format!("RCPT TO:<{}>", rec.rcpt_to));
+            lines.push("RSET".to_string());
+        }
+        let ids: Vec<&str> = idxs.iter().map(|&k| self.tests[k].id.as_str()).collect();
+        self.transcript
+            .note(format!("tests {} (pipelined)", ids.join(", ")));
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let done_step = |refusals, syntax, closed| Step::Done {
+            refusals,
+            syntax,
+            closed,
+        };
+        if let Err(e) = conn.send_batch(&refs, &mut self.transcript).await {
+            return (0, done_step(0, 0, false), Some(Err(e)));
+        }
+        let mut rerun_from: Option<usize> = None;
+        for (pos, &k) in idxs.iter().enumerate() {
+            let mut got: [Option<Reply>; 3] = [None, None, None];
+            for (slot, what) in got.iter_mut().zip(["MAIL FROM", "RCPT TO", "RSET"]) {
+                match conn.read_reply(what, &mut self.transcript).await {
+                    Ok(r) => *slot = Some(r),
+                    Err(e) => {
+                        let done = rerun_from.unwrap_or(pos);
+                        return (done, done_step(refusals, syntax, false), Some(Err(e)));
+                    }
+                }
+            }
+            let [Some(mail), Some(rcpt), Some(rset)] = got else {
+                return (pos, done_step(refusals, syntax, false), None);
+            };
+            let closed = rset.class() == ReplyClass::Closing;
+            if mail.class() == ReplyClass::Closing || rcpt.class() == ReplyClass::Closing {
+                let done = rerun_from.unwrap_or(pos);
+                return (
+                    done,
+                    done_step(refusals, syntax, false),
+                    Some(Ok(Step::Closing)),
+                );
+            }
+            note_sender(
+                &mut self.good_senders,
+                &mut self.refused_senders,
+                &self.tests[k].mail_from,
+                &mail,
+            );
+            let rec = &mut self.tests[k];
+            if mail.class() != ReplyClass::Accepted {
+                refusals += 2;
+                syntax += u32::from(is_syntax_error(&mail)) + u32::from(is_syntax_error(&rcpt));
+                rec.mail_reply = Some(mail.clone());
+                rec.outcome = outcome_of(mail.class());
+                if rerun_from.is_none() && rec.addressing == Addressing::Trick {
+                    rerun_from = Some(pos);
+                }
+            } else {
+                if rcpt.class() != ReplyClass::Accepted {
+                    refusals += 1;
+                    syntax += u32::from(is_syntax_error(&rcpt));
+                }
+                rec.outcome = outcome_of(rcpt.class());
+                rec.mail_reply = Some(mail);
+                rec.rcpt_reply = Some(rcpt);
+            }
+            if closed {
+                let done = rerun_from.unwrap_or(pos + 1);
+                return (done, done_step(refusals, syntax, true), None);
+            }
+        }
+        let done = rerun_from.unwrap_or(idxs.len());
+        (done, done_step(refusals, syntax, false), None)
+    }
+
     /// One relay test on an open session.
     ///
     /// When a routing-trick test's sender is refused (Exim refuses `antispam@[ip]` with "domain
@@ -463,7 +628,24 @@ impl<'a> Run<'a> {
         transcript.note(format!("test {}", rec.id));
         let mut refusals = 0;
         let mut syntax = 0;
-        if self.pipelining && self.opts.confirm.is_none() {
+        if rec.addressing == Addressing::Trick && rec.mail_from != fallback {
+            if let Some((_, reply)) = self
+                .refused_senders
+                .iter()
+                .find(|(s, _)| *s == rec.mail_from)
+            {
+                transcript.note(format!(
+                    "sender {} was refused earlier; using the outside sender {fallback}",
+                    rec.mail_from
+                ));
+                let refused = std::mem::replace(&mut rec.mail_from, fallback.clone());
+                rec.sender_refused = Some(SenderRefusal {
+                    mail_from: refused,
+                    reply: reply.clone(),
+                });
+            }
+        }
+        if self.pipelining && self.opts.confirm.is_none() && rec.sender_refused.is_none() {
             // RFC 2920: MAIL, RCPT and RSET in one write, three replies in order.
             let mail_cmd = format!("MAIL FROM:<{}>", rec.mail_from);
             let rcpt_cmd = format!("RCPT TO:<{}>", rec.rcpt_to);
@@ -477,6 +659,12 @@ impl<'a> Run<'a> {
             let rset = conn.read_reply("RSET", transcript).await?;
             let closed = rset.class() == ReplyClass::Closing;
             let mail_class = mail.class();
+            note_sender(
+                &mut self.good_senders,
+                &mut self.refused_senders,
+                &rec.mail_from,
+                &mail,
+            );
             if mail_class != ReplyClass::Accepted {
                 // The RCPT after a refused MAIL is answered 503 (bad sequence).
                 refusals += 2;
@@ -528,6 +716,12 @@ impl<'a> Run<'a> {
                 .command(&format!("MAIL FROM:<{}>", rec.mail_from), transcript)
                 .await?;
             let class = reply.class();
+            note_sender(
+                &mut self.good_senders,
+                &mut self.refused_senders,
+                &rec.mail_from,
+                &reply,
+            );
             match class {
                 ReplyClass::Closing => return Ok(Step::Closing),
                 ReplyClass::Accepted => {
@@ -672,6 +866,31 @@ async fn send_canary(
     record.message_accepted = end.class() == ReplyClass::Accepted;
     record.end_reply = Some(end);
     Ok(record)
+}
+
+/// Tests sent together in one pipelined write (at most 2 refusals each, so a batch stays
+/// under the refresh threshold of [`ProbeOptions::errors_per_connection`]).
+const BATCH: usize = 4;
+
+/// Remember whether the server accepted or refused a sender.
+fn note_sender(
+    good: &mut Vec<String>,
+    refused: &mut Vec<(String, Reply)>,
+    sender: &str,
+    reply: &Reply,
+) {
+    match reply.class() {
+        ReplyClass::Accepted if !good.iter().any(|g| g == sender) => {
+            good.push(sender.to_string());
+        }
+        ReplyClass::Rejected => {
+            good.retain(|g| g != sender);
+            if !refused.iter().any(|(r, _)| r == sender) {
+                refused.push((sender.to_string(), reply.clone()));
+            }
+        }
+        _ => {}
+    }
 }
 
 /// 500/501/503/555: replies servers count as syntax or protocol errors.

@@ -443,6 +443,16 @@ async fn pipelines_only_when_advertised() {
     let r = probe_target(piped.addr, &quick()).await;
     assert_eq!(r.verdict, Verdict::Closed);
     assert!(client_runs(&r) >= 20, "{}", r.transcript.render());
+    // Tests whose sender the server already accepted go four to a write.
+    assert!(
+        r.transcript
+            .entries
+            .iter()
+            .any(|e| e.line.ends_with("(pipelined)")),
+        "{}",
+        r.transcript.render()
+    );
+    assert!(r.tests.iter().all(|t| t.outcome != TestOutcome::Error));
     let plain = spawn(
         banner,
         |s, l| {
