@@ -857,7 +857,7 @@ async fn send_canary(
         return Ok(record);
     }
     let text = message::build(&token, &rec.mail_from, &rec.rcpt_to, label, &rec.id);
-    for line in text.split("\r\n").filter(|l| !l.is_empty()) {
+    for line in text.strip_suffix("\r\n").unwrap_or(&text).split("\r\n") {
         transcript.push(crate::transcript::Direction::Client, line);
     }
     transcript.push(crate::transcript::Direction::Client, ".");
