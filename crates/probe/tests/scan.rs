@@ -229,3 +229,38 @@ async fn loopback_range_is_expanded() {
     assert_eq!(by_ip["127.0.0.2"], Verdict::Unreachable);
     assert_eq!(by_ip["127.0.0.3"], Verdict::Unreachable);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipv6_loopback_target_with_port() {
+    let Ok(listener) = tokio::net::TcpListener::bind("[::1]:0").await else {
+        eprintln!("SKIPPED: no IPv6 loopback on this machine");
+        return;
+    };
+    let fake = fakes::spawn_on(
+        listener,
+        banner,
+        |s, l| {
+            if l.starts_with("RCPT") {
+                Action::Reply("550 5.7.1 Relaying denied\r\n".into())
+            } else {
+                standard(s, l, EHLO_PLAIN)
+            }
+        },
+        None,
+        false,
+    );
+    let spec = parse_target(&format!("[::1]:{}", fake.addr.port())).unwrap();
+    let (results, _) = run(&[spec], &config(1), &StaticResolver::default()).await;
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].verdict, Verdict::Closed, "{}", results[0].detail);
+    let literal = results[0]
+        .tests
+        .iter()
+        .find(|t| t.id == "percent-hack-ip")
+        .unwrap();
+    assert!(
+        literal.rcpt_to.ends_with("@[IPv6:::1]"),
+        "{}",
+        literal.rcpt_to
+    );
+}

@@ -90,6 +90,17 @@ pub async fn spawn(
     implicit_tls: bool,
 ) -> Fake {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    spawn_on(listener, on_connect, handler, on_message, implicit_tls)
+}
+
+/// Like [`spawn`] on a listener of the caller's (e.g. on `[::1]`).
+pub fn spawn_on(
+    listener: TcpListener,
+    on_connect: impl Fn(&mut Session) -> Action + Send + Sync + 'static,
+    handler: impl Fn(&mut Session, &str) -> Action + Send + Sync + 'static,
+    on_message: Option<OnMessage>,
+    implicit_tls: bool,
+) -> Fake {
     let addr = listener.local_addr().unwrap();
     let connections = Arc::new(AtomicUsize::new(0));
     let messages = Arc::new(Mutex::new(Vec::new()));
