@@ -95,6 +95,23 @@ pub struct Args {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Worker threads (default: one per core; 1 runs everything on the calling thread).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// The async runtime for `threads` workers (`None`: one per core).
+fn runtime(threads: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
+    match threads {
+        Some(1) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        Some(n) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n.max(1))
+            .enable_all()
+            .build(),
+        None => tokio::runtime::Runtime::new(),
+    }
 }
 
 /// A usage or input error (exit 2).
@@ -237,7 +254,7 @@ pub fn run(args: Args) -> u8 {
         },
         None => Box::new(std::io::stdout()),
     };
-    let rt = match tokio::runtime::Runtime::new() {
+    let rt = match runtime(args.threads) {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("relayhunt probe: cannot start the async runtime: {e}");
