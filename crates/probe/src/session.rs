@@ -4,8 +4,10 @@
 //! STARTTLS when offered → for each test `MAIL FROM`, `RCPT TO`, optional canary `DATA`, `RSET`.
 //! A `421` or a dropped connection leads to a reconnect and a retry of the same test; the
 //! connection is also refreshed after a few refusals so per-session error limits do not slow
-//! or end the battery. Every wait is bounded and the whole target has its own deadline, after
-//! which the partial transcript is still returned.
+//! or end the battery. When the server announces PIPELINING (RFC 2920) the three commands of a
+//! test go out in one write, and tests whose sender was already accepted go several per write.
+//! Every wait is bounded and the whole target has its own deadline, after which the partial
+//! transcript is still returned.
 
 use crate::battery::{render, Addressing, TemplateVars};
 use crate::canary::{ledger, message, token};
