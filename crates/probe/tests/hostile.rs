@@ -472,3 +472,34 @@ async fn pipelines_only_when_advertised() {
     assert_eq!(r.verdict, Verdict::Closed);
     assert_eq!(client_runs(&r), 0, "{}", r.transcript.render());
 }
+
+/// Port 465 style: TLS from the first byte, then SMTP inside it.
+#[tokio::test]
+async fn implicit_tls_session_is_probed_inside_tls() {
+    let fake = spawn(
+        banner,
+        |s, l| {
+            if l.to_ascii_uppercase().starts_with("RCPT TO:") {
+                Action::Reply("530 5.7.0 Must issue AUTH first\r\n".into())
+            } else {
+                standard(s, l, EHLO_AFTER_TLS)
+            }
+        },
+        None,
+        true,
+    )
+    .await;
+    let opts = ProbeOptions {
+        implicit_tls: true,
+        ..quick()
+    };
+    let r = probe_target(fake.addr, &opts).await;
+    assert_eq!(r.verdict, Verdict::AuthRequired, "{}", r.detail);
+    let tls = r.tls.as_ref().unwrap();
+    assert_eq!(tls.mode, relayhunt_probe::smtp::tls::TlsMode::Implicit);
+    assert!(tls.version.is_some());
+    assert!(
+        r.extensions_tls.is_none(),
+        "no STARTTLS on an implicit TLS session"
+    );
+}
