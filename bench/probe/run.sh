@@ -79,6 +79,9 @@ seq "$BASE_PORT" $((BASE_PORT + N - 1)) | sed 's/^/127.0.0.1:/' >"$WORK/sinks.tx
 measure rh-postfix "$BIN" probe -f "$WORK/postfix.txt" --format ndjson --quiet
 measure nmap-postfix nmap -Pn -n -p "$OPEN_PORT,$CLOSED_PORT" --script +smtp-open-relay 127.0.0.1
 measure rh-sinks "$BIN" probe -f "$WORK/sinks.txt" --concurrency "$CONCURRENCY" --format ndjson --quiet
+# The same 16 tests nmap runs (sources "nmap smtp-open-relay" in --list-tests): equal work.
+NMAP16=$("$BIN" probe --list-tests | awk '$NF ~ /^smtp-open-relay/ || / nmap smtp-open-relay( #[0-9]+)?(;|$)/ {print $1}' | paste -sd, -)
+measure rh-sinks16 "$BIN" probe -f "$WORK/sinks.txt" --tests "$NMAP16" --concurrency "$CONCURRENCY" --format ndjson --quiet
 measure nmap-sinks nmap -Pn -n -p "$BASE_PORT-$((BASE_PORT + N - 1))" --script +smtp-open-relay 127.0.0.1
 
 verdicts() { # ndjson → "OPEN 1, CLOSED 1"
@@ -101,6 +104,7 @@ row() { # label targets tests seconds kB result
 t() { awk -v l="$1" '$1 == l {print $2, $3}' "$WORK/times"; }
 read -r S1 M1 <<<"$(t rh-postfix)"; read -r S2 M2 <<<"$(t nmap-postfix)"
 read -r S3 M3 <<<"$(t rh-sinks)";   read -r S4 M4 <<<"$(t nmap-sinks)"
+read -r S5 M5 <<<"$(t rh-sinks16)"
 
 echo
 echo "relayhunt probe vs nmap smtp-open-relay on 127.0.0.1 ($(nproc) cores, battery of $TESTS_IN_BATTERY tests vs nmap's 16)"
@@ -110,7 +114,9 @@ echo "|--------------------------------|--------:|--------:|----------:|--------
 row "relayhunt: Postfix open+closed" 2 "$(answered "$WORK/rh-postfix.out")" "$S1" "$M1" "$(verdicts "$WORK/rh-postfix.out")"
 row "nmap: Postfix open+closed" 2 "$(nmap_tests "$WORK/nmap-postfix.out")" "$S2" "$M2" "open relay reported on $(nmap_open "$WORK/nmap-postfix.out") port(s)"
 row "relayhunt: $N sinks (c=$CONCURRENCY)" "$N" "$(answered "$WORK/rh-sinks.out")" "$S3" "$M3" "$(verdicts "$WORK/rh-sinks.out")"
+row "relayhunt: $N sinks, nmap's 16" "$N" "$(answered "$WORK/rh-sinks16.out")" "$S5" "$M5" "$(verdicts "$WORK/rh-sinks16.out")"
 row "nmap: $N sinks" "$N" "$(nmap_tests "$WORK/nmap-sinks.out")" "$S4" "$M4" "open relay reported on $(nmap_open "$WORK/nmap-sinks.out") port(s)"
 echo
 awk -v a="$S3" -v b="$S4" -v n="$N" 'BEGIN { printf "per-target speed on %d sinks: relayhunt %.1fx nmap\n", n, (b > 0 && a > 0) ? b / a : 0 }'
+awk -v a="$S5" -v b="$S4" -v n="$N" 'BEGIN { printf "per-target speed on %d sinks, same 16 tests as nmap: relayhunt %.1fx nmap\n", n, (b > 0 && a > 0) ? b / a : 0 }'
 awk -v a="$S1" -v b="$S2" 'BEGIN { printf "wall time on the Postfix pair: relayhunt %.2f s, nmap %.2f s\n", a, b }'
