@@ -6,7 +6,7 @@
 //! router sending every domain to `127.0.0.1::SINK` (`self = send`) over an smtp transport
 //! with `allow_localhost` — so nothing can leave the machine whatever the ACLs say.
 
-use crate::instance::Instance;
+use crate::instance::{Instance, Launch};
 use crate::ownership::{chown, set_mode};
 use crate::placeholders::{fill, Values};
 use std::path::PathBuf;
@@ -164,23 +164,19 @@ impl Exim {
             .stdout(Stdio::null())
             .stderr(stderr)
             .spawn()?;
-        let mut instance = Instance {
+        Instance::adopt(Launch {
+            name: "exim",
             port,
             port2: None,
             dir,
             log_path,
-            child: Some(child),
+            child,
+            tempdir,
             stop_command: None,
-            _tempdir: Some(tempdir),
-            lock: None,
-            watchdog: None,
+            watchdog_stop: "true".into(),
             fatal_marker: None,
-            name: "exim",
-        };
-        let stop = String::from("true");
-        instance.spawn_watchdog(&stop);
-        instance.wait_ready(port)?;
-        Ok(instance)
+            lock: None,
+        })
     }
 }
 

@@ -25,12 +25,55 @@ pub struct Instance {
     /// Holds the temp dir until drop.
     pub(crate) _tempdir: Option<tempfile::TempDir>,
     pub(crate) name: &'static str,
-    /// A lock serialising daemons that cannot run side by side.
-    pub(crate) lock: Option<std::fs::File>,
+    /// A lock serialising daemons that cannot run side by side; held (never read) until drop.
+    pub(crate) _lock: Option<std::fs::File>,
     /// A log text that means the daemon will never serve (fail fast instead of waiting).
     pub(crate) fatal_marker: Option<&'static str>,
     /// The watchdog that cleans up if this process dies without dropping the instance.
     pub(crate) watchdog: Option<Child>,
+}
+
+/// A daemon process a start function has just spawned, with everything needed to own it.
+pub(crate) struct Launch {
+    pub name: &'static str,
+    pub port: u16,
+    pub port2: Option<u16>,
+    pub dir: PathBuf,
+    pub log_path: PathBuf,
+    pub child: Child,
+    pub tempdir: tempfile::TempDir,
+    /// Run before killing the child on drop (e.g. `postfix stop`).
+    pub stop_command: Option<std::process::Command>,
+    /// Shell command the watchdog runs if this test process dies first.
+    pub watchdog_stop: String,
+    pub fatal_marker: Option<&'static str>,
+    pub lock: Option<std::fs::File>,
+}
+
+impl Instance {
+    /// Take ownership of a started daemon: arm the cleanup watchdog, then wait until each
+    /// listener answers. Every daemon goes through here so cleanup and readiness are alike.
+    pub(crate) fn adopt(l: Launch) -> anyhow::Result<Instance> {
+        let mut instance = Instance {
+            port: l.port,
+            port2: l.port2,
+            dir: l.dir,
+            log_path: l.log_path,
+            child: Some(l.child),
+            stop_command: l.stop_command,
+            _tempdir: Some(l.tempdir),
+            name: l.name,
+            _lock: l.lock,
+            fatal_marker: l.fatal_marker,
+            watchdog: None,
+        };
+        instance.spawn_watchdog(&l.watchdog_stop);
+        instance.wait_ready(l.port)?;
+        if let Some(p2) = l.port2 {
+            instance.wait_ready(p2)?;
+        }
+        Ok(instance)
+    }
 }
 
 impl std::fmt::Debug for Instance {

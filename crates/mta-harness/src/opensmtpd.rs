@@ -9,7 +9,7 @@
 //! keeping their options, and every `action` becomes `relay host smtp://127.0.0.1:SINK`
 //! (keeping its name), so the match rules under test decide and nothing leaves the machine.
 
-use crate::instance::Instance;
+use crate::instance::{Instance, Launch};
 use crate::ownership::set_mode;
 use crate::placeholders::{fill, Values};
 use std::path::PathBuf;
@@ -179,27 +179,19 @@ impl OpenSmtpd {
                 .stderr(log)
                 .spawn()?
         };
-        let mut instance = Instance {
+        Instance::adopt(Launch {
+            name: "opensmtpd",
             port,
             port2: (listeners > 1).then_some(port2),
             dir,
             log_path,
-            child: Some(child),
+            child,
+            tempdir,
             stop_command: None,
-            _tempdir: Some(tempdir),
-            name: "opensmtpd",
-            lock: None,
-            watchdog: None,
+            watchdog_stop: "true".into(),
             fatal_marker: None,
-        };
-        instance.lock = lock;
-        let stop = String::from("true");
-        instance.spawn_watchdog(&stop);
-        instance.wait_ready(port)?;
-        if listeners > 1 {
-            instance.wait_ready(port2)?;
-        }
-        Ok(instance)
+            lock,
+        })
     }
 }
 

@@ -9,7 +9,7 @@
 //! virtual deliveries are discarded. Configs under test must not use network lookup tables
 //! (SQL, LDAP, policy services on other hosts): the harness cannot neutralise those.
 
-use crate::instance::Instance;
+use crate::instance::{Instance, Launch};
 use crate::ownership::{chown, set_mode};
 use crate::placeholders::{fill, Values};
 use std::path::Path;
@@ -286,25 +286,19 @@ impl Postfix {
             .spawn()?;
         let mut stop = Command::new(POSTFIX);
         stop.arg("-c").arg(&dir).arg("stop");
-        let mut instance = Instance {
+        let watchdog_stop = format!("{POSTFIX} -c '{}' stop", dir.display());
+        Instance::adopt(Launch {
+            name: "postfix",
             port,
             port2: uses_port2.then_some(port2),
             dir,
             log_path,
-            child: Some(child),
+            child,
+            tempdir,
             stop_command: Some(stop),
-            _tempdir: Some(tempdir),
-            lock: None,
-            watchdog: None,
+            watchdog_stop,
             fatal_marker: Some("fatal:"),
-            name: "postfix",
-        };
-        let stop = format!("{POSTFIX} -c '{}' stop", instance.dir.display());
-        instance.spawn_watchdog(&stop);
-        instance.wait_ready(port)?;
-        if uses_port2 {
-            instance.wait_ready(port2)?;
-        }
-        Ok(instance)
+            lock: None,
+        })
     }
 }

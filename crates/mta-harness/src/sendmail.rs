@@ -14,7 +14,7 @@
 //! Sendmail always trusts a client at 127.0.0.1 ("originated locally" in `Relay_ok`): tests
 //! that need a stranger connect from another loopback address such as 127.0.0.2.
 
-use crate::instance::Instance;
+use crate::instance::{Instance, Launch};
 use crate::ownership::set_mode;
 use crate::placeholders::{fill, Values};
 use std::path::PathBuf;
@@ -180,22 +180,18 @@ impl Sendmail {
             .stdout(log.try_clone()?)
             .stderr(log)
             .spawn()?;
-        let mut instance = Instance {
+        Instance::adopt(Launch {
+            name: "sendmail",
             port,
             port2: None,
             dir,
             log_path,
-            child: Some(child),
+            child,
+            tempdir,
             stop_command: None,
-            _tempdir: Some(tempdir),
-            lock: None,
-            watchdog: None,
+            watchdog_stop: "true".into(),
             fatal_marker: None,
-            name: "sendmail",
-        };
-        let stop = String::from("true");
-        instance.spawn_watchdog(&stop);
-        instance.wait_ready(port)?;
-        Ok(instance)
+            lock: None,
+        })
     }
 }
