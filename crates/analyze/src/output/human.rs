@@ -422,12 +422,29 @@ fn auth(out: &mut String, report: &Report) {
         let ids: Vec<&str> = a
             .trusted_authserv_ids
             .iter()
-            .map(|s| if s.is_empty() { "(no id)" } else { s.as_str() })
+            .map(|s| {
+                if s.is_empty() {
+                    "results without an authserv-id (Exchange Online style)"
+                } else {
+                    s.as_str()
+                }
+            })
             .collect();
         format!("trusted: {}", ids.join(", "))
     };
     let al = &a.alignment;
     let yes = |b: bool| if b { "aligned" } else { "not aligned" };
+    // DMARC needs a *passing* identifier that is also aligned: say both, so "aligned" is
+    // never read as "passed".
+    let dkim_line = if al.dkim_pass_domains.is_empty() {
+        "no passing DKIM signature".to_string()
+    } else {
+        format!(
+            "DKIM d={} {} with From",
+            al.dkim_pass_domains.join(","),
+            yes(al.dkim_aligned_relaxed)
+        )
+    };
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -439,11 +456,12 @@ fn auth(out: &mut String, report: &Report) {
     if al.from_domain.is_some() {
         let _ = writeln!(
             out,
-            "  From {} / MAIL FROM {}: SPF {}, DKIM {}",
+            "  From {} / MAIL FROM {}: domains {} (SPF {}); {}",
             al.from_domain.as_deref().unwrap_or("-"),
             al.mail_from_domain.as_deref().unwrap_or("-"),
             yes(al.spf_aligned_relaxed),
-            yes(al.dkim_aligned_relaxed),
+            a.spf.as_deref().unwrap_or("none seen"),
+            dkim_line,
         );
     }
 }
