@@ -130,11 +130,7 @@ impl Exim {
     }
 
     fn start_once(config: &EximConfig, sink_port: u16) -> anyhow::Result<Instance> {
-        let tempdir = tempfile::Builder::new()
-            .prefix("relayhunt-exim-")
-            .tempdir()?;
-        let dir = tempdir.path().to_path_buf();
-        set_mode(&dir, 0o755)?;
+        let (tempdir, dir) = crate::instance::workdir("exim")?;
         let port = crate::free_port()?;
         let values = Values {
             dir: &dir,

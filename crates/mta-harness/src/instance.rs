@@ -33,6 +33,17 @@ pub struct Instance {
     pub(crate) watchdog: Option<Child>,
 }
 
+/// A fresh instance directory for `mta` (`relayhunt-MTA-XXXX` under the temp dir), world
+/// readable so the daemon's unprivileged users can reach their queue below it.
+pub(crate) fn workdir(mta: &str) -> anyhow::Result<(tempfile::TempDir, PathBuf)> {
+    let tempdir = tempfile::Builder::new()
+        .prefix(&format!("relayhunt-{mta}-"))
+        .tempdir()?;
+    let dir = tempdir.path().to_path_buf();
+    crate::ownership::set_mode(&dir, 0o755)?;
+    Ok((tempdir, dir))
+}
+
 /// A daemon process a start function has just spawned, with everything needed to own it.
 pub(crate) struct Launch {
     pub name: &'static str,

@@ -126,11 +126,7 @@ impl OpenSmtpd {
             f.lock()?;
             Some(f)
         };
-        let tempdir = tempfile::Builder::new()
-            .prefix("relayhunt-opensmtpd-")
-            .tempdir()?;
-        let dir = tempdir.path().to_path_buf();
-        set_mode(&dir, 0o755)?;
+        let (tempdir, dir) = crate::instance::workdir("opensmtpd")?;
         let port = crate::free_port()?;
         let port2 = crate::free_port()?;
         let values = Values {

@@ -10,7 +10,7 @@
 //! (SQL, LDAP, policy services on other hosts): the harness cannot neutralise those.
 
 use crate::instance::{Instance, Launch};
-use crate::ownership::{chown, set_mode};
+use crate::ownership::chown;
 use crate::placeholders::{fill, Values};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -205,11 +205,7 @@ impl Postfix {
     }
 
     fn start_once(config: &PostfixConfig, sink_port: u16) -> anyhow::Result<Instance> {
-        let tempdir = tempfile::Builder::new()
-            .prefix("relayhunt-postfix-")
-            .tempdir()?;
-        let dir = tempdir.path().to_path_buf();
-        set_mode(&dir, 0o755)?;
+        let (tempdir, dir) = crate::instance::workdir("postfix")?;
         let port = crate::free_port()?;
         let uses_port2 = config.main_cf.contains("{PORT2}")
             || config.master_cf_extra.contains("{PORT2}")

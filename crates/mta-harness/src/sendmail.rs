@@ -90,11 +90,7 @@ impl Sendmail {
     }
 
     fn start_once(config: &SendmailConfig, sink_port: u16) -> anyhow::Result<Instance> {
-        let tempdir = tempfile::Builder::new()
-            .prefix("relayhunt-sendmail-")
-            .tempdir()?;
-        let dir = tempdir.path().to_path_buf();
-        set_mode(&dir, 0o755)?;
+        let (tempdir, dir) = crate::instance::workdir("sendmail")?;
         let port = crate::free_port()?;
         let values = Values {
             dir: &dir,
