@@ -264,22 +264,8 @@ fn condition(c: &Config, name: &str, value: &str, loc: &Location, auth: Option<&
 
 /// Does a stranger's address match a host list?
 fn hosts(c: &Config, value: &str, loc: &Location, depth: usize) -> Truth {
-    if depth > 8 {
-        return Truth::Unknown("named lists nest too deep".into());
-    }
-    let items = split_list(value);
-    let last_negated = items.last().is_some_and(|i| i.starts_with('!'));
-    for item in &items {
-        let (neg, body) = match item.strip_prefix('!') {
-            Some(b) => (true, b.trim()),
-            None => (false, item.as_str()),
-        };
-        let t = if let Some(n) = body.strip_prefix('+') {
-            match c.lists.get(n) {
-                Some(l) => hosts(c, &l.value, &l.location, depth + 1),
-                None => Truth::Unknown(format!("hostlist +{n} not defined")),
-            }
-        } else if body == "*" {
+    match_list(c, value, loc, depth, "hostlist", &|body, loc, value| {
+        if body == "*" {
             weak_hosts(loc, value, Effect::Open, "`*` matches every host.")
         } else if let Some(net) = parse_net(body) {
             match classify(&net) {
@@ -293,19 +279,8 @@ fn hosts(c: &Config, value: &str, loc: &Location, depth: usize) -> Truth {
         } else {
             // Host names, @, @[] and patterns of names: not something a stranger chooses.
             Truth::False
-        };
-        match (t, neg) {
-            (Truth::False, _) => continue,
-            (Truth::Unknown(w), _) => return Truth::Unknown(w),
-            (_, true) => return Truth::False,
-            (t, false) => return t,
         }
-    }
-    if last_negated {
-        Truth::True
-    } else {
-        Truth::False
-    }
+    })
 }
 
 fn weak_hosts(loc: &Location, value: &str, effect: Effect, detail: &str) -> Truth {
@@ -324,22 +299,8 @@ fn weak_hosts(loc: &Location, value: &str, effect: Effect, detail: &str) -> Trut
 
 /// Does a foreign domain match a domain list?
 fn domains(c: &Config, value: &str, loc: &Location, depth: usize) -> Truth {
-    if depth > 8 {
-        return Truth::Unknown("named lists nest too deep".into());
-    }
-    let items = split_list(value);
-    let last_negated = items.last().is_some_and(|i| i.starts_with('!'));
-    for item in &items {
-        let (neg, body) = match item.strip_prefix('!') {
-            Some(b) => (true, b.trim()),
-            None => (false, item.as_str()),
-        };
-        let t = if let Some(n) = body.strip_prefix('+') {
-            match c.lists.get(n) {
-                Some(l) => domains(c, &l.value, &l.location, depth + 1),
-                None => Truth::Unknown(format!("domainlist +{n} not defined")),
-            }
-        } else if body == "*"
+    match_list(c, value, loc, depth, "domainlist", &|body, loc, value| {
+        if body == "*"
             || body == "^.*"
             || body == "^.*$"
             || body == "*.*"
@@ -358,6 +319,38 @@ fn domains(c: &Config, value: &str, loc: &Location, depth: usize) -> Truth {
             Truth::Unknown(format!("lookup `{body}`"))
         } else {
             Truth::False
+        }
+    })
+}
+
+/// Exim list semantics shared by host and domain lists: items in order, first match wins,
+/// `!item` negates, `+name` expands a named list (bounded nesting), and a list ending in a
+/// negated item matches everything else. `item` judges one plain item of the list at `loc`.
+fn match_list(
+    c: &Config,
+    value: &str,
+    loc: &Location,
+    depth: usize,
+    kind: &str,
+    item: &dyn Fn(&str, &Location, &str) -> Truth,
+) -> Truth {
+    if depth > 8 {
+        return Truth::Unknown("named lists nest too deep".into());
+    }
+    let items = split_list(value);
+    let last_negated = items.last().is_some_and(|i| i.starts_with('!'));
+    for entry in &items {
+        let (neg, body) = match entry.strip_prefix('!') {
+            Some(b) => (true, b.trim()),
+            None => (false, entry.as_str()),
+        };
+        let t = if let Some(n) = body.strip_prefix('+') {
+            match c.lists.get(n) {
+                Some(l) => match_list(c, &l.value, &l.location, depth + 1, kind, item),
+                None => Truth::Unknown(format!("{kind} +{n} not defined")),
+            }
+        } else {
+            item(body, loc, value)
         };
         match (t, neg) {
             (Truth::False, _) => continue,
