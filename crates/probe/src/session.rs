@@ -390,11 +390,7 @@ impl<'a> Run<'a> {
                     });
                 }
             }
-            let banner_name = banner
-                .lines
-                .first()
-                .and_then(|l| l.split_whitespace().next())
-                .map(str::to_string);
+            let banner_name = banner.first_word();
             self.banner.get_or_insert(banner);
             let (ext, command) = self.greet(&mut conn).await?;
             self.pipelining = ext.pipelining;
@@ -477,11 +473,7 @@ impl<'a> Run<'a> {
                 message: format!("server refused both EHLO and HELO: {reply}"),
             });
         }
-        let name = reply
-            .lines
-            .first()
-            .and_then(|l| l.split_whitespace().next())
-            .map(str::to_string);
+        let name = reply.first_word();
         Ok((
             Extensions {
                 server_name: name,

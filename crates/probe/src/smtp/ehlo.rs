@@ -29,11 +29,7 @@ pub struct Extensions {
 /// Parse a 250 EHLO reply. Lines past the first are `keyword [params]`.
 pub fn parse_ehlo(reply: &Reply) -> Extensions {
     let mut ext = Extensions {
-        server_name: reply
-            .lines
-            .first()
-            .and_then(|l| l.split_whitespace().next())
-            .map(str::to_string),
+        server_name: reply.first_word(),
         ..Extensions::default()
     };
     for line in reply.lines.iter().skip(1) {

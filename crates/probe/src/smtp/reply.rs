@@ -37,6 +37,15 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The first word of the first line: the name a server gives itself in its banner and in
+    /// its EHLO/HELO reply (RFC 5321 §4.2).
+    pub fn first_word(&self) -> Option<String> {
+        self.lines
+            .first()
+            .and_then(|l| l.split_whitespace().next())
+            .map(str::to_string)
+    }
+
     /// The RFC 3463 enhanced status code of the first line (`5.7.1`), if present.
     pub fn enhanced_status(&self) -> Option<&str> {
         let first = self.lines.first()?;
