@@ -3,8 +3,9 @@
 //! Recorded in many ways: RFC 3848 `ESMTPA`/`ESMTPSA`, Postfix `(Authenticated sender: x)`,
 //! Sendmail and Haraka `(authenticated bits=0)`, Exim `authenticated as x` / `auth=x`,
 //! Courier `(AUTH: mech user)`, CommuniGate `(account x …)`, SquirrelMail
-//! `(SquirrelMail authenticated user x)`, Yahoo `(user@ip with login)`, and Exchange's bare
-//! `Authenticated`. Keeping authenticated submissions apart is what separates a compromised
+//! `(SquirrelMail authenticated user x)`, Yahoo `(user@ip with login)`, Sendmail
+//! `(user=x mech=PLAIN bits=0)`, and Exchange's bare `Authenticated`. Webmail (`with HTTP`,
+//! `via HTTP`) and GMX/Web.de `(mpNNN)` submission hops are flagged in `parse`. Keeping authenticated submissions apart is what separates a compromised
 //! account from an open relay, so every notation counts.
 
 use crate::ip_literal::strip_prefix_ci;
@@ -30,7 +31,19 @@ pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> AuthFacts<'a> {
                     out.authenticated = true;
                     if let Some(user) = strip_prefix_ci(rest.trim_start(), "as ") {
                         out.user = out.user.or(non_empty(user));
+                    } else if let Some(user) = strip_prefix_ci(rest.trim_start(), "user ") {
+                        out.user = out.user.or(user.split_whitespace().next());
+                    } else {
+                        out.user = out.user.or(keyed(rest, "user="));
                     }
+                } else if is_sendmail_auth(c) {
+                    // Sendmail `(user=alice mech=PLAIN bits=0)` (`$&{auth_authen}` forms).
+                    out.authenticated = true;
+                    out.user = out.user.or(keyed(c, "user="));
+                } else if let Some(user) = after_phrase(c, "authenticated user ") {
+                    // Webmail: `(SquirrelMail authenticated user bob)`, `(… authenticated user bob)`.
+                    out.authenticated = true;
+                    out.user = out.user.or(user.split_whitespace().next());
                 } else if let Some(v) = c
                     .split(',')
                     .find_map(|seg| strip_prefix_ci(seg.trim(), "AUTH:"))
@@ -64,6 +77,36 @@ pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> AuthFacts<'a> {
         }
     }
     out
+}
+
+/// `key=value` among the words of a comment.
+fn keyed<'a>(c: &'a str, key: &str) -> Option<&'a str> {
+    c.split([' ', ','])
+        .find_map(|w| strip_prefix_ci(w, key))
+        .and_then(non_empty)
+}
+
+/// A comment made of `user=`, `mech=` and `bits=` words, as Sendmail writes for AUTH.
+fn is_sendmail_auth(c: &str) -> bool {
+    let mut user = false;
+    let mut other = false;
+    for w in c.split([' ', ',']).filter(|w| !w.is_empty()) {
+        if strip_prefix_ci(w, "user=").is_some() {
+            user = true;
+        } else if strip_prefix_ci(w, "mech=").is_some() || strip_prefix_ci(w, "bits=").is_some() {
+            other = true;
+        }
+    }
+    user && other
+}
+
+/// The text after the first case-insensitive occurrence of `phrase` in `c`.
+fn after_phrase<'a>(c: &'a str, phrase: &str) -> Option<&'a str> {
+    let n = phrase.len();
+    (0..c.len().saturating_sub(n - 1))
+        .filter(|&i| c.is_char_boundary(i) && c.is_char_boundary(i + n))
+        .find(|&i| c[i..i + n].eq_ignore_ascii_case(phrase))
+        .map(|i| &c[i + n..])
 }
 
 fn non_empty(s: &str) -> Option<&str> {

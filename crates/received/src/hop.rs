@@ -52,9 +52,25 @@ pub struct Hop {
     /// Receiving software if named (`(Postfix)`, `(Exim 4.96)`, `Microsoft SMTP Server`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub software: Option<String>,
+    /// Set when the line records no network relay at all: a mailbox retrieval or a local
+    /// submission. Chain logic skips such hops when looking for the relay.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub non_relay: Option<NonRelay>,
     /// Things the parser noticed: ignored HELO-borne IPs, ambiguity, truncation, garbage.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<ParseNote>,
+}
+
+/// Why a hop is not a network relay (see the `non_relay` module for the rules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NonRelay {
+    /// The user's own agent fetched the message from a mailbox (`with IMAP`/`POP3`,
+    /// fetchmail, getmail): the "client" is the mailbox server, not a sender.
+    Retrieval,
+    /// A local program handed the message to the MTA (`from userid N`, qmail `invoked by
+    /// uid N`, `with local`, Sendmail `/Submit`): no network peer at all.
+    LocalPickup,
 }
 
 /// The client side of a hop.

@@ -16,11 +16,12 @@ mod from_clause;
 mod hop;
 mod ip_literal;
 mod lex;
+mod non_relay;
 mod normalize;
 mod parse;
 mod protocol;
 mod software;
 mod tls;
 
-pub use hop::{ByPart, FromPart, Hop, HopDate, ParseNote, Protocol, TlsInfo};
+pub use hop::{ByPart, FromPart, Hop, HopDate, NonRelay, ParseNote, Protocol, TlsInfo};
 pub use parse::{parse, MAX_RECEIVED_LEN};

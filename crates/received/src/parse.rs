@@ -15,7 +15,7 @@ use crate::hop::{ByPart, FromPart, Hop, ParseNote, Protocol, TlsInfo};
 use crate::ip_literal::{parse_ip_literal, strip_prefix_ci};
 use crate::lex::{self, Spanned, Token};
 use crate::normalize::normalize;
-use crate::{auth, protocol, software, tls};
+use crate::{auth, non_relay, protocol, software, tls};
 use std::ops::Range;
 
 pub use crate::normalize::MAX_RECEIVED_LEN;
@@ -53,9 +53,23 @@ pub fn parse(value: &str) -> Hop {
         protocol_raw,
     );
 
-    let no_helo_protocol = matches!(with.protocol, Some(Protocol::Http | Protocol::Https))
-        || protocol_raw.is_some_and(|w| w.eq_ignore_ascii_case("NNFMP"))
-        || via.is_some_and(|v| v.eq_ignore_ascii_case("HTTP") || v.eq_ignore_ascii_case("HTTPS"));
+    let receiver_text = &tokens[after_from.min(tokens.len())..];
+    let with_word = protocol_raw.and_then(|w| w.split([' ', '/']).next());
+    let non_relay = non_relay::classify(lead, receiver_text, with_word, clauses.from.is_some());
+    // Webmail: `with HTTP`, `via HTTP`, `by host (via HTTP)`. The peer logged in over HTTP,
+    // so there is no HELO and the hop is an authenticated submission.
+    let via_word = via.and_then(|v| v.split(' ').next());
+    let http_hop = with_word.is_some_and(is_http_word)
+        || via_word.is_some_and(is_http_word)
+        || by_tokens.iter().any(|t| {
+            matches!(*t, Token::Comment(c) if strip_prefix_ci(c, "via ").is_some_and(|v| is_http_word(v.trim())))
+        });
+    // Exchange Online's `with HTTPS via <server>` is a delivery between its own servers,
+    // not a login; Outlook's `with mapi` is a mailbox owner's submission.
+    let login_hop = (http_hop && via_word.is_none_or(is_http_word))
+        || matches!(with.protocol, Some(Protocol::Mapi));
+    let no_helo_protocol =
+        http_hop || protocol_raw.is_some_and(|w| w.eq_ignore_ascii_case("NNFMP"));
     let ctx = FromContext {
         name_slot_is_peer: no_helo_protocol,
         exim: software.as_deref().is_some_and(|s| s.starts_with("Exim")),
@@ -103,6 +117,10 @@ pub fn parse(value: &str) -> Hop {
     let auth_facts = auth::scan(&tokens);
     let authenticated = ff.authenticated
         || auth_facts.authenticated
+        || login_hop
+        || by_tokens
+            .iter()
+            .any(|t| matches!(*t, Token::Comment(c) if is_mp_submission(c)))
         || with
             .protocol
             .as_ref()
@@ -140,12 +158,28 @@ pub fn parse(value: &str) -> Hop {
         date,
         date_raw: date_raw.map(str::to_string),
         software,
+        non_relay,
         notes,
     };
     Hop {
         raw: norm.text,
         ..hop
     }
+}
+
+/// `HTTP`, `HTTPS`, `HTTPU`, `HTTPREST`: a web front end handed the message over.
+fn is_http_word(w: &str) -> bool {
+    strip_prefix_ci(w, "HTTP").is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_alphabetic()))
+}
+
+/// GMX / Web.de submission proxies sign `by mail.gmx.net (mp042)`: only authenticated
+/// customers reach them.
+fn is_mp_submission(c: &str) -> bool {
+    let b = c.as_bytes();
+    b.len() > 2
+        && b.len() <= 6
+        && b[..2].eq_ignore_ascii_case(b"mp")
+        && b[2..].iter().all(u8::is_ascii_digit)
 }
 
 /// The run of words at the start of a clause, up to a comment or a stray `from`

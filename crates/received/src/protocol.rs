@@ -46,6 +46,7 @@ const PROTOCOL_RULES: &[(&str, Protocol, &str)] = &[
     ("SMTPS", Protocol::Esmtps, "Gmail writes SMTPS for TLS submission"),
     ("SMTPSA", Protocol::Esmtpsa, "TLS + AUTH, non-RFC spelling"),
     ("SMTPA", Protocol::Esmtpa, "AUTH, non-RFC spelling"),
+    ("ASMTP", Protocol::Esmtpa, "Exim 3 / kundenserver `with asmtp`: authenticated SMTP"),
 ];
 
 /// Map one word to a protocol, if it is a known spelling.

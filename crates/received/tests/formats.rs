@@ -429,3 +429,49 @@ fn forged_and_garbage_lines() {
     assert_eq!(mailbox_by.from.ip, None);
     insta::assert_json_snapshot!("forged_mailbox_by", mailbox_by);
 }
+
+#[test]
+fn retrieval_and_local_pickup_are_not_relays() {
+    use relayhunt_received::NonRelay;
+    let cases = [
+        ("from jalapeno [127.0.0.1] by localhost with IMAP (fetchmail-5.9.0) for zzzz@localhost (single-drop); Tue, 17 Sep 2002 17:23:27 +0100 (IST)", Some(NonRelay::Retrieval)),
+        ("from mail.webnote.net [193.120.211.219] by localhost with POP3 (fetchmail-5.9.0) for zzzz@localhost (single-drop); Wed, 28 Aug 2002 10:43:21 +0100 (IST)", Some(NonRelay::Retrieval)),
+        ("by bilbo.magicgoeshere.com (Postfix, from userid 501) id A274C5B3AC; Tue, 13 Aug 2002 12:22:14 +0100 (BST)", Some(NonRelay::LocalPickup)),
+        ("(qmail 11729 invoked by uid 501); 7 Sep 2002 18:11:42 -0000", Some(NonRelay::LocalPickup)),
+        ("(qmail 12 invoked by alias); 7 Sep 2002 18:11:42 -0000", Some(NonRelay::LocalPickup)),
+        ("from marketin by hwsrv-652951.hostwindsdns.com with local (Exim 4.94.2) (envelope-from <mkt@wondfobiotech.com>) id 1mvWA2-0005WR-5e for osst-users@lists.sourceforge.net; Fri, 10 Dec 2021 03:01:26 +0000", Some(NonRelay::LocalPickup)),
+        ("(from mdom@localhost) by einstein.ssz.com (8.8.8/8.8.8) id XAA12345 for cypherpunks-outgoing; Mon, 1 Jul 2002 23:00:00 -0500", Some(NonRelay::LocalPickup)),
+        // A network qmail hop and an ordinary relay are relays.
+        ("(qmail 84907 invoked from network); 13 Feb 2003 20:59:28 -0000", None),
+        ("from mail.example (mail.example [192.0.2.1]) by mx.example (Postfix) with ESMTP id 1; Mon, 1 Jan 2024 00:00:00 +0000", None),
+    ];
+    for (line, want) in cases {
+        assert_eq!(parse(line).non_relay, want, "{line}");
+    }
+    // Client text cannot claim a local pickup: the marker must be the receiver's.
+    let forged = parse("from x (Postfix, from userid 0) (unknown [192.0.2.9]) by mx.example (Postfix) with ESMTP id 1; Mon, 1 Jan 2024 00:00:00 +0000");
+    assert_eq!(forged.non_relay, None);
+}
+
+#[test]
+fn every_authentication_marker() {
+    let cases = [
+        ("from [80.129.5.195] (helo=silence.homedns.org) by mrelayng1.kundenserver.de with asmtp (Exim 3.35 #2) id 17XE8U-0001E5-00; Wed, 24 Jul 2002 06:52:30 +0200", None),
+        ("from laptop (cpe.isp.example [203.0.113.51]) (user=alice mech=PLAIN bits=0) by smtp.example (8.15.2/8.15.2) with ESMTP id 1; Tue, 16 Jan 2024 09:00:00 -0800", Some("alice")),
+        ("from winxp (dsl.example [4.46.103.175]) (authenticated bits=0) by popeye.apexvoice.com (8.12.3/8.12.3) with ESMTP id g7SEjLEE008972; Wed, 28 Aug 2002 07:45:21 -0700", None),
+        ("from labmail.example (seattle.example [::ffff:216.163.77.13]) (AUTH: CRAM-MD5 hosting@j2solutions.net) by mail.j2solutions.net with esmtp; Thu, 03 Oct 2002 16:33:43 -0700", Some("hosting@j2solutions.net")),
+        ("from [203.0.113.90] (account alice@sender.example HELO laptop.lan) by mail.sender.example (CommuniGate Pro SMTP 6.3.4) with ESMTP id 1; Mon, 15 Jan 2024 10:00:00 +0100", Some("alice@sender.example")),
+        ("from p5485d3b2.dip.t-dialin.net (EHLO [192.168.2.100]) [84.133.211.178] by mail.gmx.net (mp003) with SMTP; 01 Oct 2007 12:00:00 +0200", None),
+        ("from 144.137.3.98 (SquirrelMail authenticated user jmmail) by jmason.org with HTTP; Thu, 6 Dec 2001 09:21:06 -0000 (GMT)", Some("jmmail")),
+        ("from [203.0.113.102] by 3capp-gmx-bs33.server.lan (via HTTP); Mon, 15 Jan 2024 10:00:00 +0100", None),
+        ("from 203.0.113.101 by lw9fd.law9.hotmail.msn.com with HTTP; Sat, 07 Sep 2002 10:00:00 GMT", None),
+    ];
+    for (line, user) in cases {
+        let h = parse(line);
+        assert!(h.authenticated, "{line}");
+        assert_eq!(h.auth_user.as_deref(), user, "{line}");
+    }
+    // Exchange Online's internal `with HTTPS via <server>` is a delivery, not a login.
+    let exo = parse("from BN3NAM04HT205.eop-NAM04.prod.protection.outlook.com (2a01:111:e400:c418::34) by SN1PR16MB0494.namprd16.prod.outlook.com with HTTPS via SN1PR15CA0024.NAMPRD15.PROD.OUTLOOK.COM; Sat, 21 Apr 2018 03:01:33 +0000");
+    assert!(!exo.authenticated);
+}
