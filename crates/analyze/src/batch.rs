@@ -1,22 +1,23 @@
 //! Many messages through the engine on all cores, in input order, with bounded memory.
 //!
-//! A reader thread pulls raw messages from the input stream and packs them into chunks
-//! (at most [`BatchOptions::chunk_messages`] messages or [`BatchOptions::chunk_bytes`]
-//! bytes); a channel holding two chunks connects it to the analysis thread, which splits
-//! and analyses each chunk on a rayon pool; a channel holding one chunk of outcomes
-//! connects that to the caller's thread, which hands them out in input order while the
-//! next chunk is analysed. At most six chunks exist at once (two queued raw, one being
-//! read, one being analysed, one queued and one being written), whatever the size of the
-//! mbox, so memory stays flat; nothing is ever collected whole.
+//! A reader thread fills chunks from the [`Source`] (for [`Inputs`], large reads into one
+//! buffer per chunk, messages as ranges of it: see `input::block`); a channel holding two
+//! chunks connects it to the analysis thread, which splits and analyses each chunk on a
+//! rayon pool, each message borrowing its bytes from the chunk's buffer; a channel holding
+//! one chunk of outcomes connects that to the caller's thread, which hands them out in input
+//! order while the next chunk is analysed. Analysed buffers go back to the reader to be
+//! filled again. At most six chunks exist at once (two queued raw, one being read, one being
+//! analysed, one queued and one being written), whatever the size of the mbox, so memory
+//! stays flat; nothing is ever collected whole.
 
-use crate::input::{InputError, Location, RawMessage};
+use crate::input::{Chunk, ChunkSize, Entry, InputError, Inputs, Location, RawMessage};
 use crate::message::{LimitHit, Limits, Message, MessageError};
 use crate::report::{Report, Severity, VerdictKind};
 use crate::{engine, Config};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{channel, sync_channel};
 use std::time::{Duration, Instant};
 
 /// How a batch runs.
@@ -219,7 +220,12 @@ impl Summary {
 /// [`Failure::Internal`]).
 pub fn analyze_one(raw: RawMessage, cfg: &Config, limits: &Limits) -> Outcome {
     let RawMessage { location, bytes } = raw;
-    let msg = match Message::parse(&bytes, limits) {
+    analyze_slice(location, &bytes, cfg, limits)
+}
+
+/// [`analyze_one`] on borrowed bytes.
+pub fn analyze_slice(location: Location, bytes: &[u8], cfg: &Config, limits: &Limits) -> Outcome {
+    let msg = match Message::parse(bytes, limits) {
         Ok(m) => m,
         Err(error) => return Outcome::Failed(Failure::Message { location, error }),
     };
@@ -244,11 +250,54 @@ pub fn analyze_one(raw: RawMessage, cfg: &Config, limits: &Limits) -> Outcome {
 
 type Item = Result<RawMessage, InputError>;
 
+/// Where [`run`] takes its messages from, a chunk at a time.
+pub trait Source: Send {
+    /// The next chunk of about `size`, filling `spare` (a buffer a finished chunk handed
+    /// back) when given; `None` at the end.
+    fn next_chunk(&mut self, size: ChunkSize, spare: Option<Vec<u8>>) -> Option<Chunk>;
+}
+
+impl Source for Inputs {
+    fn next_chunk(&mut self, size: ChunkSize, spare: Option<Vec<u8>>) -> Option<Chunk> {
+        Inputs::next_chunk(self, size, spare)
+    }
+}
+
+/// Any iterator of raw messages as a [`Source`], one message at a time: each message's
+/// bytes are copied into the chunk. `OneByOne(Inputs::new(..))` is the plain reference
+/// path (line-by-line mbox reading) that the block reader is checked against.
+pub struct OneByOne<I>(pub I);
+
+impl<I: Iterator<Item = Item> + Send> Source for OneByOne<I> {
+    fn next_chunk(&mut self, size: ChunkSize, spare: Option<Vec<u8>>) -> Option<Chunk> {
+        let mut buf = spare.unwrap_or_default();
+        buf.clear();
+        let mut items = Vec::new();
+        for item in self.0.by_ref() {
+            items.push(match item {
+                Ok(raw) => {
+                    let start = buf.len();
+                    buf.extend_from_slice(&raw.bytes);
+                    Entry::Message {
+                        location: raw.location,
+                        range: start..buf.len(),
+                    }
+                }
+                Err(e) => Entry::Failed(e),
+            });
+            if items.len() >= size.messages.max(1) || buf.len() >= size.bytes.max(1) {
+                break;
+            }
+        }
+        (!items.is_empty()).then(|| Chunk::from_parts(items, buf))
+    }
+}
+
 /// Analyse every message of `inputs`, calling `emit` for each outcome in input order, and
 /// return the totals. `emit` returns `false` to stop early (e.g. the output pipe closed).
-pub fn run<I, F>(inputs: I, cfg: &Config, opts: &BatchOptions, mut emit: F) -> Summary
+pub fn run<S, F>(mut inputs: S, cfg: &Config, opts: &BatchOptions, mut emit: F) -> Summary
 where
-    I: Iterator<Item = Item> + Send,
+    S: Source,
     F: FnMut(Outcome) -> bool,
 {
     let started = Instant::now();
@@ -263,27 +312,19 @@ where
         .build();
     let progress = opts.progress.then(progress_bar);
     let mut summary = Summary::default();
-    let chunk_messages = opts.chunk_messages.max(1);
-    let chunk_bytes = opts.chunk_bytes.max(1);
+    let size = ChunkSize {
+        messages: opts.chunk_messages.max(1),
+        bytes: opts.chunk_bytes.max(1),
+    };
     std::thread::scope(|scope| {
-        let (tx, rx) = sync_channel::<Vec<Item>>(2);
+        let (tx, rx) = sync_channel::<Chunk>(2);
+        // Buffers of analysed chunks, back to the reader to be filled again.
+        let (spare_tx, spare_rx) = channel::<Vec<u8>>();
         scope.spawn(move || {
-            let mut chunk = Vec::new();
-            let mut bytes = 0usize;
-            for item in inputs {
-                if let Ok(raw) = &item {
-                    bytes += raw.bytes.len();
+            while let Some(chunk) = inputs.next_chunk(size, spare_rx.try_recv().ok()) {
+                if tx.send(chunk).is_err() {
+                    return;
                 }
-                chunk.push(item);
-                if chunk.len() >= chunk_messages || bytes >= chunk_bytes {
-                    if tx.send(std::mem::take(&mut chunk)).is_err() {
-                        return;
-                    }
-                    bytes = 0;
-                }
-            }
-            if !chunk.is_empty() {
-                let _ = tx.send(chunk);
             }
         });
         // Analysis stage: one chunk at a time on the pool, handed on while the main thread
@@ -293,10 +334,18 @@ where
         let limits = &opts.limits;
         scope.spawn(move || {
             for chunk in rx.iter() {
+                let (items, buf) = chunk.into_parts();
                 let outcomes: Vec<Outcome> = match pool {
-                    Ok(pool) => pool.install(|| analyze_chunk(chunk, cfg, limits)),
-                    Err(_) => chunk.into_iter().map(|i| process(i, cfg, limits)).collect(),
+                    Ok(pool) => pool.install(|| analyze_chunk(items, &buf, cfg, limits)),
+                    Err(_) => items
+                        .into_iter()
+                        .map(|i| process(i, &buf, cfg, limits))
+                        .collect(),
                 };
+                // A buffer grown for one huge message is let go rather than kept.
+                if buf.len() <= 4 * (size.bytes + crate::input::block::READ_SIZE) {
+                    let _ = spare_tx.send(buf);
+                }
                 if done_tx.send(outcomes).is_err() {
                     // The consumer stopped; dropping `rx` ends the reader too.
                     return;
@@ -327,19 +376,19 @@ where
     summary
 }
 
-fn process(item: Item, cfg: &Config, limits: &Limits) -> Outcome {
-    match item {
-        Ok(raw) => analyze_one(raw, cfg, limits),
-        Err(e) => Outcome::Failed(Failure::Input(e)),
+fn process(entry: Entry, buf: &[u8], cfg: &Config, limits: &Limits) -> Outcome {
+    match entry {
+        Entry::Message { location, range } => analyze_slice(location, &buf[range], cfg, limits),
+        Entry::Failed(e) => Outcome::Failed(Failure::Input(e)),
     }
 }
 
-fn analyze_chunk(chunk: Vec<Item>, cfg: &Config, limits: &Limits) -> Vec<Outcome> {
+fn analyze_chunk(items: Vec<Entry>, buf: &[u8], cfg: &Config, limits: &Limits) -> Vec<Outcome> {
     use rayon::prelude::*;
-    chunk
+    items
         .into_par_iter()
         .with_max_len(1)
-        .map(|item| process(item, cfg, limits))
+        .map(|item| process(item, buf, cfg, limits))
         .collect()
 }
 

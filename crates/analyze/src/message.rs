@@ -145,7 +145,7 @@ struct Line<'a> {
 /// Find the next line starting at `pos`. Line ends are `\n`, `\r\n` or a lone `\r`.
 fn next_line(raw: &[u8], pos: usize) -> Line<'_> {
     let rest = &raw[pos..];
-    match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+    match memchr::memchr2(b'\n', b'\r', rest) {
         None => Line {
             text: rest,
             next: raw.len(),
@@ -204,11 +204,11 @@ fn unquote_from(line: &[u8]) -> &[u8] {
     line
 }
 
-/// Field being assembled: where its lines are and what its value is so far.
+/// Field being assembled: its name length, where its value starts and its first line.
+/// Its bytes (lines joined by `\n`) are in [`Splitter::field`].
 struct Pending {
     name_end: usize,
-    value: Vec<u8>,
-    raw: Vec<u8>,
+    value_at: usize,
     line: usize,
 }
 
@@ -217,6 +217,36 @@ struct Splitter<'a> {
     limits: &'a Limits,
     msg: Message,
     pending: Option<Pending>,
+    /// The pending field as it appears, line breaks normalised to `\n`: reused for every
+    /// field, so a field costs the allocations of its three strings and nothing else.
+    field: Vec<u8>,
+}
+
+/// A field's value from its lines (joined by `\n`, the first starting after the colon):
+/// each line break plus the white space after it becomes one space, lines that are only
+/// white space add nothing.
+fn unfold_into(out: &mut Vec<u8>, lines: &[u8]) {
+    let mut parts = lines.split(|&b| b == b'\n');
+    if let Some(first) = parts.next() {
+        out.extend_from_slice(first);
+    }
+    for part in parts {
+        let cont = trim_start(part);
+        if !cont.is_empty() {
+            out.push(b' ');
+            out.extend_from_slice(cont);
+        }
+    }
+}
+
+fn trim_wsp(mut value: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = value {
+        value = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = value {
+        value = rest;
+    }
+    value
 }
 
 impl<'a> Splitter<'a> {
@@ -224,8 +254,12 @@ impl<'a> Splitter<'a> {
         Splitter {
             raw,
             limits,
-            msg: Message::default(),
+            msg: Message {
+                headers: Vec::with_capacity(32),
+                ..Message::default()
+            },
             pending: None,
+            field: Vec::new(),
         }
     }
 
@@ -237,20 +271,38 @@ impl<'a> Splitter<'a> {
             self.msg.truncated = true;
             return;
         }
-        let mut value: &[u8] = &p.value;
-        while let [b' ' | b'\t', rest @ ..] = value {
-            value = rest;
-        }
-        while let [rest @ .., b' ' | b'\t'] = value {
-            value = rest;
-        }
-        let raw = p.raw;
-        self.msg.headers.push(HeaderField {
-            name: lossy(&raw[..p.name_end.min(raw.len())]),
-            value: lossy(value),
-            raw: lossy(&raw),
-            line: p.line,
-        });
+        let raw = &self.field[..];
+        let field = match std::str::from_utf8(raw) {
+            // Valid UTF-8 (nearly every field): the name and the value are pieces of the
+            // raw text cut at ASCII bytes, so they need no checking of their own.
+            Ok(text) => {
+                let lines = &text[p.value_at..];
+                let value = if lines.contains('\n') {
+                    let mut v = Vec::with_capacity(lines.len());
+                    unfold_into(&mut v, lines.as_bytes());
+                    lossy(trim_wsp(&v))
+                } else {
+                    lines.trim_matches([' ', '\t']).to_owned()
+                };
+                HeaderField {
+                    name: text[..p.name_end].to_owned(),
+                    value,
+                    raw: text.to_owned(),
+                    line: p.line,
+                }
+            }
+            Err(_) => {
+                let mut v = Vec::with_capacity(raw.len());
+                unfold_into(&mut v, &raw[p.value_at..]);
+                HeaderField {
+                    name: lossy(&raw[..p.name_end.min(raw.len())]),
+                    value: lossy(trim_wsp(&v)),
+                    raw: lossy(raw),
+                    line: p.line,
+                }
+            }
+        };
+        self.msg.headers.push(field);
     }
 
     fn run(mut self) -> Result<Message, MessageError> {
@@ -297,16 +349,11 @@ impl<'a> Splitter<'a> {
             }
             if is_wsp(text[0]) {
                 match self.pending.as_mut() {
-                    Some(p) => {
-                        // Folded continuation: line break + leading WSP → one space.
-                        let cont =
-                            &text[text.iter().position(|&b| !is_wsp(b)).unwrap_or(text.len())..];
-                        if !cont.is_empty() {
-                            p.value.push(b' ');
-                            p.value.extend_from_slice(cont);
-                        }
-                        p.raw.push(b'\n');
-                        p.raw.extend_from_slice(text);
+                    Some(_) => {
+                        // Folded continuation (line break + leading WSP become one space in
+                        // the value, see `unfold_into`).
+                        self.field.push(b'\n');
+                        self.field.extend_from_slice(text);
                         pos = line.next;
                         continue;
                     }
@@ -328,11 +375,11 @@ impl<'a> Splitter<'a> {
                         ended = true;
                         break;
                     }
-                    let value = &text[value_at..];
+                    self.field.clear();
+                    self.field.extend_from_slice(text);
                     self.pending = Some(Pending {
                         name_end: name.len(),
-                        value: value.to_vec(),
-                        raw: text.to_vec(),
+                        value_at,
                         line: line_no,
                     });
                     pos = line.next;

@@ -6,7 +6,10 @@
 //! holding the corpus twenty times: flat peak memory shows the batch streams.
 //!
 //! Run: `cargo run --release -p relayhunt-analyze --bin analyze-bench`
-//! (`RELAYHUNT_SHARED` overrides where the shared folder is; `--repeat N` changes ×20.)
+//! (`RELAYHUNT_SHARED` overrides where the shared folder is; `--repeat N` changes ×20;
+//! `--dir DIR` keeps the mbox files in DIR and reuses them on the next run; `--only ID`, given
+//! once or more, runs only those runs: `read`, `x1-1`, `x1-all`, `x1-all-ndjson`,
+//! `xN-1-ndjson`, `xN-all-ndjson`, `stages`.)
 
 use relayhunt_analyze::batch::{self, BatchOptions, Outcome};
 use relayhunt_analyze::input::{mbox, Inputs, ReadOptions};
@@ -67,6 +70,7 @@ fn reset_hwm() -> bool {
 }
 
 struct Run {
+    id: &'static str,
     label: String,
     jobs: usize,
     render: bool,
@@ -189,6 +193,8 @@ fn stages(path: &Path, cfg: &Config) -> io::Result<()> {
 
 fn main() -> io::Result<()> {
     let mut repeat = 20usize;
+    let mut keep: Option<PathBuf> = None;
+    let mut only: Vec<String> = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -198,31 +204,45 @@ fn main() -> io::Result<()> {
                     .and_then(|v| v.parse().ok())
                     .ok_or_else(|| io::Error::other("--repeat needs a number"))?
             }
+            "--dir" => {
+                keep = Some(
+                    args.next()
+                        .map(PathBuf::from)
+                        .ok_or_else(|| io::Error::other("--dir needs a folder"))?,
+                )
+            }
+            "--only" => only.push(
+                args.next()
+                    .ok_or_else(|| io::Error::other("--only needs a run id"))?,
+            ),
             "--bench" => {} // passed by `cargo bench`-style runners; ignore
             other => return Err(io::Error::other(format!("unknown argument {other}"))),
         }
     }
+    let wanted = |id: &str| only.is_empty() || only.iter().any(|o| o == id);
     let corpus = shared_dir().join("corpus");
-    let mut files = Vec::new();
-    corpus_files(&corpus, &mut files).map_err(|e| {
-        io::Error::other(format!(
-            "cannot list {}: {e} (set RELAYHUNT_SHARED)",
-            corpus.display()
-        ))
-    })?;
-    let dir = std::env::temp_dir().join(format!("relayhunt-bench-{}", std::process::id()));
+    let dir = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("relayhunt-bench-{}", std::process::id()))
+    });
     fs::create_dir_all(&dir)?;
     let one = dir.join("corpus.mbox");
     let many = dir.join(format!("corpus-x{repeat}.mbox"));
-    let date = "Mon Jan  1 00:00:00 2024";
-    {
+    let reuse = keep.is_some() && one.is_file() && many.is_file();
+    if !reuse {
+        let mut files = Vec::new();
+        corpus_files(&corpus, &mut files).map_err(|e| {
+            io::Error::other(format!(
+                "cannot list {}: {e} (set RELAYHUNT_SHARED)",
+                corpus.display()
+            ))
+        })?;
+        let date = "Mon Jan  1 00:00:00 2024";
         let mut w1 = BufWriter::new(File::create(&one)?);
         for f in &files {
             mbox::write_message(&mut w1, &fs::read(f)?, "bench@relayhunt.example", date)?;
         }
         w1.flush()?;
-    }
-    {
+        drop(w1);
         let corpus_mbox = fs::read(&one)?;
         let mut wn = BufWriter::new(File::create(&many)?);
         for _ in 0..repeat {
@@ -232,8 +252,7 @@ fn main() -> io::Result<()> {
     }
     let size = |p: &Path| fs::metadata(p).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0);
     println!(
-        "corpus: {} messages from {}; mbox {:.1} MB; x{repeat} mbox {:.1} MB; {} cores",
-        files.len(),
+        "corpus: {}; mbox {:.1} MB; x{repeat} mbox {:.1} MB; {} cores",
         corpus.display(),
         size(&one),
         size(&many),
@@ -243,11 +262,11 @@ fn main() -> io::Result<()> {
         now: Some(1_800_000_000),
         ..Config::default()
     };
-    read_only(&one)?;
     let runs = [
         (
             &one,
             Run {
+                id: "x1-1",
                 label: "corpus x1, 1 thread".into(),
                 jobs: 1,
                 render: false,
@@ -256,6 +275,7 @@ fn main() -> io::Result<()> {
         (
             &one,
             Run {
+                id: "x1-all",
                 label: "corpus x1, all cores".into(),
                 jobs: 0,
                 render: false,
@@ -264,6 +284,7 @@ fn main() -> io::Result<()> {
         (
             &one,
             Run {
+                id: "x1-all-ndjson",
                 label: "corpus x1, all cores + NDJSON".into(),
                 jobs: 0,
                 render: true,
@@ -272,16 +293,37 @@ fn main() -> io::Result<()> {
         (
             &many,
             Run {
-                label: format!("corpus x{repeat}, all cores"),
+                id: "xN-1-ndjson",
+                label: format!("corpus x{repeat}, 1 thread + NDJSON"),
+                jobs: 1,
+                render: true,
+            },
+        ),
+        (
+            &many,
+            Run {
+                id: "xN-all-ndjson",
+                label: format!("corpus x{repeat}, all cores + NDJSON"),
                 jobs: 0,
-                render: false,
+                render: true,
             },
         ),
     ];
-    let result = runs
-        .iter()
-        .try_for_each(|(path, r)| run(path, r, &cfg))
-        .and_then(|()| stages(&one, &cfg));
-    let _ = fs::remove_dir_all(&dir);
+    let mut result = if wanted("read") {
+        read_only(&one)
+    } else {
+        Ok(())
+    };
+    for (path, r) in &runs {
+        if result.is_ok() && wanted(r.id) {
+            result = run(path, r, &cfg);
+        }
+    }
+    if result.is_ok() && wanted("stages") {
+        result = stages(&one, &cfg);
+    }
+    if keep.is_none() {
+        let _ = fs::remove_dir_all(&dir);
+    }
     result
 }

@@ -6,6 +6,7 @@
 //! failure is an item of the stream, not the end of it: a missing file or an oversized
 //! message becomes an [`InputError`] naming where it happened, and the next source is read.
 
+pub mod block;
 mod discover;
 pub mod line;
 pub mod mbox;
@@ -18,6 +19,7 @@ use std::io::{self, BufReader, Read};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use block::{Chunk, ChunkSize, Entry};
 pub use discover::SourceKind;
 
 /// Where a message came from.
@@ -117,13 +119,32 @@ impl Default for ReadOptions {
 
 type Stream = Box<dyn Iterator<Item = Result<RawMessage, InputError>> + Send>;
 
-/// One message at a time from a list of paths (`-` = stdin), in the order given; folders
-/// are walked in sorted name order.
+/// Messages from a list of paths (`-` = stdin), in the order given; folders are walked in
+/// sorted name order.
+///
+/// Two ways to read them: as an iterator, one [`RawMessage`] at a time (each message copied
+/// into its own buffer, mbox files read line by line: the plain reference path), or in
+/// [`Chunk`]s through [`Inputs::next_chunk`] (large reads, messages as ranges of one buffer:
+/// what `batch` uses). Both yield the same messages, errors and locations.
 pub struct Inputs {
     queue: VecDeque<String>,
     current: Option<Stream>,
+    block: Option<block::BlockStream>,
+    /// The next chunk's buffer, holding the unfinished message the last chunk left.
+    carried: Option<block::Fill>,
+    /// A buffer handed back by the consumer, to fill next instead of allocating.
+    spare: Option<Vec<u8>>,
+    read_size: usize,
     opts: ReadOptions,
     stdin_used: bool,
+}
+
+/// An opened source, or what to do instead.
+enum Opened {
+    Stream(Box<dyn Read + Send>, Arc<str>),
+    Failed(InputError),
+    /// A folder, expanded into the queue; or stdin named twice.
+    Nothing,
 }
 
 impl Inputs {
@@ -136,9 +157,21 @@ impl Inputs {
         Inputs {
             queue: paths.into_iter().map(Into::into).collect(),
             current: None,
+            block: None,
+            carried: None,
+            spare: None,
+            read_size: block::READ_SIZE,
             opts,
             stdin_used: false,
         }
+    }
+
+    /// Ask sources for at most `bytes` per `read` call in [`Inputs::next_chunk`] (default
+    /// [`block::READ_SIZE`]); tiny values put chunk and read boundaries everywhere, which
+    /// the tests use.
+    pub fn with_read_size(mut self, bytes: usize) -> Self {
+        self.read_size = bytes.max(1);
+        self
     }
 
     fn error(path: &str, kind: InputErrorKind) -> InputError {
@@ -152,43 +185,116 @@ impl Inputs {
         }
     }
 
-    /// Open one path: returns a stream of its messages, or expands a folder into the queue.
-    fn open(&mut self, path: String) -> Option<Result<RawMessage, InputError>> {
+    /// Open one path: a readable stream, or a folder expanded into the queue.
+    fn open(&mut self, path: String) -> Opened {
         if path == "-" {
             if self.stdin_used {
-                return None;
+                return Opened::Nothing;
             }
             self.stdin_used = true;
-            self.current = Some(open_stream(
-                Box::new(io::stdin()),
-                Arc::from("-"),
-                self.opts,
-            ));
-            return None;
+            return Opened::Stream(Box::new(io::stdin()), Arc::from("-"));
         }
         match discover::classify(&PathBuf::from(&path)) {
-            Err(kind) => Some(Err(Self::error(&path, kind))),
+            Err(kind) => Opened::Failed(Self::error(&path, kind)),
             Ok(SourceKind::File) => match File::open(&path) {
-                Ok(f) => {
-                    self.current = Some(open_stream(
-                        Box::new(f),
-                        Arc::from(path.as_str()),
-                        self.opts,
-                    ));
-                    None
-                }
-                Err(e) => Some(Err(Self::error(&path, open_error(e)))),
+                Ok(f) => Opened::Stream(Box::new(f), Arc::from(path.as_str())),
+                Err(e) => Opened::Failed(Self::error(&path, open_error(e))),
             },
             Ok(SourceKind::Folder) | Ok(SourceKind::Maildir) => match discover::list(&path) {
                 Ok(children) => {
                     for child in children.into_iter().rev() {
                         self.queue.push_front(child);
                     }
-                    None
+                    Opened::Nothing
                 }
-                Err(e) => Some(Err(Self::error(&path, open_error(e)))),
+                Err(e) => Opened::Failed(Self::error(&path, open_error(e))),
             },
         }
+    }
+
+    /// The next chunk of at least `size` (unless the input ends first), its buffer taken
+    /// from `spare` when that holds one; `None` when every source has been read.
+    ///
+    /// A chunk ends at a read boundary once it holds `size.messages` items or
+    /// `size.bytes` bytes, so it can hold somewhat more; a message larger than the chunk
+    /// grows the buffer (up to the per-message cap; beyond it the bytes are dropped as they
+    /// are read).
+    pub fn next_chunk(&mut self, size: ChunkSize, spare: Option<Vec<u8>>) -> Option<Chunk> {
+        if spare.is_some() {
+            self.spare = spare;
+        }
+        let read_size = self.read_size;
+        let want = size.bytes.max(1) + read_size;
+        let mut f = match self.carried.take() {
+            Some(f) => f,
+            None => block::Fill::new(self.buffer(want), read_size),
+        };
+        loop {
+            let keep = self.block.as_ref().map_or(f.used, |b| b.keep_from());
+            if !f.items.is_empty()
+                && (f.items.len() >= size.messages.max(1) || keep >= size.bytes.max(1))
+            {
+                return Some(self.hand_out(f, keep));
+            }
+            if f.buf.len() - f.used < read_size && keep > 0 {
+                if !f.items.is_empty() {
+                    return Some(self.hand_out(f, keep));
+                }
+                // Nothing to hand out before `keep`: drop those bytes (a message over the
+                // cap) and go on in the same buffer.
+                f.buf.copy_within(keep..f.used, 0);
+                f.used -= keep;
+                if let Some(b) = self.block.as_mut() {
+                    b.rebase(keep);
+                }
+            }
+            if let Some(b) = self.block.as_mut() {
+                b.step(&mut f);
+                if b.is_done() {
+                    self.block = None;
+                }
+                continue;
+            }
+            let Some(path) = self.queue.pop_front() else {
+                return (!f.items.is_empty()).then(|| Chunk::from_parts(f.items, f.buf));
+            };
+            match self.open(path) {
+                Opened::Stream(reader, path) => {
+                    self.block = Some(block::BlockStream::new(
+                        reader,
+                        path,
+                        self.opts.max_message_bytes,
+                    ))
+                }
+                Opened::Failed(e) => f.items.push(Entry::Failed(e)),
+                Opened::Nothing => {}
+            }
+        }
+    }
+
+    /// A buffer of at least `len` bytes: the spare one when there is one.
+    fn buffer(&mut self, len: usize) -> Vec<u8> {
+        let mut buf = self.spare.take().unwrap_or_default();
+        if buf.len() < len {
+            buf.resize(len, 0);
+        }
+        buf
+    }
+
+    /// Hand out the items of `f`; the bytes from `keep` on (an unfinished message) move to
+    /// the start of the next chunk's buffer.
+    fn hand_out(&mut self, mut f: block::Fill, keep: usize) -> Chunk {
+        let rest = f.used - keep;
+        let mut next = self.buffer(f.buf.len().max(rest + self.read_size));
+        next[..rest].copy_from_slice(&f.buf[keep..f.used]);
+        if let Some(b) = self.block.as_mut() {
+            b.rebase(keep);
+        }
+        let mut carried = block::Fill::new(next, self.read_size);
+        carried.used = rest;
+        self.carried = Some(carried);
+        f.used = keep;
+        Chunk::from_parts(f.items, f.buf)
     }
 }
 
@@ -279,8 +385,12 @@ impl Iterator for Inputs {
                 }
             }
             let path = self.queue.pop_front()?;
-            if let Some(err) = self.open(path) {
-                return Some(err);
+            match self.open(path) {
+                Opened::Stream(reader, path) => {
+                    self.current = Some(open_stream(reader, path, self.opts))
+                }
+                Opened::Failed(e) => return Some(Err(e)),
+                Opened::Nothing => {}
             }
         }
     }

@@ -1,0 +1,318 @@
+//! The fast path (`Inputs` read in large blocks, messages borrowed from the chunk buffer)
+//! against the plain reference path (the line-by-line reader, one copied message at a
+//! time): same messages, same errors, same locations, and the same NDJSON bytes for the
+//! whole shared corpus. Nothing here is a recorded answer: both paths run in the same test,
+//! so the comparison holds whatever the engine concludes.
+
+use relayhunt_analyze::batch::{self, BatchOptions, OneByOne, Outcome, Source};
+use relayhunt_analyze::input::{mbox, ChunkSize, Entry, Inputs, ReadOptions};
+use relayhunt_analyze::output::{Format, Printer};
+use relayhunt_analyze::Config;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn shared() -> PathBuf {
+    std::env::var_os("RELAYHUNT_SHARED").map_or_else(
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")),
+        PathBuf::from,
+    )
+}
+
+fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e} (set RELAYHUNT_SHARED)", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            corpus_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "eml") {
+            out.push(p);
+        }
+    }
+}
+
+/// What one item of input is, in a form both paths can be compared on.
+#[derive(Debug, PartialEq, Eq)]
+enum Seen {
+    Message {
+        location: String,
+        message: Option<usize>,
+        offset: u64,
+        bytes: Vec<u8>,
+    },
+    Failed(String),
+}
+
+fn reference(paths: &[String], max: usize) -> Vec<Seen> {
+    Inputs::new(
+        paths.iter().cloned(),
+        ReadOptions {
+            max_message_bytes: max,
+        },
+    )
+    .map(|item| match item {
+        Ok(m) => Seen::Message {
+            location: m.location.path.to_string(),
+            message: m.location.message,
+            offset: m.location.offset,
+            bytes: m.bytes,
+        },
+        Err(e) => Seen::Failed(format!("{e} @{}", e.location.offset)),
+    })
+    .collect()
+}
+
+fn blocks(paths: &[String], max: usize, read_size: usize, size: ChunkSize) -> Vec<Seen> {
+    let mut inputs = Inputs::new(
+        paths.iter().cloned(),
+        ReadOptions {
+            max_message_bytes: max,
+        },
+    )
+    .with_read_size(read_size);
+    let mut out = Vec::new();
+    let mut spare = None;
+    while let Some(chunk) = inputs.next_chunk(size, spare.take()) {
+        assert!(!chunk.is_empty());
+        let (items, buf) = chunk.into_parts();
+        for item in items {
+            out.push(match item {
+                Entry::Message { location, range } => Seen::Message {
+                    location: location.path.to_string(),
+                    message: location.message,
+                    offset: location.offset,
+                    bytes: buf[range].to_vec(),
+                },
+                Entry::Failed(e) => Seen::Failed(format!("{e} @{}", e.location.offset)),
+            });
+        }
+        // Hand the buffer back dirty, as the batch does.
+        spare = Some(buf);
+    }
+    out
+}
+
+/// A tiny deterministic generator (xorshift), so failures reproduce from the seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Lines that matter to mbox splitting: separators and near misses, quoted `From ` lines,
+/// CRLF and lone CR, blank lines, long lines.
+const LINES: &[&[u8]] = &[
+    b"From a@b.example Mon Jan  1 00:00:00 2024\n",
+    b"From MAILER-DAEMON Fri Jul  8 12:08:34 2011\r\n",
+    b"From  x  Thu Aug 22 12:36:23 2002\n",
+    b"From the moment we met\n",
+    b"From\n",
+    b"From \n",
+    b"From: someone@example.org\n",
+    b">From a@b.example Mon Jan  1 00:00:00 2024\n",
+    b">From here\n",
+    b">>From there\r\n",
+    b">>>From x Mon Jan  1 00:00:00 2024\n",
+    b"> From quoted reply\n",
+    b">x From y\n",
+    b"text From z 12:00\n",
+    b"Subject: hi\n",
+    b"Received: from a.example ([192.0.2.1]) by b.example; Mon, 1 Jan 2024 00:00:00 +0000\n",
+    b"\tfolded\n",
+    b"\n",
+    b"\r\n",
+    b"\r",
+    b"lone\rcr From x 1:23\n",
+    b">\n",
+    b">",
+    b"From",
+];
+
+fn random_stream(rng: &mut Rng) -> Vec<u8> {
+    let mut out = Vec::new();
+    if rng.below(10) > 0 {
+        out.extend_from_slice(b"From start@example.org Mon Jan  1 00:00:00 2024\n");
+    }
+    for _ in 0..rng.below(60) {
+        match rng.below(12) {
+            0 => {
+                let n = rng.below(300);
+                out.extend(std::iter::repeat_n(b'x', n));
+                out.push(b'\n');
+            }
+            1 => {
+                // A separator whose own length matters against a small cap.
+                out.extend_from_slice(b"From long@example.org ");
+                out.extend(std::iter::repeat_n(b'y', rng.below(200)));
+                out.extend_from_slice(b" Mon Jan  1 00:00:00 2024\n");
+            }
+            _ => out.extend_from_slice(LINES[rng.below(LINES.len())]),
+        }
+    }
+    out
+}
+
+#[test]
+fn block_reader_matches_line_reader_on_tricky_mboxes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    for round in 0..400 {
+        let files = 1 + rng.below(3);
+        let mut paths = Vec::new();
+        for i in 0..files {
+            let p = dir.path().join(format!("r{round}-{i}.mbox"));
+            fs::write(&p, random_stream(&mut rng)).unwrap();
+            paths.push(p.to_string_lossy().into_owned());
+        }
+        if rng.below(4) == 0 {
+            paths.insert(
+                rng.below(paths.len() + 1),
+                dir.path().join("missing").to_string_lossy().into_owned(),
+            );
+        }
+        let max = match rng.below(3) {
+            0 => 1 + rng.below(400),
+            1 => 100 + rng.below(2000),
+            _ => ReadOptions::DEFAULT_MAX_MESSAGE_BYTES,
+        };
+        let read_size = 1 + rng.below(70);
+        let size = ChunkSize {
+            messages: 1 + rng.below(5),
+            bytes: 1 + rng.below(300),
+        };
+        let want = reference(&paths, max);
+        let got = blocks(&paths, max, read_size, size);
+        assert_eq!(
+            got, want,
+            "round {round}: max {max}, read {read_size}, chunk {size:?}, files {paths:?}"
+        );
+    }
+}
+
+#[test]
+fn block_reader_matches_line_reader_on_oversized_messages() {
+    // Messages well past the cap, with separators and quoted lines at every distance from
+    // it, read in small pieces: the dropping of over-cap bytes must not lose a separator.
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = Vec::new();
+    for i in 0..30 {
+        data.extend_from_slice(
+            format!("From m{i}@example.org Mon Jan  1 00:00:00 2024\n").as_bytes(),
+        );
+        data.extend_from_slice(b"Subject: s\n\n");
+        for j in 0..(i * 7) {
+            if j % 5 == 0 {
+                data.extend_from_slice(b">From quoted line\n");
+            } else {
+                data.extend(std::iter::repeat_n(b'z', 3 + (i * j) % 41));
+                data.push(b'\n');
+            }
+        }
+    }
+    let p = dir.path().join("big.mbox");
+    fs::write(&p, &data).unwrap();
+    let paths = vec![p.to_string_lossy().into_owned()];
+    for max in [50, 200, 333, 1000, 5000] {
+        for read_size in [1, 7, 64, 4096] {
+            let size = ChunkSize {
+                messages: 3,
+                bytes: 512,
+            };
+            assert_eq!(
+                blocks(&paths, max, read_size, size),
+                reference(&paths, max),
+                "max {max}, read {read_size}"
+            );
+        }
+    }
+}
+
+fn corpus_mbox(dir: &Path) -> (PathBuf, usize) {
+    let mut files = Vec::new();
+    corpus_files(&shared().join("corpus"), &mut files);
+    assert!(files.len() > 3000, "corpus has {} messages", files.len());
+    let path = dir.join("corpus.mbox");
+    let mut w = std::io::BufWriter::new(fs::File::create(&path).unwrap());
+    for f in &files {
+        let raw = fs::read(f).unwrap();
+        mbox::write_message(&mut w, &raw, "MAILER-DAEMON", "Mon Jan  1 00:00:00 2024").unwrap();
+    }
+    drop(w);
+    (path, files.len())
+}
+
+#[test]
+fn block_reader_matches_line_reader_on_the_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mbox, n) = corpus_mbox(dir.path());
+    let folder = shared().join("corpus").to_string_lossy().into_owned();
+    let paths = vec![mbox.to_string_lossy().into_owned(), folder];
+    let want = reference(&paths, ReadOptions::DEFAULT_MAX_MESSAGE_BYTES);
+    assert_eq!(want.len(), 2 * n);
+    let size = ChunkSize {
+        messages: 256,
+        bytes: 4 << 20,
+    };
+    let got = blocks(
+        &paths,
+        ReadOptions::DEFAULT_MAX_MESSAGE_BYTES,
+        256 << 10,
+        size,
+    );
+    assert!(got == want, "block reader differs on the corpus");
+}
+
+fn ndjson<S: Source>(source: S, opts: &BatchOptions) -> Vec<u8> {
+    let cfg = Config {
+        now: Some(1_800_000_000),
+        ..Config::default()
+    };
+    let mut out = Vec::new();
+    let mut printer = Printer::new(&mut out, Format::Ndjson, false);
+    let summary = batch::run(source, &cfg, opts, |o: Outcome| {
+        printer.outcome(&o).unwrap();
+        true
+    });
+    printer.finish(&summary).unwrap();
+    drop(printer);
+    out
+}
+
+#[test]
+fn fast_path_writes_the_same_ndjson_as_the_reference_path_over_the_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mbox, n) = corpus_mbox(dir.path());
+    let paths = [mbox.to_string_lossy().into_owned()];
+    let opts = BatchOptions {
+        jobs: 2,
+        ..BatchOptions::default()
+    };
+    let read = ReadOptions::default();
+    let fast = ndjson(Inputs::new(paths.clone(), read), &opts);
+    let plain = ndjson(OneByOne(Inputs::new(paths, read)), &opts);
+    assert_eq!(fast.iter().filter(|&&b| b == b'\n').count(), n);
+    if fast != plain {
+        let (f, p) = (
+            String::from_utf8_lossy(&fast),
+            String::from_utf8_lossy(&plain),
+        );
+        let (i, (a, b)) = f
+            .lines()
+            .zip(p.lines())
+            .enumerate()
+            .find(|(_, (a, b))| a != b)
+            .expect("outputs differ in length only");
+        panic!("NDJSON line {} differs:\nfast:  {a}\nplain: {b}", i + 1);
+    }
+}

@@ -1,0 +1,138 @@
+//! `Message::parse` (tuned: reused buffers, one UTF-8 check per field, vectorised line
+//! search) against the plain splitter it replaced (`support/reference_split.rs`), on every
+//! message of the shared corpus and on generated hostile header blocks: the same fields,
+//! byte for byte, the same flags and the same errors.
+
+mod support {
+    pub mod reference_split;
+}
+
+use relayhunt_analyze::message::{Limits, Message};
+use std::fs;
+use std::path::{Path, PathBuf};
+use support::reference_split as reference;
+
+fn shared() -> PathBuf {
+    std::env::var_os("RELAYHUNT_SHARED").map_or_else(
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")),
+        PathBuf::from,
+    )
+}
+
+fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e} (set RELAYHUNT_SHARED)", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            corpus_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "eml") {
+            out.push(p);
+        }
+    }
+}
+
+fn tuned(raw: &[u8], limits: &Limits) -> reference::Split {
+    match Message::parse(raw, limits) {
+        Ok(m) => Ok((
+            m.headers
+                .iter()
+                .map(|h| (h.name.clone(), h.value.clone(), h.raw.clone(), h.line))
+                .collect(),
+            m.truncated,
+            m.headers_only,
+        )),
+        Err(e) => Err(match e {
+            relayhunt_analyze::MessageError::NoHeaders => "no headers".to_string(),
+            relayhunt_analyze::MessageError::NotAHeader { line, snippet } => {
+                format!("not a header: line {line} {snippet:?}")
+            }
+            other => format!("{other}"),
+        }),
+    }
+}
+
+fn check(raw: &[u8], limits: &Limits, what: &str) {
+    let plain = reference::parse(
+        raw,
+        &reference::Limits {
+            max_header_bytes: limits.max_header_bytes,
+            max_header_fields: limits.max_header_fields,
+        },
+    );
+    assert_eq!(tuned(raw, limits), plain, "{what}");
+}
+
+#[test]
+fn tuned_splitter_matches_the_plain_one_on_the_corpus() {
+    let mut files = Vec::new();
+    corpus_files(&shared().join("corpus"), &mut files);
+    assert!(files.len() > 3000, "corpus has {} messages", files.len());
+    let small = Limits {
+        max_header_bytes: 2000,
+        max_header_fields: 12,
+    };
+    for f in &files {
+        let raw = fs::read(f).unwrap();
+        check(&raw, &Limits::default(), &f.display().to_string());
+        check(&raw, &small, &f.display().to_string());
+    }
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+const PIECES: &[&[u8]] = &[
+    b"Received: from a.example ([192.0.2.1])",
+    b"Subject: caf\xc3\xa9",
+    b"Subject: caf\xe9 bad",
+    b"X-Nul: a\x00b",
+    b"\x00",
+    b"From: x@y.example",
+    b"From someone Mon Jan  1 00:00:00 2024",
+    b">From quoted",
+    b"  indented: paste",
+    b"\tfolded continuation",
+    b"   ",
+    b" \t ",
+    b"Name : obsolete",
+    b"bad name: x",
+    b"no colon here",
+    b"X-\xff: eight bit name",
+    b": empty name",
+    b"To: a@b.example,\xe2\x82",
+    b"\xac split across fold",
+];
+
+const ENDS: &[&[u8]] = &[b"\n", b"\r\n", b"\r", b"\n\n", b"\r\n\r\n", b""];
+
+#[test]
+fn tuned_splitter_matches_the_plain_one_on_hostile_blocks() {
+    let mut rng = Rng(0x0dd5_eed5_0000_0042);
+    for round in 0..20_000 {
+        let mut raw = Vec::new();
+        for _ in 0..rng.below(14) {
+            raw.extend_from_slice(PIECES[rng.below(PIECES.len())]);
+            if rng.below(5) == 0 {
+                raw.extend(std::iter::repeat_n(b'v', rng.below(120)));
+            }
+            raw.extend_from_slice(ENDS[rng.below(ENDS.len())]);
+        }
+        let limits = Limits {
+            max_header_bytes: 1 + rng.below(600),
+            max_header_fields: 1 + rng.below(8),
+        };
+        check(&raw, &limits, &format!("round {round}: {raw:?} {limits:?}"));
+        check(&raw, &Limits::default(), &format!("round {round}: {raw:?}"));
+    }
+}
