@@ -14,6 +14,10 @@ ROOT="${RELAYHUNT_MTA_ROOT:-/opt/relayhunt-mtas}"
 export DEBIAN_FRONTEND=noninteractive
 LIBS="libidn12 libidn2-0 libgnutls30 libgnutls-dane0 libnsl2 libpcre2-8-0 libdb5.3 libcrypt1
       libevent-2.1-7 libpam0g libssl3 zlib1g m4 libwrap0 liblockfile1"
+# Tools the audit truth tests use beside the daemons: openssl (client certificates),
+# Cyrus SASL's ANONYMOUS plugin (anonymous AUTH against Postfix), iproute2 (interface
+# addresses inside a private network namespace).
+TOOLS="openssl libsasl2-modules iproute2"
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
 
@@ -25,7 +29,7 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 2
 fi
 
-stamp="$ROOT/.installed-v2"
+stamp="$ROOT/.installed-v3"
 if [ -f "$stamp" ] && command -v postfix >/dev/null 2>&1 \
     && [ -x "$ROOT/exim/usr/sbin/exim4" ] && [ -x "$ROOT/opensmtpd/usr/sbin/smtpd" ] \
     && [ -x /usr/sbin/exim4 ]; then
@@ -53,7 +57,7 @@ if ! dpkg -s postfix >/dev/null 2>&1; then
 fi
 # Shared libraries the unpacked exim4-daemon-light and opensmtpd link against (libraries do
 # not conflict with the installed MTA).
-apt-get install -y -qq --no-install-recommends $LIBS >/dev/null
+apt-get install -y -qq --no-install-recommends $LIBS $TOOLS >/dev/null
 # Make sure no system instance runs (it would listen on :25).
 if [ -d /etc/postfix ] && postfix status >/dev/null 2>&1; then
     log "stopping the system postfix instance"

@@ -27,6 +27,40 @@ pub struct Args {
     /// Also exit 1 when parts of the config could not be checked (warnings).
     #[arg(long)]
     pub strict: bool,
+    /// An interface address of the server with its prefix length (`203.0.113.5/20`);
+    /// repeatable. Postfix's `mynetworks_style = subnet/class` trusts networks computed from
+    /// these, so with them the audit can say how wide that trust is.
+    #[arg(long = "interface", value_name = "ADDR/LEN", value_parser = parse_interface)]
+    pub interfaces: Vec<ipnet::IpNet>,
+    /// Take the interface addresses from this machine (`ip -o addr`), for auditing the
+    /// config of the host the audit runs on.
+    #[arg(long)]
+    pub local_interfaces: bool,
+}
+
+fn parse_interface(s: &str) -> Result<ipnet::IpNet, String> {
+    s.parse()
+        .map_err(|_| format!("`{s}` is not ADDR/LEN (e.g. 203.0.113.5/20 or 2001:db8::5/64)"))
+}
+
+/// This machine's interface addresses with prefix lengths, from `ip -o addr show`.
+fn local_interfaces() -> Result<Vec<ipnet::IpNet>, String> {
+    let out = std::process::Command::new("ip")
+        .args(["-o", "addr", "show"])
+        .output()
+        .map_err(|e| format!("cannot run `ip -o addr show` to read the interface addresses: {e}; give them with --interface ADDR/LEN"))?;
+    Ok(parse_ip_addr_output(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// The `inet`/`inet6` addresses of `ip -o addr show` output.
+pub fn parse_ip_addr_output(text: &str) -> Vec<ipnet::IpNet> {
+    text.lines()
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            words.find(|w| *w == "inet" || *w == "inet6")?;
+            words.next()?.parse().ok()
+        })
+        .collect()
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -59,10 +93,24 @@ fn read_stdin() -> Result<String, crate::error::AuditError> {
 
 /// Run the subcommand; returns the process exit code (0 ok, 1 findings, 2 error).
 pub fn run(args: Args) -> u8 {
+    let mut host = crate::HostFacts {
+        interfaces: args.interfaces.clone(),
+    };
+    if args.local_interfaces {
+        match local_interfaces() {
+            Ok(found) => host.interfaces.extend(found),
+            Err(e) => {
+                eprintln!("relayhunt audit: {e}");
+                return 2;
+            }
+        }
+    }
     let result = if args.path.as_os_str() == "-" {
-        read_stdin().and_then(|text| crate::audit_text("<stdin>", &text, args.mta))
+        read_stdin().and_then(|text| {
+            crate::audit_bundle_on(&crate::Bundle::from_text("<stdin>", &text), args.mta, &host)
+        })
     } else {
-        crate::audit_path(&args.path, args.mta)
+        crate::audit_path_on(&args.path, args.mta, &host)
     };
     let report = match result {
         Ok(r) => r,

@@ -30,20 +30,46 @@ pub use source::{Bundle, SourceFile};
 
 use std::path::Path;
 
+/// Facts about the host the config runs on, which some rules need beyond the files.
+#[derive(Debug, Clone, Default)]
+pub struct HostFacts {
+    /// The server's interface addresses with prefix lengths (`203.0.113.5/20`): what
+    /// Postfix's `mynetworks_style = subnet/class` trusts is computed from them.
+    pub interfaces: Vec<ipnet::IpNet>,
+}
+
 /// Audit the config at `path` (a directory or a file), detecting the MTA unless given.
 pub fn audit_path(path: &Path, mta: Option<Mta>) -> Result<Report, AuditError> {
+    audit_path_on(path, mta, &HostFacts::default())
+}
+
+/// [`audit_path`] with facts about the host.
+pub fn audit_path_on(
+    path: &Path,
+    mta: Option<Mta>,
+    host: &HostFacts,
+) -> Result<Report, AuditError> {
     let bundle = Bundle::load(path)?;
-    audit_bundle(&bundle, mta)
+    audit_bundle_on(&bundle, mta, host)
 }
 
 /// Audit already-loaded config files.
 pub fn audit_bundle(bundle: &Bundle, mta: Option<Mta>) -> Result<Report, AuditError> {
+    audit_bundle_on(bundle, mta, &HostFacts::default())
+}
+
+/// [`audit_bundle`] with facts about the host.
+pub fn audit_bundle_on(
+    bundle: &Bundle,
+    mta: Option<Mta>,
+    host: &HostFacts,
+) -> Result<Report, AuditError> {
     let mta = match mta {
         Some(m) => m,
         None => detect::detect(bundle)?,
     };
     let (findings, warnings) = match mta {
-        Mta::Postfix => postfix::audit(bundle)?,
+        Mta::Postfix => postfix::audit(bundle, &host.interfaces)?,
         Mta::Exim => exim::audit(bundle)?,
         Mta::OpenSmtpd => opensmtpd::audit(bundle)?,
         Mta::Sendmail => sendmail::audit(bundle)?,

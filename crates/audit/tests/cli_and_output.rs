@@ -20,6 +20,8 @@ fn args(rel: &str) -> Args {
         sarif: false,
         fail_on: Severity::High,
         strict: false,
+        interfaces: Vec::new(),
+        local_interfaces: false,
     }
 }
 
@@ -201,4 +203,19 @@ fn self_referencing_macros_and_include_loops_are_bounded() {
         t.elapsed()
     );
     assert!(!r.warnings.is_empty());
+}
+
+#[test]
+fn interface_addresses_read_from_ip_addr_output() {
+    let text = "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n\
+                4: eth0    inet 203.0.113.5/20 brd 203.0.127.255 scope global eth0\\       valid_lft forever\n\
+                4: eth0    inet6 2001:db8::5/64 scope global \\       valid_lft forever\n";
+    let nets: Vec<String> = relayhunt_audit::cli::parse_ip_addr_output(text)
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(
+        nets,
+        vec!["127.0.0.1/8", "203.0.113.5/20", "2001:db8::5/64"]
+    );
 }

@@ -103,3 +103,33 @@ fn unknown_condition_warns_not_passes() {
         r.warnings
     );
 }
+
+#[test]
+fn mx_any_relay_domains_are_conditional_and_localmacros_come_first() {
+    let conf = "domainlist local_domains = @\ndomainlist relay_to_domains = @mx_any\n\
+                hostlist relay_from_hosts = RELAY_NETS\nacl_smtp_rcpt = acl_check_rcpt\nbegin acl\nacl_check_rcpt:\n\
+                  accept hosts = +relay_from_hosts\n  require domains = +local_domains : +relay_to_domains\n  accept\n";
+    let run = |macros: &str| {
+        let bundle = relayhunt_audit::Bundle::from_files(
+            "etc/exim4",
+            &[
+                ("exim4.conf", conf),
+                // update-exim4.conf puts this file before the config.
+                ("exim4.conf.localmacros", macros),
+            ],
+        );
+        relayhunt_audit::audit_bundle(&bundle, None).unwrap()
+    };
+    let r = run("RELAY_NETS = 192.0.2.0/24\n");
+    assert_eq!(r.verdict, Verdict::Conditional, "{r:#?}");
+    let ids: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.effect != relayhunt_audit::Effect::Hardening)
+        .map(|f| f.rule)
+        .collect();
+    assert_eq!(ids, vec!["EXIM-RELAY-TO-DOMAINS-MX"], "{r:#?}");
+    let r = run("RELAY_NETS = 0.0.0.0/0\n");
+    assert_eq!(r.verdict, Verdict::OpenRelay, "{r:#?}");
+    assert_eq!(r.findings[0].rule, "EXIM-RELAY-FROM-HOSTS-BROAD");
+}

@@ -96,3 +96,18 @@ fn sendmail_legacy_gateway_findings() {
     assert_eq!(short.value, "Connect:62 RELAY");
     assert_eq!(short.location.line, 7);
 }
+
+#[test]
+fn opensmtpd_relay_table_outside_the_audited_files_is_conditional() {
+    let conf =
+        "table partners file:/etc/mail/partners\nlisten on localhost\naction \"out\" relay\n\
+                match from src <partners> for any action \"out\"\n";
+    let r = relayhunt_audit::audit_text("smtpd.conf", conf, Some(Mta::OpenSmtpd)).unwrap();
+    assert_eq!(r.verdict, Verdict::Conditional, "{r:#?}");
+    assert_eq!(r.findings[0].rule, "OPENSMTPD-TABLE-UNSEEN");
+    assert!(
+        r.findings[0].why.contains("file:/etc/mail/partners"),
+        "{}",
+        r.findings[0].why
+    );
+}

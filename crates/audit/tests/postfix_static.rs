@@ -227,3 +227,177 @@ fn submission_override_with_open_mynetworks_is_open() {
     assert_eq!(f.location.line, 2);
     assert!(f.scope.as_deref().unwrap().contains("submission"));
 }
+
+fn audit_files(files: &[(&str, &str)]) -> Report {
+    let bundle = relayhunt_audit::Bundle::from_files("etc/postfix", files);
+    relayhunt_audit::audit_bundle(&bundle, Some(Mta::Postfix)).unwrap()
+}
+
+#[test]
+fn relay_domains_through_transport_maps_covering_a_public_suffix_is_open() {
+    // The old backup-MX recipe: relay for whatever the transport table routes.
+    let main = "compatibility_level = 3.6\nmynetworks = 127.0.0.0/8\n\
+                transport_maps = hash:/etc/postfix/transport\nrelay_domains = $mydestination, $transport_maps\n";
+    let transport =
+        "# customers we forward for\nexample.com   smtp:[10.0.0.5]\nco.uk   smtp:[10.0.0.6]\n";
+    let r = audit_files(&[("main.cf", main), ("transport", transport)]);
+    assert_eq!(r.verdict, Verdict::OpenRelay, "{r:#?}");
+    let f = &r.findings[0];
+    assert_eq!(f.rule, "POSTFIX-RELAY-DOMAINS-WILDCARD");
+    assert!(f.location.file.ends_with("transport"), "{f:#?}");
+    assert_eq!(f.location.line, 3);
+    assert!(f.why.contains(".co.uk"), "{}", f.why);
+}
+
+#[test]
+fn relay_domains_dot_tld_is_closed_under_parent_matching_and_open_without() {
+    let r = audit_files(&[(
+        "main.cf",
+        "compatibility_level = 3.6\nrelay_domains = .net\n",
+    )]);
+    assert_eq!(r.verdict, Verdict::Closed, "{r:#?}");
+    let r = audit_files(&[(
+        "main.cf",
+        "compatibility_level = 3.6\nparent_domain_matches_subdomains = debug_peer_list\nrelay_domains = .net\n",
+    )]);
+    assert_eq!(r.verdict, Verdict::OpenRelay, "{r:#?}");
+}
+
+#[test]
+fn mynetworks_table_outside_the_audited_files_is_conditional_and_named() {
+    let r = audit_files(&[(
+        "main.cf",
+        "compatibility_level = 3.6\nmynetworks = 127.0.0.0/8, cidr:/etc/postfix/network_table\n",
+    )]);
+    assert_eq!(r.verdict, Verdict::Conditional, "{r:#?}");
+    let f = &r.findings[0];
+    assert_eq!(f.rule, "POSTFIX-TABLE-UNSEEN");
+    assert_eq!(f.value, "cidr:/etc/postfix/network_table");
+}
+
+#[test]
+fn mynetworks_style_is_judged_from_the_interface_addresses() {
+    let main = "compatibility_level = 3.6\nmynetworks_style = class\n";
+    let host = |nets: &[&str]| relayhunt_audit::HostFacts {
+        interfaces: nets.iter().map(|n| n.parse().unwrap()).collect(),
+    };
+    let run = |text: &str, h: &relayhunt_audit::HostFacts| {
+        let bundle = relayhunt_audit::Bundle::from_files("etc/postfix", &[("main.cf", text)]);
+        relayhunt_audit::audit_bundle_on(&bundle, Some(Mta::Postfix), h).unwrap()
+    };
+    // A cloud VM: class B of its public address is a /16 of other customers.
+    let r = run(main, &host(&["172.31.9.4/20", "150.136.7.9/24"]));
+    assert_eq!(r.verdict, Verdict::OpenRelay, "{r:#?}");
+    assert_eq!(r.findings[0].rule, "POSTFIX-MYNETWORKS-HUGE");
+    assert!(
+        r.findings[0].why.contains("150.136.0.0/16"),
+        "{}",
+        r.findings[0].why
+    );
+    assert_eq!(r.findings[0].fix, "mynetworks_style = host");
+    // subnet on a /20 of a hosting network: other customers, but not provider-sized.
+    let subnet = "compatibility_level = 3.6\nmynetworks_style = subnet\n";
+    let r = run(subnet, &host(&["203.0.113.5/20"]));
+    assert_eq!(r.verdict, Verdict::Conditional, "{r:#?}");
+    assert!(
+        r.findings[0].why.contains("203.0.112.0/20"),
+        "{}",
+        r.findings[0].why
+    );
+    // subnet on a /16: OPEN.
+    let r = run(subnet, &host(&["198.18.4.4/15"]));
+    assert_eq!(r.verdict, Verdict::OpenRelay, "{r:#?}");
+    // Listening on loopback only: nobody else can connect, whatever the style.
+    let r = run(
+        "compatibility_level = 3.6\nmynetworks_style = class\ninet_interfaces = loopback-only\n",
+        &host(&["150.136.7.9/24"]),
+    );
+    assert_eq!(r.verdict, Verdict::Closed, "{r:#?}");
+    // class on an explicit public listener needs no prefix length.
+    let r = run(
+        "compatibility_level = 3.6\nmynetworks_style = class\ninet_interfaces = 150.136.7.9\n",
+        &host(&[]),
+    );
+    assert_eq!(r.verdict, Verdict::OpenRelay, "{r:#?}");
+    // Unknown addresses: CONDITIONAL, as before.
+    let r = run(subnet, &host(&[]));
+    assert_eq!(r.verdict, Verdict::Conditional, "{r:#?}");
+}
+
+#[test]
+fn permit_tls_all_clientcerts_with_public_cas_is_conditional() {
+    let base = "compatibility_level = 3.6\nmynetworks = 127.0.0.0/8\nsmtpd_tls_cert_file = /etc/ssl/certs/ssl-cert-snakeoil.pem\n\
+                smtpd_tls_key_file = /etc/ssl/private/ssl-cert-snakeoil.key\nsmtpd_tls_security_level = may\nsmtpd_tls_ask_ccert = yes\n\
+                smtpd_relay_restrictions = permit_mynetworks, permit_tls_all_clientcerts, reject_unauth_destination\n";
+    for ca in [
+        "smtpd_tls_CAfile = /etc/ssl/certs/ca-certificates.crt\n",
+        "smtpd_tls_CApath = /etc/ssl/certs\n",
+        "smtpd_tls_CAfile = /etc/postfix/clients-ca.pem\ntls_append_default_CA = yes\n",
+    ] {
+        let r = audit_files(&[("main.cf", &format!("{base}{ca}"))]);
+        assert_eq!(r.verdict, Verdict::Conditional, "{ca}: {r:#?}");
+        assert_eq!(r.findings[0].rule, "POSTFIX-TLS-ALL-CLIENTCERTS-PUBLIC-CA");
+    }
+    // A private CA file in the audited directory: the intended use.
+    let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    let r = audit_files(&[
+        (
+            "main.cf",
+            &format!("{base}smtpd_tls_CAfile = /etc/postfix/clients-ca.pem\n"),
+        ),
+        ("clients-ca.pem", pem),
+    ]);
+    assert_eq!(r.verdict, Verdict::Closed, "{r:#?}");
+    // Without smtpd_tls_ask_ccert no client ever presents a certificate.
+    let r = audit_files(&[(
+        "main.cf",
+        &format!("{base}smtpd_tls_ask_ccert = no\nsmtpd_tls_CApath = /etc/ssl/certs\n"),
+    )]);
+    assert_eq!(r.verdict, Verdict::Closed, "{r:#?}");
+}
+
+#[test]
+fn anonymous_sasl_inside_tls_or_on_submission_is_reported_as_hardening() {
+    let main = "compatibility_level = 3.6\nsmtpd_sasl_auth_enable = yes\nsmtpd_sasl_security_options = noanonymous\n\
+                smtpd_sasl_tls_security_options = noplaintext\n";
+    let r = audit_files(&[("main.cf", main)]);
+    assert_eq!(r.verdict, Verdict::Closed, "{r:#?}");
+    assert_eq!(rules(&r), vec!["POSTFIX-SASL-ANONYMOUS"]);
+    assert!(r.findings[0]
+        .value
+        .starts_with("smtpd_sasl_tls_security_options"));
+    assert_eq!(r.findings[0].effect, Effect::Hardening);
+    let master = "smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\n  -o smtpd_sasl_auth_enable=yes\n  -o smtpd_sasl_security_options=noplaintext\n";
+    let r = audit_files(&[
+        ("main.cf", "compatibility_level = 3.6\n"),
+        ("master.cf", master),
+    ]);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "POSTFIX-SASL-ANONYMOUS")
+        .expect("submission's own options");
+    assert!(f.scope.as_deref().unwrap().contains("submission"), "{f:#?}");
+}
+
+#[test]
+fn recipient_mx_access_ok_is_conditional_and_sql_access_table_unseen() {
+    let main = "compatibility_level = 3.6\nmynetworks = 127.0.0.0/8\n\
+                smtpd_relay_restrictions = permit_mynetworks, check_recipient_mx_access inline:{ 192.0.2.25=OK }, reject_unauth_destination\n";
+    let r = audit_files(&[("main.cf", main)]);
+    assert_eq!(r.verdict, Verdict::Conditional, "{r:#?}");
+    assert_eq!(rules(&r), vec!["POSTFIX-ACCESS-OK-CONDITIONAL"]);
+    let main = "compatibility_level = 3.6\nmynetworks = 127.0.0.0/8\n\
+                smtpd_relay_restrictions = permit_mynetworks, check_client_access proxy:mysql:/etc/postfix/sql/clients.cf, reject_unauth_destination\n";
+    let r = audit_files(&[("main.cf", main)]);
+    assert_eq!(r.verdict, Verdict::Conditional, "{r:#?}");
+    assert_eq!(r.findings[0].rule, "POSTFIX-TABLE-UNSEEN");
+    assert!(r.findings[0]
+        .value
+        .contains("mysql:/etc/postfix/sql/clients.cf"));
+    // In the sender list the same lookup cannot relay: the relay list still rejects.
+    let main = "compatibility_level = 3.6\nmynetworks = 127.0.0.0/8\n\
+                smtpd_sender_restrictions = check_sender_access mysql:/etc/postfix/sql/senders.cf\n";
+    let r = audit_files(&[("main.cf", main)]);
+    assert_eq!(r.verdict, Verdict::Closed, "{r:#?}");
+}

@@ -164,6 +164,7 @@ impl Exim {
             name: "exim",
             port,
             port2: None,
+            services: Vec::new(),
             dir,
             log_path,
             child,
@@ -173,6 +174,64 @@ impl Exim {
             fatal_marker: None,
             lock: None,
         })
+    }
+}
+
+impl Exim {
+    /// Run one SMTP session through Exim's host-checking mode (`exim4 -bh CLIENT`): the real
+    /// binary applies the config's ACLs as if `client` had connected, and nothing is
+    /// delivered or queued. Lets tests stage any client address from loopback. Returns the
+    /// reply code of the banner and of each command, in order.
+    pub fn host_check(
+        config: impl Into<EximConfig>,
+        client: std::net::IpAddr,
+        commands: &[&str],
+    ) -> anyhow::Result<Vec<u16>> {
+        use std::io::Write;
+        let config = config.into();
+        let (_tempdir, dir) = crate::instance::workdir("exim-bh")?;
+        let values = Values {
+            dir: &dir,
+            sink: 9,
+            port: 9,
+            port2: 0,
+        };
+        for sub in ["spool", "log"] {
+            std::fs::create_dir_all(dir.join(sub))?;
+            chown(&dir.join(sub), "Debian-exim:Debian-exim")?;
+        }
+        for (name, content) in &config.files {
+            std::fs::write(dir.join(name), fill(content, values))?;
+            set_mode(&dir.join(name), 0o644)?;
+        }
+        let conf = dir.join("exim.conf");
+        std::fs::write(&conf, compose(&fill(&config.text, values), &dir, 9, 9))?;
+        set_mode(&conf, 0o644)?;
+        let mut child = Command::new(Self::binary())
+            .arg("-C")
+            .arg(&conf)
+            .arg("-bh")
+            .arg(client.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let mut input = child.stdin.take().expect("piped stdin");
+        for c in commands {
+            input.write_all(format!("{c}\r\n").as_bytes())?;
+        }
+        drop(input);
+        let out = crate::instance::wait_output(child, std::time::Duration::from_secs(20))?;
+        // Replies are `NNN text` / `NNN-text`; the ACL trace lines start with `>>>`.
+        Ok(out
+            .lines()
+            .filter(|l| {
+                l.len() >= 4
+                    && l.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+                    && l.as_bytes()[3] == b' '
+            })
+            .filter_map(|l| l[..3].parse().ok())
+            .collect())
     }
 }
 

@@ -15,6 +15,9 @@ pub struct Instance {
     pub port: u16,
     /// The second listener port (`{PORT2}` in the config), when the config used it.
     pub port2: Option<u16>,
+    /// Named extra listeners (Postfix smtpd services with their own `-o` overrides) and
+    /// their ports, so one daemon can serve many configs side by side.
+    pub services: Vec<(String, u16)>,
     /// The instance dir (config, queue/spool, log).
     pub dir: PathBuf,
     /// The daemon's log file.
@@ -49,6 +52,7 @@ pub(crate) struct Launch {
     pub name: &'static str,
     pub port: u16,
     pub port2: Option<u16>,
+    pub services: Vec<(String, u16)>,
     pub dir: PathBuf,
     pub log_path: PathBuf,
     pub child: Child,
@@ -68,6 +72,7 @@ impl Instance {
         let mut instance = Instance {
             port: l.port,
             port2: l.port2,
+            services: l.services,
             dir: l.dir,
             log_path: l.log_path,
             child: Some(l.child),
@@ -82,6 +87,10 @@ impl Instance {
         instance.wait_ready(l.port)?;
         if let Some(p2) = l.port2 {
             instance.wait_ready(p2)?;
+        }
+        let extra: Vec<u16> = instance.services.iter().map(|(_, p)| *p).collect();
+        for p in extra {
+            instance.wait_ready(p)?;
         }
         Ok(instance)
     }
@@ -125,6 +134,14 @@ impl Instance {
             }
         }
         out
+    }
+
+    /// The port of the named service (see `PostfixConfig::with_service`).
+    pub fn service_port(&self, name: &str) -> Option<u16> {
+        self.services
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, p)| *p)
     }
 
     /// Socket address of the main listener.
@@ -293,4 +310,31 @@ pub(crate) fn start_with_retry(
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Wait for a child that was given all its input, bounded by `limit`; its stdout as text.
+pub(crate) fn wait_output(mut child: Child, limit: Duration) -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = (&mut stdout).take(1 << 20).read_to_end(&mut buf);
+        buf
+    });
+    let deadline = Instant::now() + limit;
+    loop {
+        if child.try_wait()?.is_some() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            anyhow::bail!("child did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let buf = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("reader thread panicked"))?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
 }

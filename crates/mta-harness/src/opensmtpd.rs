@@ -5,7 +5,8 @@
 //! mount namespace (`unshare -m`) with both paths bind-mounted from its temp dir. Where
 //! namespaces are not permitted, instances are serialised by a file lock instead.
 //!
-//! The config's `listen on` lines are rewritten to `127.0.0.1 port PORT` (then `PORT2`),
+//! The config's `listen on` lines are rewritten to `127.0.0.1 port PORT` (then `PORT2`,
+//! then free ports reported as `Instance::services`, named by the listener's `tag`),
 //! keeping their options, and every `action` becomes `relay host smtp://127.0.0.1:SINK`
 //! (keeping its name), so the match rules under test decide and nothing leaves the machine.
 
@@ -139,7 +140,23 @@ impl OpenSmtpd {
             std::fs::write(dir.join(name), fill(content, values))?;
             set_mode(&dir.join(name), 0o644)?;
         }
-        let (text, listeners) = rewrite(&fill(&config.text, values), port, port2, sink_port);
+        let filled = fill(&config.text, values);
+        let count = filled
+            .lines()
+            .filter(|l| l.trim_start().starts_with("listen on"))
+            .count();
+        let mut ports = vec![port, port2];
+        while ports.len() < count {
+            ports.push(crate::free_port()?);
+        }
+        let (text, names) = rewrite(&filled, &ports, sink_port);
+        let listeners = names.len();
+        // Listeners beyond the second are named services (by their `tag`, if any).
+        let services: Vec<(String, u16)> = names
+            .into_iter()
+            .zip(ports.iter().copied())
+            .skip(2)
+            .collect();
         let conf = dir.join("smtpd.conf");
         std::fs::write(&conf, text)?;
         set_mode(&conf, 0o644)?;
@@ -179,6 +196,7 @@ impl OpenSmtpd {
             name: "opensmtpd",
             port,
             port2: (listeners > 1).then_some(port2),
+            services,
             dir,
             log_path,
             child,
@@ -204,16 +222,22 @@ fn namespaces_work() -> bool {
     })
 }
 
-/// Rewrite listeners and actions; returns the text and the number of listeners.
-fn rewrite(text: &str, port: u16, port2: u16, sink: u16) -> (String, usize) {
+/// Rewrite listeners (the n-th to `ports[n]`) and actions; returns the text and the name of
+/// each listener (its `tag`, or `listener-N`).
+fn rewrite(text: &str, ports: &[u16], sink: u16) -> (String, Vec<String>) {
     let mut out = String::new();
-    let mut listeners = 0;
+    let mut names = Vec::new();
     for line in text.lines() {
         let trimmed = line.trim_start();
         let tokens: Vec<&str> = trimmed.split_whitespace().collect();
         if tokens.len() >= 3 && tokens[0] == "listen" && tokens[1] == "on" {
-            let p = if listeners == 0 { port } else { port2 };
-            listeners += 1;
+            let p = ports.get(names.len()).copied().unwrap_or(0);
+            let tag = tokens
+                .iter()
+                .position(|t| *t == "tag")
+                .and_then(|i| tokens.get(i + 1))
+                .map(|t| t.trim_matches('"').to_string());
+            names.push(tag.unwrap_or_else(|| format!("listener-{}", names.len() + 1)));
             let mut rest = Vec::new();
             let mut i = 3;
             while i < tokens.len() {
@@ -242,7 +266,7 @@ fn rewrite(text: &str, port: u16, port2: u16, sink: u16) -> (String, usize) {
         out.push_str(line);
         out.push('\n');
     }
-    (out, listeners)
+    (out, names)
 }
 
 #[cfg(test)]
@@ -255,11 +279,10 @@ mod tests {
             "listen on eth0 port 25 tls pki mx\nlisten on 0.0.0.0 port 587 auth\n\
              action \"local\" maildir\naction \"out\" relay host smtp://mx.example.net\n\
              match from any for any action \"out\"\n",
-            2525,
-            2587,
+            &[2525, 2587],
             2626,
         );
-        assert_eq!(n, 2);
+        assert_eq!(n, vec!["listener-1", "listener-2"]);
         assert!(out.contains("listen on 127.0.0.1 port 2525 tls pki mx\n"));
         assert!(out.contains("listen on 127.0.0.1 port 2587 auth\n"));
         assert!(out.contains("action \"local\" relay host smtp://127.0.0.1:2626\n"));

@@ -29,6 +29,8 @@ pub struct PostfixConfig {
     pub master_cf_extra: String,
     /// Extra files written into the instance dir (name relative to the dir, content).
     pub files: Vec<(String, String)>,
+    /// Named extra smtpd listeners, each on its own port with its own `-o` overrides.
+    pub services: Vec<(String, Vec<String>)>,
 }
 
 impl PostfixConfig {
@@ -68,6 +70,19 @@ impl PostfixConfig {
     pub fn with_master_cf(mut self, lines: impl Into<String>) -> Self {
         self.master_cf_extra.push_str(&lines.into());
         self.master_cf_extra.push('\n');
+        self
+    }
+
+    /// Add a named smtpd listener with its own `-o name=value` overrides (without the `-o`;
+    /// placeholders allowed). Its port is `Instance::service_port(name)`: one daemon then
+    /// serves many restriction sets side by side, each on its own port.
+    pub fn with_service<I, S>(mut self, name: impl Into<String>, overrides: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.services
+            .push((name.into(), overrides.into_iter().map(Into::into).collect()));
         self
     }
 
@@ -267,6 +282,24 @@ impl Postfix {
         for o in &config.smtpd_overrides {
             master.push_str(&format!("  -o {}\n", fill(o, values)));
         }
+        let mut services = Vec::new();
+        for (name, overrides) in &config.services {
+            let p = crate::free_port()?;
+            master.push_str(&format!(
+                "127.0.0.1:{p} inet n - n - - smtpd\n  -o syslog_name=postfix/{name}\n"
+            ));
+            for o in overrides {
+                let o = fill(o, values);
+                // Values with spaces need master.cf's `-o { name = value }` form.
+                match o.split_once('=') {
+                    Some((n, v)) if o.contains(char::is_whitespace) => {
+                        master.push_str(&format!("  -o {{ {} = {} }}\n", n.trim(), v.trim()))
+                    }
+                    _ => master.push_str(&format!("  -o {o}\n")),
+                }
+            }
+            services.push((name.clone(), p));
+        }
         master.push_str(MASTER_CF_BASE);
         master.push_str(&fill(&config.master_cf_extra, values));
         master.push('\n');
@@ -287,6 +320,7 @@ impl Postfix {
             name: "postfix",
             port,
             port2: uses_port2.then_some(port2),
+            services,
             dir,
             log_path,
             child,

@@ -180,6 +180,7 @@ impl Sendmail {
             name: "sendmail",
             port,
             port2: None,
+            services: Vec::new(),
             dir,
             log_path,
             child,

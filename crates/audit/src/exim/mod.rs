@@ -48,7 +48,7 @@ pub fn audit(bundle: &Bundle) -> Result<(Vec<Finding>, Vec<Warning>), AuditError
             ),
         })
     });
-    let outcome = stranger::evaluate(&config, always_true_auth.as_ref(), &mut warnings);
+    let outcome = stranger::evaluate(&config, bundle, always_true_auth.as_ref(), &mut warnings);
     if !config.main.contains_key("acl_smtp_rcpt") {
         warnings.push(Warning {
             location: Location { file: config.main_file.clone(), line: 0 },

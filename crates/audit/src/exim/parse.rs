@@ -101,6 +101,21 @@ pub fn collect(bundle: &Bundle, warnings: &mut Vec<Warning>) -> Option<(String, 
         }
     }
     seed_debian_macros(&debconf, &mut macros);
+    let mut lines = Vec::new();
+    let mut cond_stack: Vec<bool> = Vec::new();
+    // update-exim4.conf puts exim4.conf.localmacros before the config (split or not).
+    if let Some(lm) = bundle.named("exim4.conf.localmacros") {
+        preprocess(
+            lm,
+            bundle,
+            &mut macros,
+            &debconf,
+            &mut cond_stack,
+            &mut lines,
+            warnings,
+            0,
+        );
+    }
     let single = [
         "exim4.conf",
         "exim.conf",
@@ -144,8 +159,6 @@ pub fn collect(bundle: &Bundle, warnings: &mut Vec<Warning>) -> Option<(String, 
         }
         main_file = bundle.root.join("conf.d").display().to_string();
     }
-    let mut lines = Vec::new();
-    let mut cond_stack: Vec<bool> = Vec::new();
     for (f, section) in files {
         if let Some(s) = section {
             if !f.text.lines().any(|l| l.trim() == format!("begin {s}")) {
@@ -281,13 +294,44 @@ fn preprocess(
             match bundle.resolve(path) {
                 Some(inc) if depth < 8 && out.len() < MAX_LINES => {
                     let inc = inc.clone();
-                    preprocess(&inc, bundle, macros, debconf, cond, out, warnings, depth + 1)
+                    preprocess(
+                        &inc,
+                        bundle,
+                        macros,
+                        debconf,
+                        cond,
+                        out,
+                        warnings,
+                        depth + 1,
+                    )
                 }
                 _ if t.starts_with(".include_if_exists") => {}
-                _ => warnings.push(Warning {
-                    location: loc,
-                    message: format!(".include {path} is not in the audited files; its settings were not checked"),
-                }),
+                _ => {
+                    warnings.push(Warning {
+                        location: loc.clone(),
+                        message: format!(".include {path} is not in the audited files; its settings were not checked"),
+                    });
+                    // Inside an ACL the missing fragment may hold an accept: keep its place.
+                    let since_begin: Vec<&Line> = out
+                        .iter()
+                        .rev()
+                        .take_while(|l| !l.text.starts_with("begin "))
+                        .collect();
+                    let in_acl = out
+                        .iter()
+                        .rev()
+                        .find_map(|l| l.text.strip_prefix("begin "))
+                        .is_some_and(|s| s.trim() == "acl")
+                        && since_begin.iter().any(|l| l.text.ends_with(':'));
+                    if in_acl {
+                        for text in ["accept".to_string(), format!("__unseen_include = {path}")] {
+                            out.push(Line {
+                                text,
+                                location: loc.clone(),
+                            });
+                        }
+                    }
+                }
             }
             continue;
         }

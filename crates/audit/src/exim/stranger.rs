@@ -6,6 +6,14 @@
 use super::parse::{split_list, Config, Statement};
 use crate::finding::{Effect, Location, Warning};
 use crate::netrange::{classify, parse_net, NetClass};
+use crate::postfix::domains::is_public_suffix;
+use crate::source::Bundle;
+
+/// The config and the files its lists may name (`/etc/exim4/relay_hosts`).
+struct Ctx<'a> {
+    c: &'a Config,
+    bundle: &'a Bundle,
+}
 
 /// Why the stranger got through, with the evidence.
 #[derive(Debug, Clone)]
@@ -44,9 +52,11 @@ pub struct Outcome {
 /// Evaluate `acl_smtp_rcpt` for a stranger.
 pub fn evaluate(
     c: &Config,
+    bundle: &Bundle,
     always_true_auth: Option<&Cause>,
     warnings: &mut Vec<Warning>,
 ) -> Outcome {
+    let cx = Ctx { c, bundle };
     let closed = Outcome {
         causes: Vec::new(),
         effect: None,
@@ -79,7 +89,7 @@ pub fn evaluate(
             if name == "domains" {
                 checks_domain = true;
             }
-            let mut truth = condition(c, name, value, loc, always_true_auth);
+            let mut truth = condition(&cx, name, value, loc, always_true_auth);
             if negated {
                 truth = match truth {
                     Truth::True => Truth::False,
@@ -195,7 +205,7 @@ fn unconditional(s: &Statement) -> Cause {
     }
 }
 
-fn condition(c: &Config, name: &str, value: &str, loc: &Location, auth: Option<&Cause>) -> Truth {
+fn condition(cx: &Ctx<'_>, name: &str, value: &str, loc: &Location, auth: Option<&Cause>) -> Truth {
     if value.contains("${")
         && !matches!(
             name,
@@ -205,15 +215,29 @@ fn condition(c: &Config, name: &str, value: &str, loc: &Location, auth: Option<&
         return Truth::Unknown(format!("{name} = {value} needs run-time expansion"));
     }
     match name {
-        "hosts" => hosts(c, value, loc, 0),
-        "domains" => domains(c, value, loc, 0),
+        "hosts" => hosts(cx, value, loc, 0),
+        "domains" => domains(cx, value, loc, 0),
+        // A stand-in for an `.include` inside the ACL that is not in the audited files.
+        "__unseen_include" => Truth::Weak(unseen(loc, value, "an `.include`d ACL fragment")),
         "authenticated" => match auth {
             Some(cause) => Truth::Weak(cause.clone()),
             None => Truth::False,
         },
         "senders" | "sender_domains" => {
             let items = split_list(value);
-            if items.is_empty() {
+            // `senders = :` is a list of one empty item: the null sender `<>`, which anyone
+            // may give in MAIL FROM.
+            let null_sender = name == "senders"
+                && (value.trim() == ":" || value.trim().starts_with(": ") || value.contains(": :"));
+            if null_sender {
+                Truth::Weak(Cause {
+                    rule: "EXIM-ACCEPT-BEFORE-DOMAIN",
+                    effect: Effect::Open,
+                    location: loc.clone(),
+                    value: format!("{name} = {value}"),
+                    detail: "An empty item matches the null sender: a stranger sends MAIL FROM:<> and passes.".into(),
+                })
+            } else if items.is_empty() {
                 Truth::False
             } else if items.iter().all(|i| i.starts_with('!')) {
                 Truth::True
@@ -262,9 +286,20 @@ fn condition(c: &Config, name: &str, value: &str, loc: &Location, auth: Option<&
     }
 }
 
+/// A cause for a list file or include the audit cannot read.
+fn unseen(loc: &Location, what: &str, kind: &str) -> Cause {
+    Cause {
+        rule: "EXIM-LIST-UNSEEN",
+        effect: Effect::Conditional,
+        location: loc.clone(),
+        value: what.to_string(),
+        detail: format!("`{what}` ({kind}) is not in the audited files; a stranger relays if it holds a wide entry."),
+    }
+}
+
 /// Does a stranger's address match a host list?
-fn hosts(c: &Config, value: &str, loc: &Location, depth: usize) -> Truth {
-    match_list(c, value, loc, depth, "hostlist", &|body, loc, value| {
+fn hosts(cx: &Ctx<'_>, value: &str, loc: &Location, depth: usize) -> Truth {
+    match_list(cx, value, loc, depth, "hostlist", &|body, loc, value| {
         if body == "*" {
             weak_hosts(loc, value, Effect::Open, "`*` matches every host.")
         } else if let Some(net) = parse_net(body) {
@@ -297,23 +332,61 @@ fn weak_hosts(loc: &Location, value: &str, effect: Effect, detail: &str) -> Trut
     })
 }
 
+/// What a domain-list pattern reaches: every domain, or every domain under a public
+/// suffix. Exim patterns: `*suffix` compares the end of the domain (`*net`, `*.co.uk`), `^…`
+/// is a regular expression (`^.*\.net$`, `\N^.*\N`).
+pub fn domain_pattern_reach(body: &str) -> Option<String> {
+    let b = body.trim();
+    let b = b
+        .strip_prefix("\\N")
+        .and_then(|r| r.strip_suffix("\\N"))
+        .unwrap_or(b);
+    if let Some(rest) = b.strip_prefix('*') {
+        let sfx = rest.trim_start_matches('.');
+        return if sfx.is_empty() || sfx == "*" {
+            Some("every domain".into())
+        } else if is_public_suffix(sfx) {
+            Some(format!("every domain under .{sfx}"))
+        } else {
+            None
+        };
+    }
+    if let Some(re) = b.strip_prefix('^') {
+        let re = re.strip_suffix('$').unwrap_or(re);
+        if matches!(re, "" | ".*" | ".+" | ".*.*") {
+            return Some("every domain".into());
+        }
+        let rest = re.strip_prefix(".*").or_else(|| re.strip_prefix(".+"))?;
+        let sfx = rest.replace("\\.", ".");
+        let sfx = sfx.trim_start_matches('.');
+        return (!sfx.is_empty() && is_public_suffix(sfx))
+            .then(|| format!("every domain under .{sfx}"));
+    }
+    None
+}
+
 /// Does a foreign domain match a domain list?
-fn domains(c: &Config, value: &str, loc: &Location, depth: usize) -> Truth {
-    match_list(c, value, loc, depth, "domainlist", &|body, loc, value| {
-        if body == "*"
-            || body == "^.*"
-            || body == "^.*$"
-            || body == "*.*"
-            || body
-                .strip_prefix("*.")
-                .is_some_and(crate::postfix::stranger::is_tld)
-        {
+fn domains(cx: &Ctx<'_>, value: &str, loc: &Location, depth: usize) -> Truth {
+    match_list(cx, value, loc, depth, "domainlist", &|body, loc, value| {
+        if let Some(reach) = domain_pattern_reach(body) {
             Truth::Weak(Cause {
                 rule: "EXIM-RELAY-TO-DOMAINS-WILDCARD",
                 effect: Effect::Open,
                 location: loc.clone(),
                 value: value.to_string(),
-                detail: format!("`{body}` matches any destination domain."),
+                detail: format!("`{body}` matches {reach}."),
+            })
+        } else if matches!(body, "@mx_any" | "@mx_primary" | "@mx_secondary")
+            || body.starts_with("@mx_any/")
+            || body.starts_with("@mx_primary/")
+            || body.starts_with("@mx_secondary/")
+        {
+            Truth::Weak(Cause {
+                rule: "EXIM-RELAY-TO-DOMAINS-MX",
+                effect: Effect::Conditional,
+                location: loc.clone(),
+                value: value.to_string(),
+                detail: format!("The list holds `{body}`."),
             })
         } else if body.contains(';') {
             Truth::Unknown(format!("lookup `{body}`"))
@@ -327,7 +400,7 @@ fn domains(c: &Config, value: &str, loc: &Location, depth: usize) -> Truth {
 /// `!item` negates, `+name` expands a named list (bounded nesting), and a list ending in a
 /// negated item matches everything else. `item` judges one plain item of the list at `loc`.
 fn match_list(
-    c: &Config,
+    cx: &Ctx<'_>,
     value: &str,
     loc: &Location,
     depth: usize,
@@ -345,9 +418,28 @@ fn match_list(
             None => (false, entry.as_str()),
         };
         let t = if let Some(n) = body.strip_prefix('+') {
-            match c.lists.get(n) {
-                Some(l) => match_list(c, &l.value, &l.location, depth + 1, kind, item),
+            match cx.c.lists.get(n) {
+                Some(l) => match_list(cx, &l.value, &l.location, depth + 1, kind, item),
                 None => Truth::Unknown(format!("{kind} +{n} not defined")),
+            }
+        } else if body.starts_with('/') {
+            // A file name: its lines are more items of the list (Exim spec 10.3).
+            match cx.bundle.resolve(body) {
+                Some(f) => {
+                    let items: Vec<String> = f
+                        .text
+                        .lines()
+                        .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
+                        .filter(|l| !l.is_empty())
+                        .collect();
+                    let floc = Location {
+                        file: f.path.display().to_string(),
+                        line: 1,
+                    };
+                    let inner = format!("<\n {}", items.join("\n"));
+                    match_list(cx, &inner, &floc, depth + 1, kind, item)
+                }
+                None => Truth::Weak(unseen(loc, body, &format!("a file of {kind} items"))),
             }
         } else {
             item(body, loc, value)

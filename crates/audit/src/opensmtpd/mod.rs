@@ -78,7 +78,12 @@ fn evaluate(c: &Config) -> Vec<Cause> {
     let mut conditional = Vec::new();
     for m in &c.matches {
         let mut weak = Vec::new();
-        let mut fires = true;
+        // Without a `from` option a rule means `from local` (smtpd.conf(5)): never a stranger
+        // (verified live: `match for any action relay` refuses a client at 127.0.0.2).
+        let mut fires = m
+            .conditions
+            .iter()
+            .any(|(_, cond, _)| cond.starts_with("from "));
         for (neg, cond, arg) in &m.conditions {
             let t = condition(c, m, cond, arg.as_deref());
             let t = match (t, *neg) {
@@ -149,6 +154,47 @@ fn condition(c: &Config, m: &Match, cond: &str, arg: Option<&str>) -> Truth {
         "from any" | "for any" | "tls" | "helo" | "tag" => Truth::True,
         "from local" | "for local" | "from socket" | "from auth" | "auth" => Truth::False,
         "from src" => src(c, m, arg.unwrap_or("")),
+        "from src regex" => match regex_reach(arg.unwrap_or("")) {
+            Some(_) => Truth::Weak(Cause {
+                rule: "OPENSMTPD-SRC-BROAD",
+                effect: Effect::Open,
+                location: m.location.clone(),
+                value: m.text.clone(),
+                detail: format!("`from src regex {}` matches every client address.", arg.unwrap_or("")),
+                fix: None,
+            }),
+            None => unseen_or_false(c, m, arg),
+        },
+        "from rdns regex" => Truth::Weak(Cause {
+            rule: "OPENSMTPD-FROM-MAIL-FROM-OR-RDNS",
+            effect: Effect::Conditional,
+            location: m.location.clone(),
+            value: m.text.clone(),
+            detail: format!("`from rdns regex {}` trusts reverse DNS names, which their owners set.", arg.unwrap_or("")),
+            fix: None,
+        }),
+        "from mail-from regex" | "mail-from regex" => Truth::Weak(Cause {
+            rule: "OPENSMTPD-FROM-MAIL-FROM-OR-RDNS",
+            effect: Effect::Open,
+            location: m.location.clone(),
+            value: m.text.clone(),
+            detail: format!("`{cond} {}` matches on the envelope sender, which a stranger forges.", arg.unwrap_or("")),
+            fix: None,
+        }),
+        "for domain regex" | "for rcpt-to regex" | "rcpt-to regex" => {
+            match c.items(arg.unwrap_or("")).iter().find_map(|i| regex_reach(i)) {
+                Some(reach) => Truth::Weak(Cause {
+                    rule: "OPENSMTPD-DOMAIN-WILDCARD",
+                    effect: Effect::Open,
+                    location: m.location.clone(),
+                    value: m.text.clone(),
+                    detail: format!("`{cond} {}` matches {reach}.", arg.unwrap_or("")),
+                    fix: None,
+                }),
+                None => unseen_or_false(c, m, arg),
+            }
+        }
+        "from auth regex" | "auth regex" | "helo regex" => Truth::False,
         "from rdns" => Truth::Weak(Cause {
             rule: "OPENSMTPD-FROM-MAIL-FROM-OR-RDNS",
             effect: if arg.is_some() { Effect::Conditional } else { Effect::Open },
@@ -170,7 +216,10 @@ fn condition(c: &Config, m: &Match, cond: &str, arg: Option<&str>) -> Truth {
         }),
         "for domain" | "for rcpt-to" | "rcpt-to" => {
             let items = c.items(arg.unwrap_or(""));
-            if items.iter().any(|i| i == "*" || i.starts_with("*.") && crate::postfix::stranger::is_tld(&i[2..]) || i == "*@*") {
+            // (`rcpt-to "*@*"` is not a wildcard: refused live.)
+            if items.iter().any(|i| {
+                i == "*" || i.starts_with("*.") && crate::postfix::stranger::is_tld(&i[2..])
+            }) {
                 Truth::Weak(Cause {
                     rule: "OPENSMTPD-DOMAIN-WILDCARD",
                     effect: Effect::Open,
@@ -180,14 +229,55 @@ fn condition(c: &Config, m: &Match, cond: &str, arg: Option<&str>) -> Truth {
                     fix: None,
                 })
             } else {
-                Truth::False
+                unseen_or_false(c, m, arg)
             }
         }
         _ => Truth::False,
     }
 }
 
+/// What a regular expression over domains or addresses reaches: everything (`.*`), or a
+/// public suffix (`.*\.net$`).
+fn regex_reach(re: &str) -> Option<String> {
+    let r = re.trim().trim_matches('"');
+    let r = r.strip_prefix('^').unwrap_or(r);
+    let r = r.strip_suffix('$').unwrap_or(r);
+    if matches!(r, "" | ".*" | ".+" | ".") {
+        return Some("everything".into());
+    }
+    let rest = r.strip_prefix(".*").or_else(|| r.strip_prefix(".+"))?;
+    let sfx = rest.replace("\\.", ".");
+    let sfx = sfx.trim_start_matches(['.', '@']);
+    (!sfx.is_empty() && crate::postfix::domains::is_public_suffix(sfx))
+        .then(|| format!("every domain under .{sfx}"))
+}
+
+/// A `<table>` argument whose file is not in the audited files: the rule relays if the
+/// table holds a wide entry.
+fn unseen_or_false(c: &Config, m: &Match, arg: Option<&str>) -> Truth {
+    let name = arg
+        .unwrap_or("")
+        .trim()
+        .strip_prefix('<')
+        .and_then(|r| r.strip_suffix('>'));
+    match name.and_then(|n| c.unseen_tables.get(n).map(|spec| (n, spec))) {
+        Some((n, spec)) => Truth::Weak(Cause {
+            rule: "OPENSMTPD-TABLE-UNSEEN",
+            effect: Effect::Conditional,
+            location: m.location.clone(),
+            value: m.text.clone(),
+            detail: format!("table <{n}> ({spec}) is not in the audited files; this relay rule matches a stranger if it holds a wide entry."),
+            fix: None,
+        }),
+        None => Truth::False,
+    }
+}
+
 fn src(c: &Config, m: &Match, arg: &str) -> Truth {
+    let unseen = unseen_or_false(c, m, Some(arg));
+    if matches!(unseen, Truth::Weak(_)) {
+        return unseen;
+    }
     let mut worst: Option<(NetClass, String)> = None;
     for item in c.items(arg) {
         if let Some(net) = parse_net(&item) {

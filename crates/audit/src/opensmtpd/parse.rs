@@ -43,6 +43,8 @@ pub struct Match {
 pub struct Config {
     /// Tables by name.
     pub tables: BTreeMap<String, Vec<String>>,
+    /// Tables whose file is not in the audited files: name → the table spec.
+    pub unseen_tables: BTreeMap<String, String>,
     /// Listeners.
     pub listeners: Vec<Listener>,
     /// Actions.
@@ -155,8 +157,9 @@ pub fn parse(file: &SourceFile, bundle: &Bundle, warnings: &mut Vec<Warning>) ->
                         None => {
                             warnings.push(Warning {
                                 location: loc.clone(),
-                                message: format!("table {} ({spec}) is not in the audited files; rules using it were evaluated as if it were empty", tk[1]),
+                                message: format!("table {} ({spec}) is not in the audited files; a relay rule using it is CONDITIONAL on its contents", tk[1]),
                             });
+                            c.unseen_tables.insert(tk[1].clone(), spec.clone());
                             Vec::new()
                         }
                     }
@@ -178,48 +181,70 @@ pub fn parse(file: &SourceFile, bundle: &Bundle, warnings: &mut Vec<Warning>) ->
                 let mut j = 1;
                 let mut neg = false;
                 while j < tk.len() {
-                    let w = tk[j].as_str();
-                    match w {
-                        "!" => {
+                    // `!from local` and `! from local` are the same negation.
+                    let w = match tk[j].strip_prefix('!') {
+                        Some("") => {
                             neg = true;
                             j += 1;
                             continue;
                         }
+                        Some(rest) => {
+                            neg = true;
+                            rest
+                        }
+                        None => tk[j].as_str(),
+                    };
+                    match w {
                         "action" => {
                             action = tk.get(j + 1).map(|a| a.trim_matches('"').to_string());
                             j += 2;
                         }
                         "reject" => j += 1,
                         "from" | "for" => {
-                            let kind = tk.get(j + 1).cloned().unwrap_or_default();
-                            let takes_arg =
-                                matches!(kind.as_str(), "src" | "domain" | "rcpt-to" | "mail-from")
-                                    || (matches!(kind.as_str(), "rdns" | "auth")
-                                        && tk.get(j + 2).is_some_and(|a| {
-                                            a.starts_with('<')
-                                                || a.starts_with('"')
-                                                || a.starts_with('{')
-                                        }));
+                            let mut kind = tk.get(j + 1).cloned().unwrap_or_default();
+                            let mut next = j + 2;
+                            // `from src regex "…"`, `for domain regex "…"`, …
+                            if tk.get(next).is_some_and(|t| t == "regex") {
+                                kind.push_str(" regex");
+                                next += 1;
+                            }
+                            let takes_arg = matches!(
+                                kind.trim_end_matches(" regex"),
+                                "src" | "domain" | "rcpt-to" | "mail-from"
+                            ) || kind.ends_with(" regex")
+                                || (matches!(kind.as_str(), "rdns" | "auth")
+                                    && tk.get(next).is_some_and(|a| {
+                                        a.starts_with('<')
+                                            || a.starts_with('"')
+                                            || a.starts_with('{')
+                                    }));
                             let arg = if takes_arg {
-                                tk.get(j + 2).cloned()
+                                tk.get(next).cloned()
                             } else {
                                 None
                             };
                             conditions.push((neg, format!("{w} {kind}"), arg));
-                            j += if takes_arg { 3 } else { 2 };
+                            j = next + usize::from(takes_arg);
                         }
                         "auth" | "helo" | "mail-from" | "rcpt-to" | "tag" | "tls" | "rdns" => {
+                            let mut kind = w.to_string();
+                            let mut next = j + 1;
+                            if tk.get(next).is_some_and(|t| t == "regex") {
+                                kind.push_str(" regex");
+                                next += 1;
+                            }
                             let takes_arg =
-                                tk.get(j + 1).is_some_and(|a| {
+                                tk.get(next).is_some_and(|a| {
                                     a.starts_with('<') || a.starts_with('"') || a.starts_with('{')
-                                }) || matches!(w, "helo" | "mail-from" | "rcpt-to" | "tag");
+                                }) || matches!(w, "helo" | "mail-from" | "rcpt-to" | "tag")
+                                    || kind.ends_with(" regex");
                             let arg = if takes_arg {
-                                tk.get(j + 1).cloned()
+                                tk.get(next).cloned()
                             } else {
                                 None
                             };
-                            conditions.push((neg, w.to_string(), arg));
-                            j += if takes_arg { 2 } else { 1 };
+                            conditions.push((neg, kind, arg));
+                            j = next + usize::from(takes_arg);
                         }
                         _ => {
                             warnings.push(Warning {

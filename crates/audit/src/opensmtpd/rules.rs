@@ -80,4 +80,14 @@ pub static RULES: &[Rule<Model>] = &[
         source: "smtpd.conf(5) for domain",
         check: |m: &Model| causes(m, "OPENSMTPD-DOMAIN-WILDCARD"),
     },
+    Rule {
+        id: "OPENSMTPD-TABLE-UNSEEN",
+        severity: Severity::Medium,
+        effect: Effect::Conditional,
+        title: "A relay rule's table is not in the audited files",
+        why: "A `match … action relay` rule keys on a table (`from src <t>`, `for domain <t>`) whose file is not here; whether a stranger relays depends on what it holds.",
+        fix: "audit the directory that holds the table, or check by hand that it has no wide entries",
+        source: "smtpd.conf(5) table; table(5)",
+        check: |m: &Model| causes(m, "OPENSMTPD-TABLE-UNSEEN"),
+    },
 ];

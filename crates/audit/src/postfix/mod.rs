@@ -2,8 +2,10 @@
 //! service for a stranger, then checked against [`rules::RULES`].
 
 pub mod defaults;
+pub mod domains;
 pub mod main_cf;
 pub mod master_cf;
+pub mod networks;
 pub mod params;
 pub mod rules;
 pub mod stranger;
@@ -99,6 +101,44 @@ impl Model {
         out
     }
 
+    /// SASL enabled with a security option list (plain or TLS) that lacks `noanonymous`.
+    pub fn sasl_anonymous(&self) -> Vec<Hit> {
+        let mut out = Vec::new();
+        let mut scopes: Vec<Option<&Service>> = vec![None];
+        scopes.extend(self.services.iter().map(Some));
+        let main_enabled = stranger::is_yes(&self.params().get("smtpd_sasl_auth_enable").expanded);
+        for svc in scopes {
+            let p = Params {
+                main: &self.main,
+                service: svc,
+                main_file: &self.main_file,
+            };
+            if !stranger::is_yes(&p.get("smtpd_sasl_auth_enable").expanded) {
+                continue;
+            }
+            for name in [
+                "smtpd_sasl_security_options",
+                "smtpd_sasl_tls_security_options",
+            ] {
+                let s = p.get(name);
+                if s.expanded.contains("noanonymous") {
+                    continue;
+                }
+                // Report each explicit setting once (main.cf, or the service's own -o).
+                let own = svc.is_none_or(|sv| sv.overrides.iter().any(|o| o.name == name));
+                if svc.is_some() && !own && main_enabled {
+                    continue;
+                }
+                out.push(
+                    Hit::new(s.location.clone(), format!("{name} = {}", s.raw))
+                        .scope(svc.map(|sv| format!("master.cf service {}", sv.name)))
+                        .fix(format!("{name} = noanonymous")),
+                );
+            }
+        }
+        out
+    }
+
     /// Hits where a host list trusts everyone, a huge range or a catch-all table.
     pub fn broad_hosts(&self, name: &str) -> Vec<Hit> {
         self.param_is(
@@ -117,8 +157,12 @@ impl Model {
     }
 }
 
-/// Audit a Postfix config bundle.
-pub fn audit(bundle: &Bundle) -> Result<(Vec<Finding>, Vec<Warning>), AuditError> {
+/// Audit a Postfix config bundle; `interfaces` are the server's addresses with prefix
+/// lengths when known (they decide what `mynetworks_style` trusts).
+pub fn audit(
+    bundle: &Bundle,
+    interfaces: &[ipnet::IpNet],
+) -> Result<(Vec<Finding>, Vec<Warning>), AuditError> {
     let mut warnings = Vec::new();
     let main_file = bundle.named("main.cf").or_else(|| {
         // `postconf -n` output or a single file with main.cf syntax (in a directory only
@@ -214,7 +258,7 @@ pub fn audit(bundle: &Bundle) -> Result<(Vec<Finding>, Vec<Warning>), AuditError
             service: Some(s),
             main_file: &main_name,
         };
-        let outcome = stranger::evaluate(&params, bundle, &mut warnings);
+        let outcome = stranger::evaluate(&params, bundle, interfaces, &mut warnings);
         let scope = (!implicit).then(|| format!("master.cf service {} ({})", s.name, s.kind));
         if outcome.fatal_no_reject {
             let relay = params.get("smtpd_relay_restrictions");

@@ -5,12 +5,15 @@
 //! them rejects. `permit` ends a list, not the evaluation, so a permit in one list is undone
 //! by a reject in another (smtpd_access_readme, "Delayed evaluation").
 
+use super::domains::{is_public_suffix, wide_entry};
 use super::main_cf::split_list;
+use super::networks::{style_networks, widest, StyleNets, Widest};
 use super::params::{Params, Setting};
-use super::tables::{is_permit_action, is_reject_action, read, Table};
+use super::tables::{is_permit_action, is_reject_action, read, Entry, Table};
 use crate::finding::{Effect, Location, Warning};
 use crate::netrange::{classify, parse_net, NetClass};
 use crate::source::Bundle;
+use ipnet::IpNet;
 
 /// The restriction lists in evaluation order.
 pub const LISTS: [&str; 5] = [
@@ -47,6 +50,8 @@ enum Step {
     MaybePermit(Cause),
     /// Lets the stranger through a check that would otherwise reject (the list goes on).
     PassThrough(Cause),
+    /// Rejects unless a condition holds (e.g. an unread relay_domains table matches).
+    ConditionalReject(Cause),
     Nothing,
 }
 
@@ -74,13 +79,19 @@ pub struct ServiceOutcome {
     pub fatal_no_reject: bool,
 }
 
-/// Evaluate all lists for a stranger.
+/// Evaluate all lists for a stranger. `interfaces` are the server's interface addresses
+/// with prefix lengths, when known (for `mynetworks_style`).
 pub fn evaluate(
     params: &Params<'_>,
     bundle: &Bundle,
+    interfaces: &[IpNet],
     warnings: &mut Vec<Warning>,
 ) -> ServiceOutcome {
-    let ctx = Ctx { params, bundle };
+    let ctx = Ctx {
+        params,
+        bundle,
+        interfaces,
+    };
     let mut outcomes = Vec::new();
     for list in LISTS {
         let setting = params.get(list);
@@ -88,56 +99,64 @@ pub fn evaluate(
     }
     let fatal_no_reject = !has_working_reject(&params.get(LISTS[3]).expanded)
         && !has_working_reject(&params.get(LISTS[4]).expanded);
-    if fatal_no_reject {
+    if fatal_no_reject || outcomes.iter().any(|o| matches!(o, ListOutcome::Rejects)) {
         return ServiceOutcome {
             causes: Vec::new(),
             effect: None,
             fatal_no_reject,
         };
     }
-    if outcomes.iter().any(|o| matches!(o, ListOutcome::Rejects)) {
-        return ServiceOutcome {
-            causes: Vec::new(),
-            effect: None,
-            fatal_no_reject,
-        };
-    }
-    let mut causes = Vec::new();
-    let mut conditional = false;
+    // The stranger relays when no list rejects. A list that rejects unless a condition
+    // holds needs one of its conditional causes; the lists that permit or fall through
+    // contribute their open causes.
+    let mut open = Vec::new();
+    let mut needed: Vec<Vec<Cause>> = Vec::new();
     for o in outcomes {
         match o {
-            ListOutcome::Permits(c) | ListOutcome::FallsThrough(c) => causes.extend(c),
-            ListOutcome::ConditionallyRejects(c) => {
-                conditional = true;
-                causes.extend(c);
+            ListOutcome::Permits(c) | ListOutcome::FallsThrough(c) => {
+                open.extend(c.into_iter().filter(|c| c.effect == Effect::Open));
             }
+            ListOutcome::ConditionallyRejects(c) => needed.push(c),
             ListOutcome::Rejects => {}
         }
     }
-    let any_open = causes.iter().any(|c| c.effect == Effect::Open);
-    let effect = if !conditional && (any_open || causes.is_empty()) {
-        Effect::Open
+    if needed.is_empty() {
+        if open.is_empty() {
+            // Nothing permitted, nothing rejected: the relay check is simply missing.
+            let s = params.get(LISTS[4]);
+            open.push(Cause {
+                rule: "POSTFIX-NO-UNAUTH-DEST",
+                effect: Effect::Open,
+                location: s.location.clone(),
+                value: format!("smtpd_recipient_restrictions = {}", s.raw),
+                detail: "No list rejects a stranger's foreign recipient.".into(),
+                fix: None,
+            });
+        }
+        return ServiceOutcome {
+            causes: open,
+            effect: Some(Effect::Open),
+            fatal_no_reject,
+        };
+    }
+    // Causes that alone satisfy every conditional list are the answer (e.g. a private
+    // mynetworks trusted in both the relay and the recipient list); otherwise each list
+    // needs one of its own.
+    let same = |a: &Cause, b: &Cause| a.rule == b.rule && a.location == b.location;
+    let sufficient: Vec<Cause> = needed[0]
+        .iter()
+        .filter(|c| needed[1..].iter().all(|l| l.iter().any(|d| same(c, d))))
+        .cloned()
+        .collect();
+    let mut causes = if sufficient.is_empty() {
+        needed.into_iter().flatten().collect()
     } else {
-        Effect::Conditional
+        sufficient
     };
-    if effect == Effect::Open && !any_open {
-        // Nothing permitted, nothing rejected: the relay check is simply missing.
-        let s = params.get(LISTS[4]);
-        causes.push(Cause {
-            rule: "POSTFIX-NO-UNAUTH-DEST",
-            effect: Effect::Open,
-            location: s.location.clone(),
-            value: format!("smtpd_recipient_restrictions = {}", s.raw),
-            detail: "No list rejects a stranger's foreign recipient.".into(),
-            fix: None,
-        });
-    }
-    if effect == Effect::Conditional {
-        causes.retain(|c| c.effect == Effect::Conditional);
-    }
+    causes.retain(|c| c.effect == Effect::Conditional);
     ServiceOutcome {
         causes,
-        effect: Some(effect),
+        effect: Some(Effect::Conditional),
         fatal_no_reject,
     }
 }
@@ -163,6 +182,7 @@ fn has_working_reject(list: &str) -> bool {
 struct Ctx<'a, 'b> {
     params: &'a Params<'b>,
     bundle: &'a Bundle,
+    interfaces: &'a [IpNet],
 }
 
 impl Ctx<'_, '_> {
@@ -202,6 +222,11 @@ impl Ctx<'_, '_> {
                     return ListOutcome::Permits(all);
                 }
                 Step::MaybePermit(c) => conditional.push(c),
+                Step::ConditionalReject(c) => {
+                    conditional.push(c);
+                    conditional.extend(passed);
+                    return ListOutcome::ConditionallyRejects(conditional);
+                }
                 Step::PassThrough(c) => passed.push(c),
                 Step::Nothing => {}
             }
@@ -225,38 +250,27 @@ impl Ctx<'_, '_> {
             // A bare `permit` ends the list. Postfix ignores any relay check after it and
             // refuses to start without one, so it is reported by its own static rule.
             "permit" => (Step::Permit(None), 0),
-            "reject"
-            | "defer"
-            | "defer_if_permit"
-            | "reject_unauth_destination"
-            | "defer_unauth_destination"
-            | "check_relay_domains" => {
-                if item.ends_with("unauth_destination") {
-                    if let Some(c) = self.relay_domains_wildcard() {
-                        return (Step::PassThrough(c), 0);
-                    }
+            "reject_unauth_destination" | "defer_unauth_destination" | "check_relay_domains" => {
+                match self.relay_domains_reach(warnings) {
+                    Reach::Wide(c) => (Step::PassThrough(c), 0),
+                    Reach::Unseen(c) => (Step::ConditionalReject(c), 0),
+                    Reach::Narrow => (Step::Reject, 0),
                 }
-                (Step::Reject, 0)
             }
-            "permit_mynetworks" => (self.mynetworks(), 0),
-            "permit_sasl_authenticated" => {
-                let enabled = self.params.get("smtpd_sasl_auth_enable");
-                let opts = self.params.get("smtpd_sasl_security_options");
-                if is_yes(&enabled.expanded) && !opts.expanded.contains("noanonymous") {
-                    (
-                        Step::MaybePermit(Cause {
-                            rule: "POSTFIX-SASL-ANONYMOUS",
-                            effect: Effect::Conditional,
-                            location: opts.location.clone(),
-                            value: format!("smtpd_sasl_security_options = {}", opts.raw),
-                            detail: "With SASL enabled and no `noanonymous`, a backend that offers the ANONYMOUS mechanism lets anyone authenticate and pass permit_sasl_authenticated.".into(),
-                            fix: None,
-                        }),
-                        0,
-                    )
-                } else {
-                    (Step::Nothing, 0)
-                }
+            "reject" | "defer" | "defer_if_permit" => (Step::Reject, 0),
+            // Permits what reject_unauth_destination lets through: mail for relay_domains.
+            "permit_auth_destination" => match self.relay_domains_reach(warnings) {
+                Reach::Wide(c) => (Step::Permit(Some(c)), 0),
+                Reach::Unseen(c) => (Step::MaybePermit(c), 0),
+                Reach::Narrow => (Step::Nothing, 0),
+            },
+            "permit_mynetworks" => (self.mynetworks(warnings), 0),
+            // Postfix does not count an ANONYMOUS login for permit_sasl_authenticated
+            // (verified live); anonymous SASL is reported by its own static rule.
+            "permit_sasl_authenticated" => (Step::Nothing, 0),
+            "permit_tls_clientcerts" => (self.tls_clientcerts(&here, &value_line, warnings), 0),
+            "permit_tls_all_clientcerts" => {
+                (self.tls_all_clientcerts(&here, &value_line, warnings), 0)
             }
             "permit_mx_backup" => {
                 let nets = self.params.get("permit_mx_backup_networks");
@@ -286,8 +300,8 @@ impl Ctx<'_, '_> {
             | "permit_dnswl_client"
             | "permit_rhswl_client"
             | "reject_dnsbl_client"
-            | "check_sasl_access"
-            | "check_ccert_access" => {
+            // Keyed on the SASL login name: a stranger has none.
+            | "check_sasl_access" => {
                 if item == "check_policy_service" {
                     warnings.push(Warning {
                         location: here,
@@ -334,99 +348,309 @@ impl Ctx<'_, '_> {
         }
     }
 
-    fn mynetworks(&self) -> Step {
-        let nets = self.params.get("mynetworks");
-        if !nets.is_default || !nets.expanded.trim().is_empty() {
-            let mut worst: Option<(NetClass, String)> = None;
-            for entry in split_list(&nets.expanded) {
-                let Some(net) = parse_net(&entry) else {
-                    continue;
-                };
-                let class = classify(&net);
-                let rank = |c: NetClass| match c {
-                    NetClass::Everyone => 3,
-                    NetClass::HugePublic => 2,
-                    NetClass::Private => 1,
-                    _ => 0,
-                };
-                if worst.as_ref().is_none_or(|(w, _)| rank(class) > rank(*w)) {
-                    worst = Some((class, entry));
-                }
-            }
-            let value = format!("mynetworks = {}", nets.raw);
-            return match worst {
-                Some((NetClass::Everyone, e)) => Step::Permit(Some(Cause {
-                    rule: "POSTFIX-MYNETWORKS-OPEN",
-                    effect: Effect::Open,
-                    location: nets.location,
-                    value,
-                    detail: format!("`{e}` covers every address on the Internet."),
-                    fix: None,
-                })),
-                Some((NetClass::HugePublic, e)) => Step::Permit(Some(Cause {
-                    rule: "POSTFIX-MYNETWORKS-HUGE",
-                    effect: Effect::Open,
-                    location: nets.location,
-                    value,
-                    detail: format!("`{e}` trusts a whole provider-sized public range."),
-                    fix: None,
-                })),
-                Some((NetClass::Private, e)) => Step::MaybePermit(Cause {
-                    rule: "POSTFIX-MYNETWORKS-PRIVATE",
-                    effect: Effect::Conditional,
-                    location: nets.location,
-                    value,
-                    detail: format!("`{e}` is a private/NAT/container range."),
-                    fix: None,
-                }),
-                _ => Step::Nothing,
-            };
-        }
-        let style = self.params.get("mynetworks_style");
-        match style.expanded.trim() {
-            "subnet" | "class" => Step::MaybePermit(Cause {
-                rule: "POSTFIX-MYNETWORKS-STYLE",
-                effect: Effect::Conditional,
-                location: style.location.clone(),
-                value: format!(
-                    "mynetworks_style = {}{}",
-                    style.expanded.trim(),
-                    if style.is_default {
-                        " (default: compatibility_level is below 2)"
-                    } else {
-                        ""
-                    }
-                ),
-                detail: "mynetworks is unset, so Postfix trusts every host on the server's own IP subnets; on a cloud or hosting network those are other customers.".into(),
-                fix: None,
-            }),
-            _ => Step::Nothing,
+    /// A cause for a table the audit could not read, named so it can be checked by hand.
+    fn unseen(&self, table: &str, used_as: &str, location: &Location) -> Cause {
+        Cause {
+            rule: "POSTFIX-TABLE-UNSEEN",
+            effect: Effect::Conditional,
+            location: location.clone(),
+            value: table.to_string(),
+            detail: format!(
+                "`{table}` ({used_as}) is not in the audited files or is an external database; whether it lets a stranger relay depends on what it returns."
+            ),
+            fix: Some(format!(
+                "audit the directory holding {table}, or check by hand that it returns no OK/RELAY/PERMIT for keys a stranger controls"
+            )),
         }
     }
 
-    fn relay_domains_wildcard(&self) -> Option<Cause> {
-        let rd = self.params.get("relay_domains");
-        for entry in split_list(&rd.expanded) {
-            let wild = if entry.contains(':') {
-                match read(&entry, self.bundle, &rd.location, &mut Vec::new()) {
-                    Table::Read(es) => es.iter().any(|e| e.catch_all),
-                    Table::Unreadable(_) => false,
-                }
-            } else {
-                entry == "*" || entry == "." || is_tld(entry.trim_start_matches('.'))
+    fn mynetworks(&self, warnings: &mut Vec<Warning>) -> Step {
+        let nets = self.params.get("mynetworks");
+        if !nets.is_default || !nets.expanded.trim().is_empty() {
+            let mut unseen = Vec::new();
+            let widest = widest(
+                &nets.expanded,
+                &nets.location,
+                self.bundle,
+                warnings,
+                &mut unseen,
+            );
+            let value = format!("mynetworks = {}", nets.raw);
+            let cause = |rule, effect, location: Location, detail: String| Cause {
+                rule,
+                effect,
+                location,
+                value: value.clone(),
+                detail,
+                fix: None,
             };
-            if wild {
-                return Some(Cause {
-                    rule: "POSTFIX-RELAY-DOMAINS-WILDCARD",
-                    effect: Effect::Open,
-                    location: rd.location.clone(),
-                    value: format!("relay_domains = {}", rd.raw),
-                    detail: format!("`{entry}` matches any recipient domain, so reject_unauth_destination never rejects."),
-                    fix: None,
-                });
+            return match widest {
+                Some(Widest {
+                    class: NetClass::Everyone,
+                    entry,
+                    location,
+                }) => Step::Permit(Some(cause(
+                    "POSTFIX-MYNETWORKS-OPEN",
+                    Effect::Open,
+                    location,
+                    format!("`{entry}` covers every address on the Internet."),
+                ))),
+                Some(Widest {
+                    class: NetClass::HugePublic,
+                    entry,
+                    location,
+                }) => Step::Permit(Some(cause(
+                    "POSTFIX-MYNETWORKS-HUGE",
+                    Effect::Open,
+                    location,
+                    format!("`{entry}` trusts a whole provider-sized public range (or every client named under a TLD)."),
+                ))),
+                Some(Widest {
+                    class: NetClass::Private,
+                    entry,
+                    location,
+                }) => Step::MaybePermit(cause(
+                    "POSTFIX-MYNETWORKS-PRIVATE",
+                    Effect::Conditional,
+                    location,
+                    format!("`{entry}` is a private/NAT/container range."),
+                )),
+                _ => match unseen.first() {
+                    Some(u) => Step::MaybePermit(self.unseen(&u.table, "mynetworks", &nets.location)),
+                    None => Step::Nothing,
+                },
+            };
+        }
+        let style = self.params.get("mynetworks_style");
+        let style_name = style.expanded.trim();
+        if !matches!(style_name, "subnet" | "class") {
+            return Step::Nothing;
+        }
+        let value = format!(
+            "mynetworks_style = {style_name}{}",
+            if style.is_default {
+                " (default: compatibility_level is below 2)"
+            } else {
+                ""
+            }
+        );
+        let inet = self.params.get("inet_interfaces");
+        match style_networks(style_name, &inet.expanded, self.interfaces) {
+            StyleNets::LoopbackOnly => Step::Nothing,
+            StyleNets::Known(nets) => {
+                let worst = nets
+                    .iter()
+                    .max_by_key(|n| match classify(n) {
+                        NetClass::Everyone => 3,
+                        NetClass::HugePublic => 2,
+                        NetClass::Specific => 1,
+                        _ => 0,
+                    })
+                    .copied();
+                let list = nets.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+                match worst.map(|n| (n, classify(&n))) {
+                    Some((n, NetClass::Everyone | NetClass::HugePublic)) => {
+                        Step::Permit(Some(Cause {
+                            rule: "POSTFIX-MYNETWORKS-HUGE",
+                            effect: Effect::Open,
+                            location: style.location.clone(),
+                            value,
+                            detail: format!("mynetworks is unset, so Postfix computes it from the interface addresses: {} — `{n}` is a provider-sized public range.", list.join(" ")),
+                            fix: Some("mynetworks_style = host".into()),
+                        }))
+                    }
+                    _ => Step::MaybePermit(Cause {
+                        rule: "POSTFIX-MYNETWORKS-STYLE",
+                        effect: Effect::Conditional,
+                        location: style.location.clone(),
+                        value,
+                        detail: format!("mynetworks is unset, so Postfix trusts {}; on a cloud, hosting or NAT network those are other customers.", list.join(" ")),
+                        fix: None,
+                    }),
+                }
+            }
+            StyleNets::Unknown => Step::MaybePermit(Cause {
+                rule: "POSTFIX-MYNETWORKS-STYLE",
+                effect: Effect::Conditional,
+                location: style.location.clone(),
+                value,
+                detail: "mynetworks is unset, so Postfix trusts every host on the server's own IP subnets; on a cloud or hosting network those are other customers (give the interface addresses with --interface ADDR/LEN to know how many).".into(),
+                fix: None,
+            }),
+        }
+    }
+
+    /// How far relay_domains reaches (what reject_unauth_destination lets through).
+    fn relay_domains_reach(&self, warnings: &mut Vec<Warning>) -> Reach {
+        let rd = self.params.get("relay_domains");
+        let parent = split_list(&self.params.get("parent_domain_matches_subdomains").expanded)
+            .iter()
+            .any(|p| p == "relay_domains");
+        let mut unseen = Vec::new();
+        let mut quiet = Vec::new();
+        let _ = warnings;
+        match wide_entry(
+            &rd.expanded,
+            &rd.location,
+            parent,
+            self.bundle,
+            &mut quiet,
+            &mut unseen,
+        ) {
+            Some(w) => Reach::Wide(Cause {
+                rule: "POSTFIX-RELAY-DOMAINS-WILDCARD",
+                effect: Effect::Open,
+                location: w.location,
+                value: if w.entry == rd.raw || rd.raw.contains(&w.entry) {
+                    format!("relay_domains = {}", rd.raw)
+                } else {
+                    w.entry.clone()
+                },
+                detail: format!(
+                    "{}, so reject_unauth_destination (and permit_auth_destination) let a stranger's mail for it through.",
+                    w.reach
+                ),
+                fix: None,
+            }),
+            None => match unseen.first() {
+                Some(u) => Reach::Unseen(self.unseen(&u.table, "relay_domains", &rd.location)),
+                None => Reach::Narrow,
+            },
+        }
+    }
+
+    /// Can a client present a certificate here at all (TLS offered, certificate asked)?
+    fn client_certs_asked(&self) -> bool {
+        let level = self.params.get("smtpd_tls_security_level");
+        let tls_on = match level.expanded.trim() {
+            "may" | "encrypt" => true,
+            "" => {
+                is_yes(&self.params.get("smtpd_use_tls").expanded)
+                    || is_yes(&self.params.get("smtpd_enforce_tls").expanded)
+            }
+            _ => false,
+        };
+        let has_cert = [
+            "smtpd_tls_cert_file",
+            "smtpd_tls_chain_files",
+            "smtpd_tls_eccert_file",
+        ]
+        .iter()
+        .any(|p| !self.params.get(p).expanded.trim().is_empty());
+        let asked = is_yes(&self.params.get("smtpd_tls_ask_ccert").expanded)
+            || is_yes(&self.params.get("smtpd_tls_req_ccert").expanded);
+        tls_on && has_cert && asked
+    }
+
+    fn tls_clientcerts(
+        &self,
+        here: &Location,
+        value_line: &str,
+        warnings: &mut Vec<Warning>,
+    ) -> Step {
+        if !self.client_certs_asked() {
+            return Step::Nothing;
+        }
+        let rc = self.params.get("relay_clientcerts");
+        for spec in split_list(&rc.expanded) {
+            if !spec.contains(':') {
+                continue;
+            }
+            match read(&spec, self.bundle, &rc.location, warnings) {
+                Table::Read(es) => {
+                    if let Some(e) = es.iter().find(|e| e.catch_all) {
+                        return Step::Permit(Some(Cause {
+                            rule: "POSTFIX-TLS-CLIENTCERTS-ANY",
+                            effect: Effect::Open,
+                            location: e.location.clone(),
+                            value: format!("relay_clientcerts = {}", rc.raw),
+                            detail: format!("`{spec}` matches every fingerprint, and permit_tls_clientcerts does not require the certificate to be signed by anyone: a stranger presents a self-signed certificate ({value_line})."),
+                            fix: None,
+                        }));
+                    }
+                }
+                Table::Unreadable(_) => {
+                    return Step::MaybePermit(self.unseen(&spec, "relay_clientcerts", here))
+                }
             }
         }
-        None
+        Step::Nothing
+    }
+
+    fn tls_all_clientcerts(
+        &self,
+        here: &Location,
+        value_line: &str,
+        warnings: &mut Vec<Warning>,
+    ) -> Step {
+        if !self.client_certs_asked() {
+            return Step::Nothing;
+        }
+        let _ = warnings;
+        let ca_file = self.params.get("smtpd_tls_CAfile");
+        let ca_path = self.params.get("smtpd_tls_CApath");
+        let append = self.params.get("tls_append_default_CA");
+        let public = |why: String, location: Location, value: String| {
+            Step::MaybePermit(Cause {
+                rule: "POSTFIX-TLS-ALL-CLIENTCERTS-PUBLIC-CA",
+                effect: Effect::Conditional,
+                location,
+                value,
+                detail: format!("{why}; with permit_tls_all_clientcerts before the relay check ({value_line}) any client certificate those CAs issue relays."),
+                fix: None,
+            })
+        };
+        if is_yes(&append.expanded) {
+            return public(
+                "tls_append_default_CA = yes trusts the system's public CAs".into(),
+                append.location.clone(),
+                format!("tls_append_default_CA = {}", append.raw),
+            );
+        }
+        let path = ca_path.expanded.trim();
+        if !path.is_empty() {
+            return public(
+                format!("smtpd_tls_CApath = {path} trusts every CA in that directory"),
+                ca_path.location.clone(),
+                format!("smtpd_tls_CApath = {}", ca_path.raw),
+            );
+        }
+        let file = ca_file.expanded.trim();
+        if file.is_empty() {
+            return Step::Nothing;
+        }
+        let system = [
+            "ca-certificates",
+            "ca-bundle",
+            "cacert.pem",
+            "/etc/ssl/cert.pem",
+            "tls-ca-bundle",
+            "certs/ca-",
+        ]
+        .iter()
+        .any(|s| file.contains(s));
+        let certs = self
+            .bundle
+            .resolve(file)
+            .map(|f| f.text.matches("BEGIN CERTIFICATE").count());
+        match certs {
+            _ if system => public(
+                format!("smtpd_tls_CAfile = {file} is the system's public CA bundle"),
+                ca_file.location.clone(),
+                format!("smtpd_tls_CAfile = {}", ca_file.raw),
+            ),
+            Some(n) if n > 3 => public(
+                format!("smtpd_tls_CAfile = {file} holds {n} CA certificates, a public bundle"),
+                ca_file.location.clone(),
+                format!("smtpd_tls_CAfile = {}", ca_file.raw),
+            ),
+            Some(_) => Step::Nothing,
+            None => Step::MaybePermit(self.unseen(
+                file,
+                "smtpd_tls_CAfile for permit_tls_all_clientcerts",
+                here,
+            )),
+        }
     }
 
     fn access(
@@ -437,12 +661,18 @@ impl Ctx<'_, '_> {
         here: &Location,
         warnings: &mut Vec<Warning>,
     ) -> Step {
+        if kind == "check_ccert_access" && !self.client_certs_asked() {
+            return Step::Nothing;
+        }
         let entries = match read(spec, self.bundle, here, warnings) {
             Table::Read(e) => e,
-            Table::Unreadable(_) => return Step::Nothing,
+            Table::Unreadable(_) => {
+                return Step::MaybePermit(self.unseen(spec, &format!("{kind} in {list}"), here))
+            }
         };
-        // What the stranger controls decides how far an OK reaches.
-        let stranger_controls_key = matches!(kind, "check_sender_access" | "check_helo_access");
+        let parent = split_list(&self.params.get("parent_domain_matches_subdomains").expanded)
+            .iter()
+            .any(|p| p == "smtpd_access_maps");
         for e in &entries {
             if e.catch_all && is_reject_action(&e.value) {
                 return Step::Reject;
@@ -450,33 +680,9 @@ impl Ctx<'_, '_> {
             if !is_permit_action(&e.value) {
                 continue;
             }
-            let effect = if e.catch_all || stranger_controls_key {
-                Some(Effect::Open)
-            } else if matches!(
-                kind,
-                "check_client_access"
-                    | "check_reverse_client_hostname_access"
-                    | "check_client_a_access"
-            ) {
-                match parse_net(&e.key).map(|n| classify(&n)) {
-                    Some(NetClass::Everyone) | Some(NetClass::HugePublic) => Some(Effect::Open),
-                    Some(NetClass::Private) => Some(Effect::Conditional),
-                    _ => None,
-                }
-            } else if matches!(
-                kind,
-                "check_helo_a_access"
-                    | "check_helo_mx_access"
-                    | "check_helo_ns_access"
-                    | "check_sender_a_access"
-                    | "check_sender_mx_access"
-                    | "check_sender_ns_access"
-            ) {
-                Some(Effect::Conditional)
-            } else {
-                None
+            let Some((effect, reach)) = key_reach(kind, e, parent) else {
+                continue;
             };
-            let Some(effect) = effect else { continue };
             let cause = Cause {
                 rule: if effect == Effect::Open {
                     "POSTFIX-ACCESS-OK-BEFORE-UNAUTH"
@@ -487,10 +693,8 @@ impl Ctx<'_, '_> {
                 location: e.location.clone(),
                 value: format!("{} {}", e.key, e.value),
                 detail: format!(
-                    "`{kind} {spec}` in {list} returns `{}` for `{}`, which a stranger {} — and OK ends the list before reject_unauth_destination.",
-                    e.value,
-                    e.key,
-                    if effect == Effect::Open { "can supply" } else { "can reach through DNS or NAT" }
+                    "`{kind} {spec}` in {list} returns `{}` for `{}`: {reach} — and the accept ends the list before reject_unauth_destination.",
+                    e.value, e.key,
                 ),
                 fix: Some(format!(
                     "{list} = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination, {kind} {spec}"
@@ -503,6 +707,60 @@ impl Ctx<'_, '_> {
             };
         }
         Step::Nothing
+    }
+}
+
+/// Whether relay_domains lets a stranger's recipient through.
+enum Reach {
+    Wide(Cause),
+    Unseen(Cause),
+    Narrow,
+}
+
+/// What an accepting access-table entry gives a stranger, by the kind of lookup.
+fn key_reach(kind: &str, e: &Entry, parent: bool) -> Option<(Effect, String)> {
+    let key = e.key.as_str();
+    if e.catch_all {
+        return Some((Effect::Open, "the key matches every lookup".into()));
+    }
+    let suffix = |k: &str| {
+        let bare = if parent {
+            (!k.starts_with('.')).then_some(k)
+        } else {
+            k.strip_prefix('.')
+        };
+        bare.filter(|b| is_public_suffix(b)).map(str::to_string)
+    };
+    match kind {
+        "check_sender_access" | "check_helo_access" => Some((
+            Effect::Open,
+            "the sender address and HELO name are whatever the client says, so a stranger forges it".into(),
+        )),
+        "check_recipient_access" => {
+            if key.ends_with('@') && key.len() > 1 {
+                Some((Effect::Open, format!("`{key}` matches that mailbox at every domain, so a stranger relays to it anywhere")))
+            } else {
+                suffix(key).map(|s| (Effect::Open, format!("it matches every recipient domain under .{s}")))
+            }
+        }
+        "check_client_access" | "check_reverse_client_hostname_access" | "check_client_a_access" => {
+            match parse_net(key).map(|n| classify(&n)) {
+                Some(NetClass::Everyone | NetClass::HugePublic) => Some((Effect::Open, "a provider-sized public range of clients".into())),
+                Some(NetClass::Private) => Some((Effect::Conditional, "a private/NAT range every client appears from behind NAT or a container proxy".into())),
+                Some(_) => None,
+                None => suffix(key).map(|s| (Effect::Open, format!("every client whose host name ends in .{s}"))),
+            }
+        }
+        "check_helo_a_access" | "check_helo_mx_access" | "check_helo_ns_access"
+        | "check_sender_a_access" | "check_sender_mx_access" | "check_sender_ns_access"
+        | "check_recipient_a_access" | "check_recipient_mx_access" | "check_recipient_ns_access"
+        | "check_client_mx_access" | "check_client_ns_access"
+        | "check_reverse_client_mx_access" | "check_reverse_client_ns_access"
+        | "check_reverse_client_a_access" => Some((
+            Effect::Conditional,
+            "a stranger points the DNS of a name it supplies (or owns) at those hosts".into(),
+        )),
+        _ => None,
     }
 }
 
@@ -523,41 +781,8 @@ pub fn is_yes(v: &str) -> bool {
     matches!(v.trim().to_ascii_lowercase().as_str(), "yes" | "true" | "1")
 }
 
-/// A bare top-level domain: with parent_domain_matches_subdomains it covers every domain
+/// A public suffix (`com`, `co.uk`): with parent-domain matching it covers every domain
 /// under it.
 pub fn is_tld(s: &str) -> bool {
-    matches!(
-        s.to_ascii_lowercase().as_str(),
-        "com"
-            | "net"
-            | "org"
-            | "info"
-            | "biz"
-            | "io"
-            | "de"
-            | "uk"
-            | "co"
-            | "ru"
-            | "cn"
-            | "fr"
-            | "nl"
-            | "eu"
-            | "us"
-            | "jp"
-            | "br"
-            | "it"
-            | "es"
-            | "pl"
-            | "in"
-            | "au"
-            | "ca"
-            | "edu"
-            | "gov"
-            | "mil"
-            | "xyz"
-            | "top"
-            | "online"
-            | "site"
-            | "app"
-    )
+    is_public_suffix(s)
 }

@@ -29,16 +29,18 @@ pub enum Table {
     Unreadable(String),
 }
 
-/// Is this access(5) action an accept (OK, permit-like, or all-numerical)?
+/// Is this access(5) action an accept? `OK`, and the all-numerical results of
+/// pop-before-smtp schemes; `RELAY` and `PERMIT`/`permit` too, in any case (Postfix 3.7
+/// accepts all of them — checked live in the truth tests). Restrictions given as the action
+/// (`permit_auth_destination`, …) are not accepts by themselves.
 pub fn is_permit_action(value: &str) -> bool {
     let first = value.split_whitespace().next().unwrap_or("");
-    let up = first.to_ascii_uppercase();
-    up == "OK"
-        || up == "PERMIT"
-        || first.starts_with("permit")
-        || (!first.is_empty()
-            && first.chars().all(|c| c.is_ascii_digit())
-            && !first.starts_with(['4', '5']))
+    matches!(
+        first.to_ascii_lowercase().as_str(),
+        "ok" | "relay" | "permit"
+    ) || (!first.is_empty()
+        && first.chars().all(|c| c.is_ascii_digit())
+        && !first.starts_with(['4', '5']))
 }
 
 /// Is this access(5) action a rejection?

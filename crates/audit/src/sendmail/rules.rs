@@ -144,7 +144,7 @@ pub static RULES: &[Rule<Model>] = &[
         severity: Severity::High,
         effect: Effect::Conditional,
         title: "FEATURE(`loose_relay_check')",
-        why: "Accepts user%remote@local addresses (the percent hack) for relaying when the next hop resolves them.",
+        why: "For user%remote@relaydomain (a domain in relay-domains or RELAY_DOMAIN), Sendmail normally strips @relaydomain and re-checks user@remote for relaying; this feature skips the re-check, so a stranger's victim%remote@relaydomain is accepted (verified live) and handed to relaydomain's next hop, which relays it on if it honours the percent hack.",
         fix: "dnl FEATURE(`loose_relay_check')",
         source: "cf/README loose_relay_check",
         check: |m: &Model| feature(m, "loose_relay_check"),
