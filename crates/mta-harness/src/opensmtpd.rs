@@ -138,7 +138,9 @@ impl OpenSmtpd {
         };
         for (name, content) in &config.files {
             std::fs::write(dir.join(name), fill(content, values))?;
-            set_mode(&dir.join(name), 0o644)?;
+            // smtpd refuses a `pki … key` file others can read.
+            let mode = if name.ends_with(".key") { 0o600 } else { 0o644 };
+            set_mode(&dir.join(name), mode)?;
         }
         let filled = fill(&config.text, values);
         let count = filled

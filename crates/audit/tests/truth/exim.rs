@@ -324,6 +324,38 @@ fn exim_relay_routes_agree_with_host_checking() {
             relays: true,
         },
         HostCase {
+            name: "accept-any-domain-first",
+            config: exim_config(
+                "192.0.2.1",
+                "",
+                "",
+                &format!("  accept\n    domains = *\n{DEBIAN_RCPT_ACL}"),
+            ),
+            visible: vec![],
+            hidden: vec![],
+            client: "203.0.113.9",
+            sender: "a@example.org",
+            verdict: Verdict::OpenRelay,
+            rule: Some("EXIM-RELAY-TO-DOMAINS-WILDCARD"),
+            relays: true,
+        },
+        HostCase {
+            name: "accept-wide-hosts-first",
+            config: exim_config(
+                "192.0.2.1",
+                "",
+                "",
+                &format!("  accept\n    hosts = 0.0.0.0/0\n{DEBIAN_RCPT_ACL}"),
+            ),
+            visible: vec![],
+            hidden: vec![],
+            client: "203.0.113.9",
+            sender: "a@example.org",
+            verdict: Verdict::OpenRelay,
+            rule: Some("EXIM-RELAY-FROM-HOSTS-BROAD"),
+            relays: true,
+        },
+        HostCase {
             // The list built from a macro.
             name: "relay-from-macro",
             config: format!(

@@ -177,6 +177,23 @@ fn opensmtpd_match_spellings_agree_with_live_daemon() {
             Some("OPENSMTPD-FROM-MAIL-FROM-OR-RDNS"),
             true,
         ),
+        // AUTH offered but optional: a relay rule without `auth` relays for anyone.
+        (
+            "auth-optional-any",
+            "match from any for any action \"out\"",
+            "",
+            Verdict::OpenRelay,
+            Some("OPENSMTPD-AUTH-OPTIONAL-RELAY"),
+            true,
+        ),
+        (
+            "auth-optional-auth-only",
+            "match auth from any for any action \"out\"",
+            "",
+            Verdict::Closed,
+            None,
+            false,
+        ),
         // A table file outside the audited directory: CONDITIONAL; this one lists the stranger.
         (
             "src-table-unseen",
@@ -187,20 +204,36 @@ fn opensmtpd_match_spellings_agree_with_live_daemon() {
             true,
         ),
     ];
-    let mut live = String::from("action \"out\" relay\n");
+    // Listener options of some cases (STARTTLS with a certificate, optional AUTH).
+    let listener = |name: &str| match name {
+        "auth-optional-any" | "auth-optional-auth-only" => "tls pki relayhunt auth-optional",
+        _ => "",
+    };
+    let pki = "pki relayhunt cert \"{DIR}/server.crt\"\npki relayhunt key \"{DIR}/server.key\"\n";
+    let mut live = format!("{pki}action \"out\" relay\n");
     for (name, rules, tables, ..) in cases {
         live.push_str(tables);
-        live.push_str(&format!("listen on localhost tag {name}\n"));
+        live.push_str(&format!(
+            "listen on localhost {} tag {name}\n",
+            listener(name)
+        ));
         for l in rules.lines() {
             live.push_str(&l.replacen("match ", &format!("match tag {name} "), 1));
             live.push('\n');
         }
     }
-    let config = OpenSmtpdConfig::text(live).with_file("partners", "127.0.0.2\n");
+    let (crt, key) = server_certificate();
+    let config = OpenSmtpdConfig::text(live)
+        .with_file("partners", "127.0.0.2\n")
+        .with_file("server.crt", crt)
+        .with_file("server.key", key);
     let inst = OpenSmtpd::start(config, sink.port).expect("opensmtpd");
     for (name, rules, tables, verdict, rule, relays) in cases {
-        let conf = format!("{tables}listen on localhost\naction \"out\" relay\n{rules}\n")
-            .replace("{DIR}", "/etc/mail");
+        let conf = format!(
+            "{pki}{tables}listen on localhost {}\naction \"out\" relay\n{rules}\n",
+            listener(name)
+        )
+        .replace("{DIR}", "/etc/mail");
         let report = audit(Mta::OpenSmtpd, &[("smtpd.conf", &conf)]);
         let ids: Vec<&str> = report.findings.iter().map(|f| f.rule).collect();
         assert_eq!(report.verdict, *verdict, "{name}: audit; findings {ids:?}");
@@ -246,4 +279,35 @@ fn opensmtpd_match_spellings_agree_with_live_daemon() {
         "{}",
         inst.log()
     );
+}
+
+/// A self-signed server certificate and key (PEM) made with openssl, for `pki` lines.
+fn server_certificate() -> (String, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=relayhunt-opensmtpd.test",
+            "-keyout",
+            "k.pem",
+            "-out",
+            "c.pem",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |n: &str| std::fs::read_to_string(dir.path().join(n)).expect("pem");
+    (read("c.pem"), read("k.pem"))
 }
