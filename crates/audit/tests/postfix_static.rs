@@ -401,3 +401,37 @@ fn recipient_mx_access_ok_is_conditional_and_sql_access_table_unseen() {
     let r = audit_files(&[("main.cf", main)]);
     assert_eq!(r.verdict, Verdict::Closed, "{r:#?}");
 }
+
+#[test]
+fn a_wide_entry_inside_a_table_is_fixed_in_the_table() {
+    let main = "compatibility_level = 3.6\nmynetworks = cidr:/etc/postfix/trusted.cidr\nrelay_domains = hash:/etc/postfix/relay\n";
+    let r = audit_files(&[
+        ("main.cf", main),
+        ("trusted.cidr", "192.0.2.0/24 OK\n0.0.0.0/0 OK\n"),
+        ("relay", "net OK\n"),
+    ]);
+    let net = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "POSTFIX-MYNETWORKS-OPEN")
+        .expect("mynetworks");
+    assert!(
+        net.location.file.ends_with("trusted.cidr") && net.location.line == 2,
+        "{net:#?}"
+    );
+    assert!(
+        net.fix.starts_with("delete the wide entry at"),
+        "{}",
+        net.fix
+    );
+    let r = audit_files(&[
+        (
+            "main.cf",
+            "compatibility_level = 3.6\nrelay_domains = hash:/etc/postfix/relay\n",
+        ),
+        ("relay", "net OK\n"),
+    ]);
+    let f = &r.findings[0];
+    assert_eq!(f.rule, "POSTFIX-RELAY-DOMAINS-WILDCARD");
+    assert!(f.fix.starts_with("delete `net OK` from"), "{}", f.fix);
+}

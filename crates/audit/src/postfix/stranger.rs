@@ -251,7 +251,7 @@ impl Ctx<'_, '_> {
             // refuses to start without one, so it is reported by its own static rule.
             "permit" => (Step::Permit(None), 0),
             "reject_unauth_destination" | "defer_unauth_destination" | "check_relay_domains" => {
-                match self.relay_domains_reach(warnings) {
+                match self.relay_domains_reach() {
                     Reach::Wide(c) => (Step::PassThrough(c), 0),
                     Reach::Unseen(c) => (Step::ConditionalReject(c), 0),
                     Reach::Narrow => (Step::Reject, 0),
@@ -259,7 +259,7 @@ impl Ctx<'_, '_> {
             }
             "reject" | "defer" | "defer_if_permit" => (Step::Reject, 0),
             // Permits what reject_unauth_destination lets through: mail for relay_domains.
-            "permit_auth_destination" => match self.relay_domains_reach(warnings) {
+            "permit_auth_destination" => match self.relay_domains_reach() {
                 Reach::Wide(c) => (Step::Permit(Some(c)), 0),
                 Reach::Unseen(c) => (Step::MaybePermit(c), 0),
                 Reach::Narrow => (Step::Nothing, 0),
@@ -270,7 +270,7 @@ impl Ctx<'_, '_> {
             "permit_sasl_authenticated" => (Step::Nothing, 0),
             "permit_tls_clientcerts" => (self.tls_clientcerts(&here, &value_line, warnings), 0),
             "permit_tls_all_clientcerts" => {
-                (self.tls_all_clientcerts(&here, &value_line, warnings), 0)
+                (self.tls_all_clientcerts(&here, &value_line), 0)
             }
             "permit_mx_backup" => {
                 let nets = self.params.get("permit_mx_backup_networks");
@@ -379,10 +379,15 @@ impl Ctx<'_, '_> {
             let cause = |rule, effect, location: Location, detail: String| Cause {
                 rule,
                 effect,
+                // An entry inside a table or file is fixed there, not in main.cf.
+                fix: (location.file != nets.location.file).then(|| {
+                    format!(
+                        "delete the wide entry at {location} (keep your own hosts as /32 entries)"
+                    )
+                }),
                 location,
                 value: value.clone(),
                 detail,
-                fix: None,
             };
             return match widest {
                 Some(Widest {
@@ -481,14 +486,14 @@ impl Ctx<'_, '_> {
     }
 
     /// How far relay_domains reaches (what reject_unauth_destination lets through).
-    fn relay_domains_reach(&self, warnings: &mut Vec<Warning>) -> Reach {
+    fn relay_domains_reach(&self) -> Reach {
         let rd = self.params.get("relay_domains");
         let parent = split_list(&self.params.get("parent_domain_matches_subdomains").expanded)
             .iter()
             .any(|p| p == "relay_domains");
         let mut unseen = Vec::new();
+        // (A table that cannot be read becomes a finding below, not a warning.)
         let mut quiet = Vec::new();
-        let _ = warnings;
         match wide_entry(
             &rd.expanded,
             &rd.location,
@@ -500,7 +505,7 @@ impl Ctx<'_, '_> {
             Some(w) => Reach::Wide(Cause {
                 rule: "POSTFIX-RELAY-DOMAINS-WILDCARD",
                 effect: Effect::Open,
-                location: w.location,
+                location: w.location.clone(),
                 value: if w.entry == rd.raw || rd.raw.contains(&w.entry) {
                     format!("relay_domains = {}", rd.raw)
                 } else {
@@ -510,7 +515,13 @@ impl Ctx<'_, '_> {
                     "{}, so reject_unauth_destination (and permit_auth_destination) let a stranger's mail for it through.",
                     w.reach
                 ),
-                fix: None,
+                // An entry inside a table or file is fixed there, not in main.cf.
+                fix: (w.location.file != rd.location.file).then(|| {
+                    format!(
+                        "delete `{}` from {} (list the domains you relay for by name)",
+                        w.entry, w.location.file
+                    )
+                }),
             }),
             None => match unseen.first() {
                 Some(u) => Reach::Unseen(self.unseen(&u.table, "relay_domains", &rd.location)),
@@ -577,16 +588,10 @@ impl Ctx<'_, '_> {
         Step::Nothing
     }
 
-    fn tls_all_clientcerts(
-        &self,
-        here: &Location,
-        value_line: &str,
-        warnings: &mut Vec<Warning>,
-    ) -> Step {
+    fn tls_all_clientcerts(&self, here: &Location, value_line: &str) -> Step {
         if !self.client_certs_asked() {
             return Step::Nothing;
         }
-        let _ = warnings;
         let ca_file = self.params.get("smtpd_tls_CAfile");
         let ca_path = self.params.get("smtpd_tls_CApath");
         let append = self.params.get("tls_append_default_CA");
