@@ -270,6 +270,9 @@ pub fn settings(args: Args, stdin_is_terminal: bool) -> Result<Settings, UsageEr
     }
     let mut config = Config {
         trusted: std::mem::take(&mut file.trusted),
+        mx_hosts: std::mem::take(&mut file.mx_hosts),
+        forwarders: std::mem::take(&mut file.forwarders),
+        list_servers: std::mem::take(&mut file.list_servers),
         trusted_authserv_ids: std::mem::take(&mut file.trusted_authserv_ids),
         ..Config::default()
     };
@@ -342,13 +345,20 @@ pub fn settings(args: Args, stdin_is_terminal: bool) -> Result<Settings, UsageEr
 ///
 /// The format is a TOML subset: `key = value` lines, `#` comments, values bare, quoted
 /// (`"…"`) or lists (`["a", "b"]`), optional `[analyze]` section (other sections are for
-/// other subcommands and skipped). Keys: `trusted`, `trusted_authserv_id(s)`, `fail_on`,
+/// other subcommands and skipped). Keys: `trusted`, `mx_hosts`, `forwarders`,
+/// `list_servers`, `trusted_authserv_id(s)`, `fail_on`,
 /// `format`, `max_header_bytes`, `max_header_fields`, `max_message_bytes`, `jobs`,
 /// `skew_tolerance_secs`, `huge_delay_secs`, `builtin_providers`. List keys may repeat.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct FileSettings {
     /// `trusted`.
     pub trusted: Vec<String>,
+    /// `mx_hosts`.
+    pub mx_hosts: Vec<String>,
+    /// `forwarders`.
+    pub forwarders: Vec<String>,
+    /// `list_servers`.
+    pub list_servers: Vec<String>,
     /// `trusted_authserv_id` / `trusted_authserv_ids`.
     pub trusted_authserv_ids: Vec<String>,
     /// `fail_on`.
@@ -426,6 +436,9 @@ impl FileSettings {
             };
             match key {
                 "trusted" => s.trusted.extend(values),
+                "mx_hosts" | "mx_host" => s.mx_hosts.extend(values),
+                "forwarders" | "forwarder" => s.forwarders.extend(values),
+                "list_servers" | "list_server" => s.list_servers.extend(values),
                 "trusted_authserv_id" | "trusted_authserv_ids" => {
                     s.trusted_authserv_ids.extend(values)
                 }

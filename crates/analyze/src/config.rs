@@ -13,6 +13,15 @@ pub struct Config {
     /// (`*.example.org` = any subdomain, `mx.example.org` = that host exactly,
     /// `.example.org` = the domain and its subdomains).
     pub trusted: Vec<String>,
+    /// Your own inbound MX hosts and gateways (same patterns as `trusted`): trusted, and
+    /// shown as "trusted because it is one of your MX hosts".
+    pub mx_hosts: Vec<String>,
+    /// Forwarders that re-send your mail to you (an alumni alias, a domain forwarder, a
+    /// mailbox that forwards to another): trusted to have recorded their sender truthfully,
+    /// so the analysis continues below them.
+    pub forwarders: Vec<String>,
+    /// Mailing list servers you subscribe to: trusted like forwarders.
+    pub list_servers: Vec<String>,
     /// authserv-ids whose Authentication-Results are believed. Empty: the topmost one.
     pub trusted_authserv_ids: Vec<String>,
     /// Analysis time (seconds since the Unix epoch) for future-date checks. `None` skips
@@ -35,6 +44,9 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             trusted: Vec::new(),
+            mx_hosts: Vec::new(),
+            forwarders: Vec::new(),
+            list_servers: Vec::new(),
             trusted_authserv_ids: Vec::new(),
             now: None,
             skew_tolerance_secs: 300,
@@ -55,6 +67,34 @@ pub enum ConfigError {
         /// The offending entry.
         entry: String,
     },
+}
+
+/// Why a configured entry is trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustKind {
+    /// `--trusted` / `trusted`.
+    Trusted,
+    /// `mx_hosts`.
+    Mx,
+    /// `forwarders`.
+    Forwarder,
+    /// `list_servers`.
+    List,
+}
+
+impl TrustKind {
+    /// The rule id and the phrase used in trust reasons.
+    pub fn describe(self) -> (&'static str, &'static str) {
+        match self {
+            TrustKind::Trusted => ("trusted.config", "a --trusted entry"),
+            TrustKind::Mx => ("trusted.mx", "one of your MX hosts (mx_hosts)"),
+            TrustKind::Forwarder => ("trusted.forwarder", "a forwarder you use (forwarders)"),
+            TrustKind::List => (
+                "trusted.list",
+                "a mailing list server you read (list_servers)",
+            ),
+        }
+    }
 }
 
 /// One parsed trusted entry.
@@ -133,17 +173,32 @@ impl TrustedEntry {
 impl Config {
     /// Validate every trusted entry; call once before a batch so typos are reported.
     pub fn check(&self) -> Result<(), ConfigError> {
-        for e in &self.trusted {
-            TrustedEntry::parse(e)?;
+        for (_, list) in self.lists() {
+            for e in list {
+                TrustedEntry::parse(e)?;
+            }
         }
         Ok(())
     }
 
-    /// The trusted entries that parse (invalid ones are reported by [`Config::check`]).
-    pub fn trusted_entries(&self) -> Vec<TrustedEntry> {
-        self.trusted
-            .iter()
-            .filter_map(|e| TrustedEntry::parse(e).ok())
+    fn lists(&self) -> [(TrustKind, &Vec<String>); 4] {
+        [
+            (TrustKind::Trusted, &self.trusted),
+            (TrustKind::Mx, &self.mx_hosts),
+            (TrustKind::Forwarder, &self.forwarders),
+            (TrustKind::List, &self.list_servers),
+        ]
+    }
+
+    /// Every configured trusted entry that parses, with why it is trusted (invalid ones
+    /// are reported by [`Config::check`]).
+    pub fn trusted_entries(&self) -> Vec<(TrustKind, TrustedEntry)> {
+        self.lists()
+            .into_iter()
+            .flat_map(|(k, list)| {
+                list.iter()
+                    .filter_map(move |e| TrustedEntry::parse(e).ok().map(|t| (k, t)))
+            })
             .collect()
     }
 }
@@ -178,5 +233,16 @@ mod tests {
             })
         );
         assert_eq!(cfg.trusted_entries().len(), 1);
+        let cfg = Config {
+            mx_hosts: vec!["mx.example.org".into()],
+            forwarders: vec!["*.alumni.example".into()],
+            list_servers: vec!["lists.example.net".into()],
+            ..Config::default()
+        };
+        let kinds: Vec<TrustKind> = cfg.trusted_entries().iter().map(|e| e.0).collect();
+        assert_eq!(
+            kinds,
+            [TrustKind::Mx, TrustKind::Forwarder, TrustKind::List]
+        );
     }
 }

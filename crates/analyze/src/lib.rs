@@ -9,6 +9,7 @@ pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod eval;
 pub mod input;
 pub mod message;
 pub mod output;

@@ -41,6 +41,10 @@ pub struct Report {
     pub origin_ip: Option<IpAddr>,
     /// True when the header block was cut by input limits; conclusions may be incomplete.
     pub truncated: bool,
+    /// The relaying hop below the trust boundary that no rule explained, with the evidence
+    /// weighed for and against calling it an open relay; `None` when every hop the message
+    /// crossed is explained (or the chain has no such hop).
+    pub relay: Option<RelayAssessment>,
 }
 
 /// The identity headers of the message, decoded.
@@ -93,6 +97,8 @@ pub struct ChainEntry {
     pub trusted: bool,
     /// Why it is trusted (rule id and explanation), when it is.
     pub trust_reason: Option<String>,
+    /// What this hop's receiving server did with the message, and the rule that says so.
+    pub hop_role: HopRoleInfo,
     /// Anomalies seen on this hop.
     pub flags: Vec<HopFlag>,
 }
@@ -107,6 +113,110 @@ pub enum HopRole {
     Entry,
     /// Below the boundary: written by untrusted servers; only a claim.
     Claimed,
+}
+
+/// What the receiving server of a hop did with the message (see `engine::roles`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HopKind {
+    /// Your own infrastructure passing the message on internally.
+    Trusted,
+    /// Your infrastructure accepting the message from outside (the entry hop).
+    Inbound,
+    /// A mailbox fetch (POP3/IMAP, fetchmail) by the recipient's own agent.
+    Retrieval,
+    /// A forwarder or inbound/backup MX that accepted mail for its own domain and re-sent it.
+    Forwarder,
+    /// A mailing list server that accepted a post for the list and sent it to subscribers.
+    List,
+    /// A hand-off inside one organisation or provider (private client, same host, same
+    /// organisation or network block, a known provider's own relays).
+    ProviderInternal,
+    /// The receiver recorded that its client authenticated (SMTP AUTH, webmail, MAPI).
+    AuthenticatedSubmission,
+    /// A smarthost relaying for its own customers or its own domain's users without a
+    /// recorded login (an ISP's access lines, the sender domain's own server, an SPF-authorised
+    /// relay).
+    CustomerSmarthost,
+    /// The receiver relayed for a client no rule relates to it and recorded no
+    /// authentication: the open-relay shape.
+    UnexplainedRelay,
+    /// The receiver created the message itself (local submission, no client).
+    Origin,
+    /// Below the relay or the analysis' reach: written by untrusted servers, not judged.
+    Claimed,
+}
+
+impl HopKind {
+    /// The snake_case name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HopKind::Trusted => "trusted",
+            HopKind::Inbound => "inbound",
+            HopKind::Retrieval => "retrieval",
+            HopKind::Forwarder => "forwarder",
+            HopKind::List => "list",
+            HopKind::ProviderInternal => "provider_internal",
+            HopKind::AuthenticatedSubmission => "authenticated_submission",
+            HopKind::CustomerSmarthost => "customer_smarthost",
+            HopKind::UnexplainedRelay => "unexplained_relay",
+            HopKind::Origin => "origin",
+            HopKind::Claimed => "claimed",
+        }
+    }
+}
+
+/// A hop's role with the rule that decided it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HopRoleInfo {
+    /// The role.
+    pub kind: HopKind,
+    /// Id of the rule that decided it (`engine::roles::RULES`, or a trust rule id).
+    pub rule: &'static str,
+    /// What in the headers matched the rule.
+    pub why: String,
+}
+
+/// The unexplained relaying hop and how strongly the evidence says "open relay".
+#[derive(Debug, Clone, Serialize)]
+pub struct RelayAssessment {
+    /// Index of the hop where the relay accepted the message from an unrelated client.
+    pub hop: usize,
+    /// The relay's address as recorded by the hop above it (never private or loopback:
+    /// when the relay's own address is private, the first public address of the same
+    /// organisation above it).
+    pub relay_ip: Option<IpAddr>,
+    /// The relay as `IP (name)`.
+    pub relay: String,
+    /// The client it accepted the message from, as `IP (name)`.
+    pub source: String,
+    /// The hops between the trust boundary and the relay, and the rule that explained each
+    /// (`hop 3: forwarder (forwarder.own_domain)`): an analyst can disagree with one.
+    pub explained_above: Vec<String>,
+    /// Why the client is unrelated to the relay (short phrases; empty when only the
+    /// absence of a relating rule makes it so).
+    pub unrelated: Vec<String>,
+    /// Evidence for (positive weight) and against (negative) an open relay.
+    pub signals: Vec<Signal>,
+    /// Sum of the signal weights, clamped to 0..=1.
+    pub confidence: f32,
+    /// Header lines from the entry hop down to the relay's acceptance (quoted by the
+    /// relay finding; not repeated in JSON).
+    #[serde(skip)]
+    pub evidence: Vec<Evidence>,
+}
+
+/// One piece of corroborating (or exculpating) evidence about an unexplained relay.
+#[derive(Debug, Clone, Serialize)]
+pub struct Signal {
+    /// Stable id (`spf.fail_for_relay`, `client.dynamic`, …; see `engine::verdict::SIGNALS`).
+    pub id: std::borrow::Cow<'static, str>,
+    /// Contribution to the confidence (negative: evidence of authorised relaying).
+    pub weight: f32,
+    /// What was seen, in one sentence.
+    pub reason: String,
+    /// Header lines that show it.
+    pub evidence: Vec<Evidence>,
 }
 
 /// An anomaly on one hop.

@@ -238,7 +238,13 @@ To: <a@victim-example.org>
     assert!(r.auth.dkim.is_empty());
     assert!(ids(&r).contains(&"auth.forged_results"));
     assert_eq!(r.verdict.kind, VerdictKind::OpenRelaySuspected);
-    assert_eq!(r.verdict.severity, Severity::Critical);
+    // SPF fail for the relay and an unnamed client corroborate; nothing says the client
+    // is an access line or a forger, so the grade stays below critical.
+    assert!(
+        (Severity::Medium..Severity::Critical).contains(&r.verdict.severity),
+        "{:?}",
+        r.verdict
+    );
 }
 
 #[test]

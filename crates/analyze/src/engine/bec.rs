@@ -21,21 +21,28 @@ pub fn check(msg: &Message, s: &MessageSummary) -> Vec<Finding> {
     let addr = from.address.as_deref().unwrap_or_default();
 
     // Lists set Reply-To to the list itself; that is not a redirection.
-    let list_orgs: Vec<String> = ["List-Post", "X-BeenThere", "List-Id", "Sender"]
-        .iter()
-        .filter_map(|n| msg.first(n))
-        .filter_map(|h| {
-            let v = h.value.to_ascii_lowercase();
-            let inner = match (v.rfind('<'), v.rfind('>')) {
-                (Some(a), Some(b)) if b > a => v[a + 1..b].to_string(),
-                _ => v.trim().to_string(),
-            };
-            let inner = inner.trim_start_matches("mailto:").to_string();
-            addr_domain(&inner)
-                .or_else(|| Some(inner.clone()))
-                .and_then(|d| org_domain(&d))
-        })
-        .collect();
+    let list_orgs: Vec<String> = [
+        "List-Post",
+        "X-BeenThere",
+        "List-Id",
+        "Sender",
+        "Mailing-List",
+        "List-Unsubscribe",
+    ]
+    .iter()
+    .filter_map(|n| msg.first(n))
+    .filter_map(|h| {
+        let v = h.value.to_ascii_lowercase();
+        let inner = match (v.rfind('<'), v.rfind('>')) {
+            (Some(a), Some(b)) if b > a => v[a + 1..b].to_string(),
+            _ => v.trim().to_string(),
+        };
+        let inner = inner.trim_start_matches("mailto:").to_string();
+        addr_domain(&inner)
+            .or_else(|| Some(inner.clone()))
+            .and_then(|d| org_domain(&d))
+    })
+    .collect();
     if let (Some(fo), Some(rt)) = (&from_org, s.reply_to.as_ref()) {
         if let Some(ro) = rt.domain.as_deref().and_then(org_domain) {
             if &ro != fo && !list_orgs.contains(&ro) {

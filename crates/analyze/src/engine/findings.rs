@@ -29,6 +29,9 @@ kinds! {
     MAILING_LIST = "relay.mailing_list", "Relay is a mailing list";
     FORWARDER = "relay.forwarder", "Relay is a forwarder";
     DIRECT_TO_MX = "relay.direct_to_mx", "Message sent straight to your server by its origin";
+    CUSTOMER_SMARTHOST = "relay.customer_smarthost", "Relay is the sender's own smarthost or provider";
+    LOCAL_ORIGIN = "relay.local_origin", "Server submitted the message itself";
+    UNAUTH_RELAY = "relay.unauthenticated_relay", "Relayed without recorded authentication";
     FORGED_CHAIN = "chain.forged", "Received chain below the trust boundary is inconsistent";
     IMPOSSIBLE_ORDER = "chain.impossible_order", "Hop dates run backwards below the trust boundary";
     DISCONTINUITY = "chain.discontinuity", "Received headers do not connect";

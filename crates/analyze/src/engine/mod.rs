@@ -15,6 +15,7 @@ pub mod identity;
 pub mod providers;
 pub mod relay;
 pub mod residential;
+pub mod roles;
 pub mod summary;
 pub mod trust;
 pub mod verdict;
@@ -83,30 +84,45 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
     let mut walk = walk;
     let mut outcome = relay::assess(&ctx, &walk, &auth, &summary, &mut flags);
     let mut all = std::mem::take(&mut outcome.findings);
-    let mut below_list: Option<usize> = None;
-    // A mailing list or forwarder is trusted to have recorded its sender truthfully:
-    // continue the analysis from the hop where it accepted the message (bounded).
-    for _ in 0..4 {
-        let (Some(a), Some(e)) = (outcome.resent_from, walk.entry) else {
-            break;
+    // Mailing lists and forwarders just below the boundary are trusted to have recorded
+    // their sender truthfully: the boundary moves below them.
+    if let (Some(a), Some(e)) = (outcome.resent_from, walk.entry) {
+        if a < e {
+            for i in a..e {
+                let why = format!(
+                    "trusted.resender: written by {}, a mailing list or forwarder that re-sent the message",
+                    relay::describe(&ctx.hops[i + 1].from)
+                );
+                walk.trusted[i] = Some(why);
+            }
+            walk.entry = Some(a);
+            walk.private_crossing = false;
+        }
+    }
+    let below_list = outcome.below_list;
+    // Forwarders and list servers the trust walk recognised (configured, or a forwarder
+    // that accepted mail for its own domain and re-sent it to you) are reported as such.
+    for i in 0..ctx.hops.len().saturating_sub(1) {
+        let Some(t) = walk.trusted[i].as_deref() else {
+            continue;
         };
-        if a >= e {
-            break;
-        }
-        let why = format!(
-            "trusted.resender: written by {}, a mailing list or forwarder that re-sent the message",
-            relay::describe(&ctx.hops[e].from)
-        );
-        for t in &mut walk.trusted[a..e] {
-            *t = Some(why.clone());
-        }
-        walk.entry = Some(a);
-        walk.private_crossing = false;
-        below_list = Some(e);
-        // The receiver's authentication results judged the re-sender, not this hop.
-        let unjudged = crate::report::AuthReport::default();
-        outcome = relay::assess(&ctx, &walk, &unjudged, &summary, &mut flags);
-        all.append(&mut outcome.findings);
+        let kind = if t.starts_with("trusted.forwarder") {
+            &findings::FORWARDER
+        } else if t.starts_with("trusted.list") {
+            &findings::MAILING_LIST
+        } else {
+            continue;
+        };
+        all.push(finding(
+            kind,
+            Severity::Info,
+            Some(i + 1),
+            format!(
+                "{} re-sent the message to you; its own header below is trusted to name its sender truthfully ({t}). Not an open relay.",
+                relay::describe(&ctx.hops[i + 1].from)
+            ),
+            vec![ctx.ev(i + 1), ctx.ev(i)],
+        ));
     }
     all.extend(time_findings(&ctx, &walk, &flags));
     let forwarded = all
@@ -114,6 +130,65 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
         .any(|f| f.id == findings::MAILING_LIST.id || f.id == findings::FORWARDER.id);
     all.extend(auth_findings(msg, &auth, limit_line, forwarded));
     all.extend(bec::check(msg, &summary));
+    let grade = |cand: relay::Candidate| {
+        let entry = outcome_entry(&ctx, &walk, &cand);
+        let signals = verdict::signals(&ctx, &cand, &auth, &summary, &all, entry);
+        verdict::assessment(cand, signals)
+    };
+    let mut relay_assessment = outcome.candidate.take().map(grade);
+    // In a connected run of unexplained relays the deepest one that is at least as well
+    // corroborated as every server above it took the message from the stranger; the
+    // servers above relayed for it (its smarthosts).
+    let lowers: Vec<_> = std::mem::take(&mut outcome.lower_candidates)
+        .into_iter()
+        .map(grade)
+        .collect();
+    if let Some(upper) = relay_assessment.as_ref() {
+        let mut best = upper.confidence;
+        let mut pick: Option<usize> = None;
+        for (i, l) in lowers.iter().enumerate() {
+            if l.confidence >= best && verdict::severity_for(l.confidence).is_some() {
+                best = l.confidence;
+                pick = Some(i);
+            }
+        }
+        if let Some(i) = pick {
+            let lower = lowers.into_iter().nth(i);
+            if let Some(lower) = lower {
+                for h in lower.hop + 1..=upper.hop {
+                    if let Some(r) = outcome.roles.get_mut(h) {
+                        *r = Some(crate::report::HopRoleInfo {
+                            kind: crate::report::HopKind::CustomerSmarthost,
+                            rule: "smarthost.relay_client",
+                            why: format!(
+                                "relayed for the mail server below it; {} accepted the message from {} (confidence {:.2} against {:.2} here)",
+                                lower.relay, lower.source, lower.confidence, upper.confidence
+                            ),
+                        });
+                    }
+                }
+                if let Some(r) = outcome.roles.get_mut(lower.hop) {
+                    *r = Some(crate::report::HopRoleInfo {
+                        kind: crate::report::HopKind::UnexplainedRelay,
+                        rule: roles::UNEXPLAINED,
+                        why: format!(
+                            "accepted from {} without a recorded login, and no rule relates the client to it",
+                            lower.source
+                        ),
+                    });
+                }
+                relay_assessment = Some(lower);
+            }
+        }
+    }
+    if let Some(a) = &relay_assessment {
+        all.push(verdict::relay_finding(a));
+        if let (None, (Some(k), Some(s), Some(t))) = (outcome.kind, verdict::headline_of(Some(a))) {
+            outcome.kind = Some(k);
+            outcome.severity = Some(s);
+            outcome.summary = Some(t);
+        }
+    }
     if msg.truncated {
         all.push(finding(
             &findings::TRUNCATED,
@@ -170,13 +245,18 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
             },
             trusted: walk.trusted[i].is_some(),
             trust_reason: walk.trusted[i].clone(),
+            hop_role: hop_role(&walk, &mut outcome.roles, i),
             flags: dedup(std::mem::take(&mut flags[i])),
         })
         .collect();
-    let relay_ip = boundary.as_ref().and_then(|b| b.relay_ip);
+    let relay_ip = relay_assessment
+        .as_ref()
+        .and_then(|a| a.relay_ip)
+        .or_else(|| boundary.as_ref().and_then(|b| b.relay_ip))
+        .filter(|ip| !identity::is_private(*ip));
     let verdict = verdict::decide(
-        &ctx,
-        &walk,
+        !ctx.hops.is_empty(),
+        walk.entry.map(|e| relay::describe(&ctx.hops[e].from)),
         outcome.kind,
         outcome.severity,
         outcome.summary,
@@ -192,8 +272,58 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
         findings: all,
         auth,
         relay_ip,
-        origin_ip: outcome.origin_ip,
+        origin_ip: outcome.origin_ip.filter(|ip| !identity::is_private(*ip)),
         truncated: msg.truncated,
+        relay: relay_assessment,
+    }
+}
+
+/// The original entry hop for grading: the boundary may have moved below a list, but the
+/// SPF/DMARC results were about the client of the hop your own server wrote.
+fn outcome_entry(ctx: &Ctx<'_>, walk: &trust::Walk, cand: &relay::Candidate) -> usize {
+    let e = walk.entry.unwrap_or(cand.hop + 1);
+    // The first hop above the candidate whose receiver is trusted by the walk proper.
+    (cand.hop + 1..ctx.hops.len())
+        .find(|&i| {
+            walk.trusted[i]
+                .as_deref()
+                .is_some_and(|t| !t.starts_with("trusted.resender"))
+        })
+        .unwrap_or(e)
+}
+
+/// The role of hop `i` for the chain table: what the walk down decided below the entry
+/// hop, `inbound` at it, and the trust reason above it.
+fn hop_role(
+    walk: &trust::Walk,
+    roles: &mut [Option<crate::report::HopRoleInfo>],
+    i: usize,
+) -> crate::report::HopRoleInfo {
+    use crate::report::{HopKind, HopRoleInfo};
+    if let Some(r) = roles.get_mut(i).and_then(Option::take) {
+        return r;
+    }
+    match (walk.entry, &walk.trusted[i]) {
+        (Some(e), Some(t)) if e == i => HopRoleInfo {
+            kind: HopKind::Inbound,
+            rule: "trusted.entry",
+            why: format!("your infrastructure accepted the message from outside ({t})"),
+        },
+        (_, Some(t)) if t.starts_with("trusted.fetch") => HopRoleInfo {
+            kind: HopKind::Retrieval,
+            rule: "trusted.fetch",
+            why: t.clone(),
+        },
+        (_, Some(t)) => HopRoleInfo {
+            kind: HopKind::Trusted,
+            rule: "trusted.walk",
+            why: t.clone(),
+        },
+        _ => HopRoleInfo {
+            kind: HopKind::Claimed,
+            rule: "claimed.below",
+            why: "below the trust boundary and not judged: written by untrusted servers".into(),
+        },
     }
 }
 

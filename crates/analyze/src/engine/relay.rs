@@ -15,9 +15,12 @@ use super::identity::{
     same_brand,
 };
 use super::residential;
+use super::roles;
 use super::trust::{self, Walk};
 use super::Ctx;
-use crate::report::{AuthReport, Finding, HopFlag, MessageSummary, Severity, VerdictKind};
+use crate::report::{
+    AuthReport, Finding, HopFlag, HopKind, HopRoleInfo, MessageSummary, Severity, VerdictKind,
+};
 use relayhunt_received::{FromPart, Hop, Protocol};
 use std::net::IpAddr;
 
@@ -34,9 +37,20 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     /// Earliest public client address.
     pub origin_ip: Option<IpAddr>,
-    /// Set when the relay is a legitimate re-sender (mailing list, forwarder, backup MX):
-    /// the hop where it accepted the message, so the analysis can continue below it.
+    /// Set when the hops just below the trust boundary are legitimate re-senders (mailing
+    /// list, forwarder, backup MX): the lowest hop where one accepted the message, so the
+    /// boundary can move below them.
     pub resent_from: Option<usize>,
+    /// The hop above the list server's acceptance, when a list re-sent the message.
+    pub below_list: Option<usize>,
+    /// Per hop: the role decided by the walk down (`None` above the entry hop).
+    pub roles: Vec<Option<HopRoleInfo>>,
+    /// The unexplained relaying hop, when the walk stopped at one.
+    pub candidate: Option<Candidate>,
+    /// Further candidates below the first, nearest first, while each one's client is a
+    /// mail server that itself relayed the message (its header connects below and no rule
+    /// explains its acceptance); the verdict grades them all.
+    pub lower_candidates: Vec<Candidate>,
 }
 
 /// `198.51.100.25 (mail-relay.somecloud.com)` / `203.0.113.7 (no rDNS, HELO "x")`.
@@ -65,17 +79,6 @@ fn client_org(fp: &FromPart) -> Option<String> {
                 .filter(|h| is_public_name(h))
                 .and_then(org_domain)
         })
-}
-
-/// Organisation of the server that wrote `hop` (its `by`), falling back to what the hop
-/// above recorded about it.
-fn relay_org(entry: &Hop, lower: Option<&Hop>) -> Option<String> {
-    client_org(&entry.from).or_else(|| {
-        lower
-            .and_then(|l| l.by.host.as_deref())
-            .filter(|h| is_public_name(h))
-            .and_then(org_domain)
-    })
 }
 
 /// Did the receiver of `hop` record that its client authenticated?
@@ -124,32 +127,6 @@ fn unrelated_reasons(hop: &Hop, relay_org: Option<&str>) -> Vec<(String, &'stati
         }
     }
     out
-}
-
-/// Is the relay related to this client (same organisation, private, local)?
-fn related(c: &Hop, relay_ip: Option<IpAddr>, relay_org: Option<&str>) -> bool {
-    if trust::no_client(c) {
-        return true;
-    }
-    // The relay handing the message to itself (a local MTA talking to a local content
-    // filter or a second daemon on the same address).
-    if c.from.ip.is_some() && c.from.ip == relay_ip {
-        return true;
-    }
-    if c.from.ip.is_some_and(is_private) {
-        return true;
-    }
-    // No address recorded: not an internet connection the relay could be judged by
-    // (`from Spooler by …`, `from tiputil1 (tiputil1.corp.example)`); an internal hand-off.
-    if c.from.ip.is_none() {
-        return true;
-    }
-    // The relay's own organisation, including its own dial-up/DHCP customers: an ISP or
-    // campus smarthost relaying for its users is doing its job.
-    match (client_org(&c.from), relay_org) {
-        (Some(co), Some(ro)) => same_brand(&co, ro),
-        _ => false,
-    }
 }
 
 /// The list identifier of `List-Id: Desc <list.example.org>`, lower-cased.
@@ -228,6 +205,25 @@ fn is_list(
         }
     }
     None
+}
+
+/// Is the server that wrote hop `k` the mailing list server? Returns the list's id.
+pub fn list_server(
+    ctx: &Ctx<'_>,
+    s: &MessageSummary,
+    server_org: Option<&str>,
+    k: usize,
+) -> Option<String> {
+    let rcpts: Vec<&str> = ctx.hops[k].for_addr.as_deref().into_iter().collect();
+    let sent_to = ctx.hops[k + 1..].iter().find_map(|h| h.for_addr.as_deref());
+    is_list(ctx, s, server_org, &rcpts, sent_to)
+}
+
+/// The ARC sealer domain in the organisation `org`, if any.
+pub fn arc_sealer(ctx: &Ctx<'_>, org: &str) -> Option<String> {
+    arc_sealers(ctx)
+        .into_iter()
+        .find(|d| org_domain(d).is_some_and(|o| same_brand(&o, org)))
 }
 
 /// Signing domains of `ARC-Seal:` headers (`d=` tag).
@@ -372,7 +368,44 @@ fn client_flags(ctx: &Ctx<'_>, upto: usize, flags: &mut [Vec<HopFlag>], out: &mu
     }
 }
 
-/// Run the relay analysis.
+/// The unexplained relaying hop found by the walk down, before it is graded.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Index of the hop where the relay accepted the message.
+    pub hop: usize,
+    /// The relay's public address (see [`crate::report::RelayAssessment::relay_ip`]).
+    pub relay_ip: Option<IpAddr>,
+    /// `IP (name)` of the relay.
+    pub relay: String,
+    /// `IP (name)` of the client it accepted the message from.
+    pub source: String,
+    /// The relay's organisational domain.
+    pub relay_org: Option<String>,
+    /// The hops above it and the rules that explained them.
+    pub explained_above: Vec<String>,
+    /// Why the client is unrelated to the relay (short phrases).
+    pub unrelated: Vec<(String, &'static str)>,
+    /// Header lines from the entry hop down to the relay's acceptance.
+    pub evidence: Vec<crate::report::Evidence>,
+    /// Lower headers do not connect (fabricated before the relay).
+    pub forged_below: bool,
+}
+
+/// The relay's address as the hop above recorded it; when that is private (an internal
+/// hand-off), the first public client address further up, which is the same
+/// organisation's way out to the internet.
+fn public_relay_ip(hops: &[Hop], k: usize, entry: usize) -> Option<IpAddr> {
+    public_relay_hop(hops, k, entry).and_then(|j| hops[j].from.ip)
+}
+
+/// The hop whose client record gives [`public_relay_ip`].
+fn public_relay_hop(hops: &[Hop], k: usize, entry: usize) -> Option<usize> {
+    (k + 1..=entry).find(|&j| hops[j].from.ip.is_some_and(|ip| !is_private(ip)))
+}
+
+/// Run the relay analysis: walk down from the trust boundary through every hop a rule of
+/// `roles::RULES` explains, to the first hop that nothing explains (the relay candidate),
+/// an authenticated submission, local submission, or the bottom of the chain.
 pub fn assess(
     ctx: &Ctx<'_>,
     walk: &Walk,
@@ -380,7 +413,10 @@ pub fn assess(
     summary: &MessageSummary,
     flags: &mut [Vec<HopFlag>],
 ) -> Outcome {
-    let mut out = Outcome::default();
+    let mut out = Outcome {
+        roles: vec![None; ctx.hops.len()],
+        ..Outcome::default()
+    };
     let Some(e) = walk.entry else {
         return out;
     };
@@ -467,12 +503,20 @@ pub fn assess(
             "Forged chain: the headers below {relay} do not connect to it; {} is where the message really entered.",
             entry.from.ip.map(|i| i.to_string()).unwrap_or_else(|| relay.clone())
         ));
-        out.origin_ip = entry.from.ip.or(out.origin_ip);
+        out.origin_ip = entry
+            .from
+            .ip
+            .filter(|ip| !is_private(*ip))
+            .or(out.origin_ip);
         return out;
     }
     if continuity::link(lower, entry) == Link::Unknown {
         // Nothing proves the relay wrote the header below: treat the relay as the origin.
-        out.origin_ip = entry.from.ip.or(out.origin_ip);
+        out.origin_ip = entry
+            .from
+            .ip
+            .filter(|ip| !is_private(*ip))
+            .or(out.origin_ip);
         origin_findings(ctx, e, false, &mut out.findings);
         return out;
     }
@@ -491,125 +535,166 @@ pub fn assess(
         ));
     }
 
-    // Walk down through the relay's own organisation to where it accepted the message.
-    let r_org = relay_org(entry, Some(lower));
-    let mut j = e - 1;
-    let accept = loop {
-        if !related(&hops[j], entry.from.ip, r_org.as_deref()) {
-            break Some(j);
+    // Walk down, giving each hop its role, until a hop is not explained.
+    let mut explained_above: Vec<String> = Vec::new();
+    let mut resender = true;
+    let mut provider_named = false;
+    let mut k = e - 1;
+    let stop = loop {
+        let server_org = roles::server_org(hops, k);
+        let view = roles::View {
+            ctx,
+            k,
+            server_org: server_org.clone(),
+            server_ip: hops[k + 1].from.ip,
+            summary,
+            auth,
+            entry: e,
+        };
+        let role = roles::judge(&view);
+        let kind = role.kind;
+        let server = describe(&hops[k + 1].from);
+        let ev = vec![ctx.ev(k + 1), ctx.ev(k)];
+        match kind {
+            HopKind::List => out.findings.push(finding(
+                &f::MAILING_LIST,
+                Severity::Info,
+                Some(k + 1),
+                format!("{server} is the mailing list server ({}): it accepted the message for the list address and sent it on to subscribers, as lists do. Not an open relay.", role.why),
+                ev,
+            )),
+            HopKind::Forwarder => out.findings.push(finding(
+                &f::FORWARDER,
+                Severity::Info,
+                Some(k + 1),
+                format!("{server} {}: it is that domain's inbound server or forwarder and passed the message on. Not an open relay.", role.why),
+                ev,
+            )),
+            _ if !provider_named
+                && matches!(kind, HopKind::ProviderInternal | HopKind::AuthenticatedSubmission)
+                && trust::client_provider(&hops[k + 1]).is_some() =>
+            {
+                provider_named = true;
+                let p = trust::client_provider(&hops[k + 1]).map_or("", |p| p.name);
+                out.findings.push(finding(
+                    &f::KNOWN_PROVIDER,
+                    Severity::Info,
+                    Some(k + 1),
+                    format!("{server} belongs to {p}, which accepts mail only from its own account holders or customers; it is not an open relay. It received the message from {}.", describe(&hops[k].from)),
+                    ev,
+                ));
+            }
+            HopKind::ProviderInternal if role.rule == "provider.known" => {
+                provider_named = true;
+                out.findings.push(finding(
+                    &f::KNOWN_PROVIDER,
+                    Severity::Info,
+                    Some(k + 1),
+                    format!("{server} belongs to {}, which accepts mail only from its own account holders or customers; it is not an open relay. It received the message from {}.", role.why, describe(&hops[k].from)),
+                    ev,
+                ));
+            }
+            HopKind::CustomerSmarthost => out.findings.push(finding(
+                &f::CUSTOMER_SMARTHOST,
+                Severity::Info,
+                Some(k + 1),
+                format!("{server} relayed for {} without a recorded login, which is authorised here: {} (rule {}).", describe(&hops[k].from), role.why, role.rule),
+                ev,
+            )),
+            _ => {}
         }
-        if j == 0 || continuity::link(&hops[j - 1], &hops[j]) == Link::Mismatch {
+        explained_above.push(format!(
+            "hop {k}: {} ({}: {})",
+            kind.as_str(),
+            role.rule,
+            role.why
+        ));
+        out.roles[k] = Some(role);
+        let passes = matches!(
+            kind,
+            HopKind::List
+                | HopKind::Forwarder
+                | HopKind::Retrieval
+                | HopKind::ProviderInternal
+                | HopKind::CustomerSmarthost
+        );
+        if resender && matches!(kind, HopKind::List | HopKind::Forwarder) {
+            out.resent_from = Some(k);
+            if kind == HopKind::List {
+                out.below_list = Some(k + 1);
+            }
+        } else if !matches!(kind, HopKind::Retrieval | HopKind::ProviderInternal) {
+            resender = false;
+        }
+        if !passes {
+            break Some(k);
+        }
+        if k == 0 || continuity::link(&hops[k - 1], &hops[k]) == Link::Mismatch {
             break None;
         }
-        j -= 1;
+        k -= 1;
     };
-    let Some(a) = accept else {
-        // Sent from the relay's own organisation: it is the sender's server.
-        out.origin_ip = entry.from.ip.or(out.origin_ip);
-        if let Some(p) = trust::client_provider(entry) {
-            out.findings.push(finding(
-                &f::KNOWN_PROVIDER,
-                Severity::Info,
-                Some(e),
-                format!("The message was sent by an account at {} ({}) and reached you from its server {relay}; abuse goes to that provider.", p.name, p.id),
-                vec![ctx.ev(e)],
-            ));
-        } else {
-            origin_findings(ctx, e, false, &mut out.findings);
-        }
+    let below = stop.unwrap_or(k);
+    for r in out.roles.iter_mut().take(below) {
+        *r = Some(HopRoleInfo {
+            kind: HopKind::Claimed,
+            rule: "claimed.below",
+            why: "below the hop the analysis stopped at: written by untrusted servers".into(),
+        });
+    }
+    explained_above.pop();
+
+    let Some(a) = stop else {
+        // Every hop down to the bottom (or to a break in the chain) is explained: the
+        // client of the lowest one is where the message came from.
+        origin_findings(ctx, k, k < e, &mut out.findings);
+        out.origin_ip = hops[k]
+            .from
+            .ip
+            .filter(|ip| !is_private(*ip))
+            .or_else(|| public_relay_ip(hops, k, e))
+            .or(out.origin_ip);
         return out;
     };
+    let role_kind = out.roles[a].as_ref().map(|r| r.kind);
     let src_hop = &hops[a];
     let src = describe(&src_hop.from);
+    let server = describe(&hops[a + 1].from);
+    let evidence = {
+        let mut v = vec![ctx.ev(e)];
+        v.extend((a..e).rev().map(|k| ctx.ev(k)));
+        v
+    };
+    if role_kind == Some(HopKind::Origin) {
+        // The server submitted its own mail (a compromised web host, a script): it is the
+        // origin, not a relay.
+        out.origin_ip = public_relay_ip(hops, a, e).or(out.origin_ip);
+        out.findings.push(finding(
+            &f::LOCAL_ORIGIN,
+            Severity::Info,
+            Some(a),
+            format!("{server} wrote this message itself: its own header records a local submission, not a network client. It is the origin; abuse goes to whoever runs it."),
+            evidence,
+        ));
+        return out;
+    }
     origin_findings(ctx, a, true, &mut out.findings);
     out.origin_ip = src_hop
         .from
         .ip
         .filter(|ip| !is_private(*ip))
         .or(out.origin_ip);
+    let r_org = roles::server_org(hops, a);
     let reasons = unrelated_reasons(src_hop, r_org.as_deref());
     let why = reasons
         .iter()
         .map(|r| r.0.as_str())
         .collect::<Vec<_>>()
         .join("; ");
-    let evidence = {
-        let mut v = vec![ctx.ev(e)];
-        v.extend((a..e).rev().map(|k| ctx.ev(k)));
-        v
-    };
-
-    // Legitimate re-senders.
-    if let Some(p) = trust::client_provider(entry) {
-        out.findings.push(finding(
-            &f::KNOWN_PROVIDER,
-            Severity::Info,
-            Some(e),
-            format!("The relay {relay} belongs to {} ({}), which accepts mail only from its own account holders or customers; it is not an open relay. It received the message from {src}.", p.name, p.id),
-            evidence,
-        ));
-        return out;
-    }
-    let rcpts: Vec<&str> = (a..e).filter_map(|k| hops[k].for_addr.as_deref()).collect();
-    if let Some(list) = is_list(
-        ctx,
-        summary,
-        r_org.as_deref(),
-        &rcpts,
-        entry.for_addr.as_deref(),
-    ) {
-        out.findings.push(finding(
-            &f::MAILING_LIST,
-            Severity::Info,
-            Some(e),
-            format!("The relay {relay} is the mailing list server for {list}: it accepted the message for the list address and sent it on to subscribers, as lists do. Not an open relay."),
-            evidence,
-        ));
-        out.resent_from = Some(a);
-        return out;
-    }
-    if let Some(ro) = r_org.as_deref() {
-        if let Some(d) = arc_sealers(ctx)
-            .into_iter()
-            .find(|d| org_domain(d).is_some_and(|o| same_brand(&o, ro)))
-        {
-            out.findings.push(finding(
-                &f::FORWARDER,
-                Severity::Info,
-                Some(e),
-                format!("The relay {relay} sealed the message with ARC as {d}: it is a forwarder that vouches for the authentication it saw, not an open relay."),
-                evidence,
-            ));
-            out.resent_from = Some(a);
-            return out;
-        }
-    }
-    if reasons.is_empty() {
-        return out;
-    }
-
-    let rcpt = [
-        src_hop.for_addr.as_deref(),
-        lower.for_addr.as_deref(),
-        entry.for_addr.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .find_map(addr_domain)
-    .or_else(|| summary.to.first().and_then(|m| m.domain.clone()));
-    let outside = match (rcpt.as_deref().and_then(org_domain), r_org.as_deref()) {
-        (Some(ro), Some(rel)) => ro != rel,
-        _ => true,
-    };
     let failed = auth_failed(auth);
     let auth_note = auth_phrase(auth);
-    let relay_ip = entry
-        .from
-        .ip
-        .map(|i| i.to_string())
-        .unwrap_or_else(|| relay.clone());
 
-    if authenticated(src_hop) {
+    if role_kind == Some(HopKind::AuthenticatedSubmission) {
         let user = src_hop.auth_user.as_deref();
         let from_org = summary
             .from
@@ -630,7 +715,8 @@ pub fn assess(
             .and_then(org_domain)
             .zip(from_org.clone())
             .is_some_and(|(r, f)| r != f);
-        if failed || sends_as_other || bec {
+        let outside = !reasons.is_empty();
+        if outside && (failed || sends_as_other || bec) {
             let mut why_bad = Vec::new();
             if failed {
                 why_bad.push(format!("authentication failed ({auth_note})"));
@@ -658,7 +744,7 @@ pub fn assess(
                 sev,
                 Some(a),
                 format!(
-                    "The relay {relay} accepted this message from {src} — {why} — after SMTP AUTH{}. A real account on the relay was used from outside its owner's network, and {}. This is a stolen or abused account, not an open relay: reset its credentials rather than reporting the server.",
+                    "The relay {server} accepted this message from {src} — {why} — after SMTP AUTH{}. A real account on the relay was used from outside its owner's network, and {}. This is a stolen or abused account, not an open relay: reset its credentials rather than reporting the server.",
                     user.map(|u| format!(" as {u}")).unwrap_or_default(),
                     why_bad.join(", ")
                 ),
@@ -667,7 +753,7 @@ pub fn assess(
             out.kind = Some(VerdictKind::CompromisedAccount);
             out.severity = Some(sev);
             out.summary = Some(format!(
-                "Compromised account suspected: {relay} sent this after an authenticated login{} from {src}.",
+                "Compromised account suspected: {server} sent this after an authenticated login{} from {src}.",
                 user.map(|u| format!(" as {u}")).unwrap_or_default()
             ));
         } else {
@@ -675,55 +761,101 @@ pub fn assess(
                 &f::AUTH_SUBMISSION,
                 Severity::Info,
                 Some(a),
-                format!("The relay {relay} accepted the message from {src} after SMTP AUTH{}: an ordinary authenticated submission.", user.map(|u| format!(" as {u}")).unwrap_or_default()),
+                format!("The relay {server} accepted the message from {src} after SMTP AUTH{}: an ordinary authenticated submission.", user.map(|u| format!(" as {u}")).unwrap_or_default()),
                 evidence,
             ));
         }
+        // A webmail or API submission records no network client (or an internal one):
+        // the provider's origin header names the browser's address instead.
+        if src_hop.from.ip.is_none_or(is_private) {
+            out.origin_ip = webmail_origin(ctx).or(out.origin_ip);
+        }
         return out;
     }
-    if !outside {
-        out.findings.push(finding(
-            &f::FORWARDER,
-            Severity::Info,
-            Some(e),
-            format!("The relay {relay} accepted the message from {src} for a recipient in its own domain ({}), as an inbound or backup MX does; it then passed it on. Not an open relay.", rcpt.as_deref().unwrap_or_default()),
-            evidence,
+
+    // An ISP's smarthost relays for its customers' mail servers. When the unexplained
+    // relay's client is itself a server (public, not an access line) whose own header
+    // does not contradict the header below and shows it accepting from someone unexplained,
+    // that lower server is
+    // another candidate, and so on down a connected run; the verdict grades them all.
+    let mut above = explained_above.clone();
+    let mut top = a;
+    while top >= 1 && out.lower_candidates.len() < 4 {
+        let c = &hops[top].from;
+        let server_like = c.ip.is_some_and(|ip| !is_private(ip))
+            && c.rdns
+                .as_deref()
+                .and_then(|r| residential::classify(r, c.ip))
+                .is_none();
+        if !server_like || continuity::link(&hops[top - 1], &hops[top]) == Link::Mismatch {
+            break;
+        }
+        let k = top - 1;
+        let view = roles::View {
+            ctx,
+            k,
+            server_org: roles::server_org(hops, k),
+            server_ip: c.ip,
+            summary,
+            auth,
+            entry: e,
+        };
+        let role = roles::judge(&view);
+        if role.kind != HopKind::UnexplainedRelay || hops[k].from.ip == c.ip {
+            break;
+        }
+        above.push(format!(
+            "hop {top}: relayed for the mail server {} (smarthost.relay_client)",
+            describe(c)
         ));
-        out.resent_from = Some(a);
-        return out;
+        out.lower_candidates.push(Candidate {
+            hop: k,
+            relay_ip: c.ip,
+            relay: describe(c),
+            source: describe(&hops[k].from),
+            relay_org: view.server_org.clone(),
+            explained_above: above.clone(),
+            unrelated: unrelated_reasons(&hops[k], view.server_org.as_deref()),
+            evidence: {
+                let mut v = vec![ctx.ev(e)];
+                v.extend((k..e).rev().map(|j| ctx.ev(j)));
+                v
+            },
+            forged_below: forged_at.iter().any(|&j| j < k),
+        });
+        top = k;
     }
-    // A source that is an end-user line or a bot (dynamic name, no rDNS, IP greeting) is
-    // the open-relay pattern proper; another organisation's named mail server alone may be
-    // an arranged smarthost, so it weighs less.
-    let end_user = reasons.iter().any(|r| r.1 != "other_org");
-    // When the From domain's own policy vouches for the path (DMARC pass), the relay is
-    // at least one the domain owner uses: still worth reporting, but less likely abuse by
-    // strangers than a relay laundering someone else's domain.
-    let vouched = auth.dmarc.as_deref() == Some("pass")
-        || (auth.dmarc.is_none() && auth.alignment.dmarc_pass_relaxed == Some(true));
-    let severity = match (failed, end_user, vouched) {
-        (true, _, _) => Severity::Critical,
-        (false, true, false) => Severity::High,
-        _ => Severity::Medium,
-    };
-    out.findings.push(finding(
-        &f::OPEN_RELAY,
-        severity,
-        Some(e),
-        format!(
-            "Your infrastructure received this message from {relay}. The header {relay} wrote itself shows it had accepted the message from {src} — {why} — with no SMTP AUTH recorded, for a recipient outside its own domain{}, and passed it on. That is what an open relay does: it lends its clean address to whoever connects. {}Report {relay_ip} to its network owner.",
-            rcpt.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
-            if auth_note.is_empty() { String::new() } else { format!("Authentication confirms the mail is not from the claimed sender: {auth_note}. ") }
-        ),
+
+    // Unexplained: hand the candidate to the verdict for grading.
+    out.candidate = Some(Candidate {
+        hop: a,
+        relay_ip: public_relay_ip(hops, a, e),
+        relay: public_relay_hop(hops, a, e).map_or(server, |j| describe(&hops[j].from)),
+        source: src,
+        relay_org: r_org,
+        explained_above,
+        unrelated: reasons,
         evidence,
-    ));
-    out.kind = Some(VerdictKind::OpenRelaySuspected);
-    out.severity = Some(severity);
-    out.summary = Some(format!(
-        "Open relay suspected: {relay} accepted this message from {src} without authentication and relayed it to you{}.",
-        if auth_note.is_empty() { String::new() } else { format!(" ({auth_note})") }
-    ));
+        forged_below: forged_at.iter().any(|&j| j < a),
+    });
     out
+}
+
+/// Webmail origin headers (`X-Originating-IP` and kin) name the browser's address when a
+/// provider's webmail submitted the message; only a public address counts.
+pub fn webmail_origin(ctx: &Ctx<'_>) -> Option<IpAddr> {
+    const NAMES: &[&str] = &[
+        "X-Originating-IP",
+        "X-Sender-IP",
+        "X-Source-IP",
+        "X-Client-IP",
+        "X-Originating-Client-IP",
+    ];
+    NAMES.iter().find_map(|n| {
+        let v = ctx.msg.first(n)?.value.as_str();
+        let v = v.trim().trim_matches(|c| c == '[' || c == ']').trim();
+        v.parse::<IpAddr>().ok().filter(|ip| !is_private(*ip))
+    })
 }
 
 /// `SPF fail, DKIM none, DMARC fail` from the trusted results.

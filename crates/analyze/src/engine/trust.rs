@@ -9,9 +9,10 @@
 //! an outside client is the entry hop; its client is the first untrusted relay and every
 //! header below it is only that relay's claim.
 
+use super::identity::addr_domain;
 use super::identity::{is_private, is_public_name, norm_host, org_domain, same_org};
 use super::providers::{self, Provider, ProviderKind};
-use crate::config::TrustedEntry;
+use crate::config::{TrustKind, TrustedEntry};
 use relayhunt_received::Hop;
 
 /// Result of the walk.
@@ -30,29 +31,60 @@ pub struct Walk {
 /// What the walk trusts.
 pub struct Scope<'a> {
     /// Configured entries.
-    pub entries: &'a [TrustedEntry],
+    pub entries: &'a [(TrustKind, TrustedEntry)],
     /// Use the provider table.
     pub builtin: bool,
 }
 
-fn cfg_match_host(entries: &[TrustedEntry], host: Option<&str>) -> Option<String> {
+fn cfg_match_host(entries: &[(TrustKind, TrustedEntry)], host: Option<&str>) -> Option<String> {
     let h = norm_host(host?);
-    entries
-        .iter()
-        .find(|e| e.matches_host(&h))
-        .map(|_| format!("trusted.config: {h} matches a --trusted entry"))
+    entries.iter().find(|e| e.1.matches_host(&h)).map(|e| {
+        let (id, what) = e.0.describe();
+        format!("{id}: trusted because {h} is {what}")
+    })
 }
 
-fn cfg_match_ip(entries: &[TrustedEntry], ip: Option<std::net::IpAddr>) -> Option<String> {
+fn cfg_match_ip(
+    entries: &[(TrustKind, TrustedEntry)],
+    ip: Option<std::net::IpAddr>,
+) -> Option<String> {
     let ip = ip?;
-    entries
-        .iter()
-        .find(|e| e.matches_ip(ip))
-        .map(|_| format!("trusted.config: {ip} is inside a --trusted range"))
+    entries.iter().find(|e| e.1.matches_ip(ip)).map(|e| {
+        let (id, what) = e.0.describe();
+        format!("{id}: trusted because {ip} is inside {what}")
+    })
+}
+
+/// A forwarder for the recipient: the client accepted the message for an address in its
+/// own (verified, non-dynamic) domain and re-sent it to the address your server received
+/// it for. Its header below is trusted like a mailing list's.
+fn forwarder_for_recipient(hop: &Hop, lower: Option<&Hop>) -> Option<String> {
+    let lower = lower?;
+    let f = &hop.from;
+    let rdns = f.rdns.as_deref().filter(|r| is_public_name(r))?;
+    if super::residential::classify(rdns, f.ip).is_some() {
+        return None;
+    }
+    let client_org = org_domain(rdns)?;
+    let original = lower.for_addr.as_deref()?;
+    let od = addr_domain(original)?;
+    if org_domain(&od).as_deref() != Some(client_org.as_str()) {
+        return None;
+    }
+    let now = hop.for_addr.as_deref().and_then(addr_domain);
+    if now
+        .as_deref()
+        .is_some_and(|d| org_domain(d) == org_domain(&od))
+    {
+        return None;
+    }
+    Some(format!(
+        "trusted.forwarder_auto: trusted because {rdns} accepted the message for {original} in its own domain and re-sent it to you: a forwarder for the recipient"
+    ))
 }
 
 fn provider_reason(p: &Provider) -> String {
-    format!("{}: {} ({})", p.id, p.name, p.reason)
+    format!("{}: trusted because it is {} ({})", p.id, p.name, p.reason)
 }
 
 /// The provider operating a hop's receiver.
@@ -118,17 +150,20 @@ pub fn is_fetch(hop: &Hop) -> bool {
 /// Is the client of `hop` inside trusted infrastructure? Returns why.
 fn client_inside(
     hop: &Hop,
+    lower: Option<&Hop>,
     scope: &Scope<'_>,
     home: Option<&'static Provider>,
     home_org: Option<&str>,
 ) -> Option<String> {
     let f = &hop.from;
     if no_client(hop) {
-        return Some("trusted.local: no client recorded (local hand-off)".into());
+        return Some(
+            "trusted.local: trusted because no client is recorded (local hand-off)".into(),
+        );
     }
     if is_fetch(hop) {
         return Some(
-            "trusted.fetch: retrieved from the user's own mailbox (POP/IMAP fetch)".into(),
+            "trusted.fetch: trusted because it is a retrieval from the user's own mailbox (POP/IMAP fetch)".into(),
         );
     }
     if let Some(r) = cfg_match_ip(scope.entries, f.ip)
@@ -169,10 +204,13 @@ fn client_inside(
                 Some(o.as_str()) != org_domain(by).as_deref() && Some(o.as_str()) != home_org
             })
     });
+    if let Some(r) = forwarder_for_recipient(hop, lower) {
+        return Some(r);
+    }
     if let Some(ip) = f.ip {
         if is_private(ip) && !other_org {
             return Some(format!(
-                "trusted.private: {ip} is a private/loopback address (internal hop)"
+                "trusted.private: trusted because {ip} is a private/loopback address (internal hop)"
             ));
         }
     }
@@ -180,7 +218,7 @@ fn client_inside(
         .iter()
         .any(|n| same_org(n, by) || home_org.is_some_and(|h| org_domain(n).as_deref() == Some(h)))
     {
-        return Some("trusted.same_org: client belongs to the receiver's organisation".into());
+        return Some("trusted.same_org: trusted because the client belongs to the receiver's organisation (the recipient's own infrastructure)".into());
     }
     None
 }
@@ -205,11 +243,15 @@ pub fn walk(hops: &[Hop], scope: &Scope<'_>) -> Walk {
     let mut reason = cfg_match_host(scope.entries, top.by.host.as_deref())
         .or_else(|| cfg_match_ip(scope.entries, top.by.ip))
         .or_else(|| home.map(provider_reason))
-        .unwrap_or_else(|| "trusted.top: topmost header, written by your own mail server".into());
+        .unwrap_or_else(|| {
+            "trusted.top: trusted because it is the topmost header, written by your own mail server"
+                .into()
+        });
     let mut i = n - 1;
     loop {
         w.trusted[i] = Some(reason);
-        match client_inside(&hops[i], scope, home, home_org.as_deref()) {
+        let lower = i.checked_sub(1).map(|j| &hops[j]);
+        match client_inside(&hops[i], lower, scope, home, home_org.as_deref()) {
             Some(r) if i > 0 => {
                 i -= 1;
                 // Prefer what is known about the lower hop's own receiver.

@@ -6,7 +6,9 @@
 //! plain ANSI escapes and only used when the caller says so (terminal, no `NO_COLOR`).
 
 use crate::input::Location;
-use crate::report::{ChainEntry, Finding, HopFlag, HopRole, Report, Severity, VerdictKind};
+use crate::report::{
+    ChainEntry, Finding, HopFlag, HopKind, HopRole, Report, Severity, VerdictKind,
+};
 use relayhunt_received::{Hop, Protocol};
 use std::fmt::Write;
 
@@ -111,7 +113,12 @@ fn headline(out: &mut String, report: &Report, st: Style) {
     let label = format!("{} [{}]", verdict_label(v.kind), v.severity);
     let _ = writeln!(out, "{}  {}", st.severity(v.severity, &label), v.summary);
     let mut parts = Vec::new();
-    if let Some(b) = &report.boundary {
+    if let Some(a) = &report.relay {
+        parts.push(format!(
+            "relay {} (unexplained, confidence {:.2})",
+            a.relay, a.confidence
+        ));
+    } else if let Some(b) = &report.boundary {
         let name = b
             .relay_rdns
             .as_deref()
@@ -276,12 +283,7 @@ fn hop_table(out: &mut String, report: &Report, st: Style) {
         .enumerate()
         .map(|(i, hop)| {
             let entry: Option<&ChainEntry> = report.chain.get(i);
-            let role = match entry.map(|e| e.role) {
-                Some(HopRole::Entry) => "ENTRY",
-                Some(HopRole::Trusted) => "trusted",
-                Some(HopRole::Claimed) => "claimed",
-                None => "",
-            };
+            let role = entry.map_or("", |e| role_cell(e.hop_role.kind));
             let delay_cell = entry
                 .and_then(|e| e.delay_secs)
                 .map_or_else(|| "-".into(), delay);
@@ -355,6 +357,43 @@ fn hop_table(out: &mut String, report: &Report, st: Style) {
             out,
             " (no trust boundary: no hop was written by trusted infrastructure with an outside client)"
         );
+    }
+    // Why each hop has its role, newest first (the order the walk took): an analyst who
+    // disagrees with a rule sees which one it was.
+    let _ = writeln!(
+        out,
+        "{}",
+        st.dim(" roles, newest first (rule: what matched):")
+    );
+    for e in report.chain.iter().rev() {
+        if e.hop_role.kind == HopKind::Claimed {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "  #{:<2} {:<17} {}: {}",
+            e.index,
+            role_cell(e.hop_role.kind),
+            e.hop_role.rule,
+            clip(&e.hop_role.why, 150)
+        );
+    }
+}
+
+/// Short name of a hop role for the table.
+fn role_cell(kind: HopKind) -> &'static str {
+    match kind {
+        HopKind::Trusted => "trusted",
+        HopKind::Inbound => "ENTRY",
+        HopKind::Retrieval => "retrieval",
+        HopKind::Forwarder => "forwarder",
+        HopKind::List => "list",
+        HopKind::ProviderInternal => "internal",
+        HopKind::AuthenticatedSubmission => "auth submission",
+        HopKind::CustomerSmarthost => "smarthost",
+        HopKind::UnexplainedRelay => "UNEXPLAINED RELAY",
+        HopKind::Origin => "origin",
+        HopKind::Claimed => "claimed",
     }
 }
 
