@@ -388,6 +388,9 @@ fn domains(cx: &Ctx<'_>, value: &str, loc: &Location, depth: usize) -> Truth {
                 value: value.to_string(),
                 detail: format!("The list holds `{body}`."),
             })
+        } else if exact_domain_lookup(body) {
+            // Keys looked up exactly: a domain the stranger picks is found only if listed.
+            Truth::False
         } else if body.contains(';') {
             Truth::Unknown(format!("lookup `{body}`"))
         } else {
@@ -421,6 +424,15 @@ fn match_list(
             match cx.c.lists.get(n) {
                 Some(l) => match_list(cx, &l.value, &l.location, depth + 1, kind, item),
                 None => Truth::Unknown(format!("{kind} +{n} not defined")),
+            }
+        } else if let Some(keys) = lookup_keys(cx, body, kind) {
+            // A file lookup whose keys are list items for this kind of list.
+            match keys {
+                Some((keys, floc)) => {
+                    let inner = format!("<\n {}", keys.join("\n"));
+                    match_list(cx, &inner, &floc, depth + 1, kind, item)
+                }
+                None => Truth::Weak(unseen(loc, body, &format!("a {kind} lookup file"))),
             }
         } else if body.starts_with('/') {
             // A file name: its lines are more items of the list (Exim spec 10.3).
@@ -456,4 +468,73 @@ fn match_list(
     } else {
         Truth::False
     }
+}
+
+/// The keys of a single-key file lookup in a list, when they act as list items: in a host
+/// list `net-iplsearch;FILE` (keys are networks) and `net-lsearch;FILE` (keys are
+/// addresses), in a domain list `wildlsearch;FILE` / `nwildlsearch;FILE` (keys are domain
+/// patterns; a plain `lsearch` key is one exact domain, verified live). `Some(None)` when
+/// the file is not in the audited files; `None` for lookups this does not read.
+#[allow(clippy::type_complexity)]
+fn lookup_keys(cx: &Ctx<'_>, body: &str, kind: &str) -> Option<Option<(Vec<String>, Location)>> {
+    let (ty, file) = body.split_once(';')?;
+    let ty = ty.trim();
+    let file = file.trim();
+    let readable = match kind {
+        "hostlist" => {
+            ty.starts_with("net")
+                && matches!(
+                    ty.split_once('-').map(|(_, b)| b),
+                    Some("iplsearch" | "lsearch")
+                )
+        }
+        "domainlist" => matches!(ty, "wildlsearch" | "nwildlsearch"),
+        _ => false,
+    };
+    if !readable || !file.starts_with('/') {
+        return None;
+    }
+    let Some(f) = cx.bundle.resolve(file) else {
+        return Some(None);
+    };
+    let keys = f
+        .text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#') && !l.starts_with(char::is_whitespace))
+        .filter_map(|l| {
+            let l = l.trim();
+            let key = if let Some(rest) = l.strip_prefix('"') {
+                rest.split('"').next().unwrap_or("")
+            } else {
+                l.split(|c: char| c.is_whitespace() || c == ':')
+                    .next()
+                    .unwrap_or("")
+            };
+            // An IPv6 network key keeps its colons: `"2001:db8::/32"` is quoted in the file.
+            let key = if l.starts_with('"') {
+                key
+            } else {
+                key.trim_end_matches(':')
+            };
+            (!key.is_empty()).then(|| key.to_string())
+        })
+        .collect();
+    Some(Some((
+        keys,
+        Location {
+            file: f.path.display().to_string(),
+            line: 1,
+        },
+    )))
+}
+
+/// A single-key lookup of the whole domain (`lsearch;FILE`, `cdb;FILE`, `dbm;FILE`…), with
+/// no partial matching (`partial-`), no default key (`lsearch*`) and no wildcard keys
+/// (`wildlsearch`): it matches a foreign domain only if that domain is listed by name.
+fn exact_domain_lookup(body: &str) -> bool {
+    let Some((ty, _)) = body.split_once(';') else {
+        return false;
+    };
+    let ty = ty.trim();
+    matches!(ty, "lsearch" | "cdb" | "dbm" | "dbmnz" | "dbmjz")
 }

@@ -356,6 +356,55 @@ fn exim_relay_routes_agree_with_host_checking() {
             relays: true,
         },
         HostCase {
+            // Lists built from lookup files: networks keyed by client address.
+            name: "relay-from-iplsearch",
+            config: debian("net-iplsearch;{DIR}/relay_nets", ""),
+            visible: vec![(
+                "relay_nets",
+                "# partners\n192.0.2.0/24:\n198.0.0.0/8: wide\n",
+            )],
+            hidden: vec![],
+            client: "198.51.100.7",
+            sender: "a@example.org",
+            verdict: Verdict::OpenRelay,
+            rule: Some("EXIM-RELAY-FROM-HOSTS-BROAD"),
+            relays: true,
+        },
+        HostCase {
+            name: "relay-from-iplsearch-unseen",
+            config: debian("net-iplsearch;{DIR}/relay_nets_unseen", ""),
+            visible: vec![],
+            hidden: vec![("relay_nets_unseen", "198.51.100.0/24:\n")],
+            client: "198.51.100.7",
+            sender: "a@example.org",
+            verdict: Verdict::Conditional,
+            rule: Some("EXIM-LIST-UNSEEN"),
+            relays: true,
+        },
+        HostCase {
+            name: "relay-to-wildlsearch",
+            config: debian("192.0.2.1", "wildlsearch;{DIR}/relay_domains"),
+            visible: vec![("relay_domains", "*.net:\nexample.com:\n")],
+            hidden: vec![],
+            client: "203.0.113.9",
+            sender: "a@example.org",
+            verdict: Verdict::OpenRelay,
+            rule: Some("EXIM-RELAY-TO-DOMAINS-WILDCARD"),
+            relays: true,
+        },
+        HostCase {
+            // In a plain lsearch the same key is one exact (odd) domain name.
+            name: "relay-to-lsearch",
+            config: debian("192.0.2.1", "lsearch;{DIR}/relay_domains_exact"),
+            visible: vec![("relay_domains_exact", "*.net:\nexample.com:\n")],
+            hidden: vec![],
+            client: "203.0.113.9",
+            sender: "a@example.org",
+            verdict: Verdict::Closed,
+            rule: None,
+            relays: false,
+        },
+        HostCase {
             // The list built from a macro.
             name: "relay-from-macro",
             config: format!(
