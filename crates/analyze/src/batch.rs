@@ -33,6 +33,9 @@ pub struct BatchOptions {
     pub chunk_messages: usize,
     /// Most message bytes per chunk (a chunk always holds at least one message).
     pub chunk_bytes: usize,
+    /// Render each analysed message's NDJSON line on the worker that analysed it
+    /// ([`Analyzed::line`]), so output formatting runs in parallel too.
+    pub render_ndjson: bool,
 }
 
 impl Default for BatchOptions {
@@ -43,6 +46,7 @@ impl Default for BatchOptions {
             progress: false,
             chunk_messages: 256,
             chunk_bytes: 4 * 1024 * 1024,
+            render_ndjson: false,
         }
     }
 }
@@ -60,6 +64,9 @@ pub struct Analyzed {
     pub truncated_by: Option<LimitHit>,
     /// Owners of the relay and origin IPs (`--owner`); empty otherwise.
     pub owners: Vec<crate::owner::OwnerNote>,
+    /// The NDJSON line (with its `\n`) when [`BatchOptions::render_ndjson`] asked for it,
+    /// rendered with `owners` empty: a printer uses it only while they still are.
+    pub line: Option<Box<[u8]>>,
 }
 
 impl Analyzed {
@@ -236,6 +243,7 @@ pub fn analyze_slice(location: Location, bytes: &[u8], cfg: &Config, limits: &Li
             bytes: bytes.len(),
             truncated_by: msg.limit_hit(limits),
             owners: Vec::new(),
+            line: None,
         })),
         Err(panic) => {
             let detail = panic
@@ -331,15 +339,14 @@ where
         // writes the previous chunk's outcomes, so output never idles the workers.
         let (done_tx, done_rx) = sync_channel::<Vec<Outcome>>(1);
         let pool = &pool;
-        let limits = &opts.limits;
         scope.spawn(move || {
             for chunk in rx.iter() {
                 let (items, buf) = chunk.into_parts();
                 let outcomes: Vec<Outcome> = match pool {
-                    Ok(pool) => pool.install(|| analyze_chunk(items, &buf, cfg, limits)),
+                    Ok(pool) => pool.install(|| analyze_chunk(items, &buf, cfg, opts)),
                     Err(_) => items
                         .into_iter()
-                        .map(|i| process(i, &buf, cfg, limits))
+                        .map(|i| process(i, &buf, cfg, opts))
                         .collect(),
                 };
                 // A buffer grown for one huge message is let go rather than kept.
@@ -376,19 +383,29 @@ where
     summary
 }
 
-fn process(entry: Entry, buf: &[u8], cfg: &Config, limits: &Limits) -> Outcome {
+fn process(entry: Entry, buf: &[u8], cfg: &Config, opts: &BatchOptions) -> Outcome {
     match entry {
-        Entry::Message { location, range } => analyze_slice(location, &buf[range], cfg, limits),
+        Entry::Message { location, range } => {
+            let mut outcome = analyze_slice(location, &buf[range], cfg, &opts.limits);
+            if opts.render_ndjson && matches!(outcome, Outcome::Analyzed(_)) {
+                // On failure the printer renders it again and reports the error.
+                let line = crate::output::json::render_line(&outcome).ok();
+                if let Outcome::Analyzed(a) = &mut outcome {
+                    a.line = line;
+                }
+            }
+            outcome
+        }
         Entry::Failed(e) => Outcome::Failed(Failure::Input(e)),
     }
 }
 
-fn analyze_chunk(items: Vec<Entry>, buf: &[u8], cfg: &Config, limits: &Limits) -> Vec<Outcome> {
+fn analyze_chunk(items: Vec<Entry>, buf: &[u8], cfg: &Config, opts: &BatchOptions) -> Vec<Outcome> {
     use rayon::prelude::*;
     items
         .into_par_iter()
         .with_max_len(1)
-        .map(|item| process(item, buf, cfg, limits))
+        .map(|item| process(item, buf, cfg, opts))
         .collect()
 }
 

@@ -209,6 +209,8 @@ pub fn execute_with_owner<W: Write>(
         jobs: settings.jobs,
         limits: settings.limits,
         progress,
+        // Lines are rendered by the workers unless owners are added to them afterwards.
+        render_ndjson: settings.format == Format::Ndjson && owner.is_none() && !settings.quiet,
         ..BatchOptions::default()
     };
     let mut printer = Printer::new(out, settings.format, color);

@@ -1,6 +1,6 @@
-//! The fast path (`Inputs` read in large blocks, messages borrowed from the chunk buffer)
-//! against the plain reference path (the line-by-line reader, one copied message at a
-//! time): same messages, same errors, same locations, and the same NDJSON bytes for the
+//! The fast path (`Inputs` read in large blocks, messages borrowed from the chunk buffer,
+//! NDJSON rendered by the workers) against the plain reference path (the line-by-line
+//! reader, one copied message at a time, rendered by the printer): same messages, same errors, same locations, and the same NDJSON bytes for the
 //! whole shared corpus. Nothing here is a recorded answer: both paths run in the same test,
 //! so the comparison holds whatever the engine concludes.
 
@@ -294,13 +294,20 @@ fn fast_path_writes_the_same_ndjson_as_the_reference_path_over_the_corpus() {
     let dir = tempfile::tempdir().unwrap();
     let (mbox, n) = corpus_mbox(dir.path());
     let paths = [mbox.to_string_lossy().into_owned()];
-    let opts = BatchOptions {
+    let read = ReadOptions::default();
+    // Fast: block reader, lines rendered by the workers. Plain: line reader, one message
+    // at a time, lines rendered by the printer.
+    let fast_opts = BatchOptions {
         jobs: 2,
+        render_ndjson: true,
         ..BatchOptions::default()
     };
-    let read = ReadOptions::default();
-    let fast = ndjson(Inputs::new(paths.clone(), read), &opts);
-    let plain = ndjson(OneByOne(Inputs::new(paths, read)), &opts);
+    let plain_opts = BatchOptions {
+        jobs: 1,
+        ..BatchOptions::default()
+    };
+    let fast = ndjson(Inputs::new(paths.clone(), read), &fast_opts);
+    let plain = ndjson(OneByOne(Inputs::new(paths, read)), &plain_opts);
     assert_eq!(fast.iter().filter(|&&b| b == b'\n').count(), n);
     if fast != plain {
         let (f, p) = (

@@ -80,6 +80,8 @@ fn run(path: &Path, r: &Run, cfg: &Config) -> io::Result<()> {
     let hwm_reset = reset_hwm();
     let opts = BatchOptions {
         jobs: r.jobs,
+        // As `relayhunt analyze --format ndjson` does.
+        render_ndjson: r.render,
         ..BatchOptions::default()
     };
     let inputs = Inputs::new(

@@ -34,6 +34,13 @@ struct ErrorBody {
 
 /// Serialise an outcome; `pretty` for the indented form.
 pub fn to_string(outcome: &Outcome, pretty: bool) -> io::Result<String> {
+    let mut out = Vec::new();
+    write(&mut out, outcome, pretty)?;
+    String::from_utf8(out).map_err(io::Error::other)
+}
+
+/// Append an outcome's document to `out`; `pretty` for the indented form.
+pub fn write(out: &mut Vec<u8>, outcome: &Outcome, pretty: bool) -> io::Result<()> {
     let result = match outcome {
         Outcome::Analyzed(a) => {
             let doc = ReportDoc {
@@ -42,9 +49,9 @@ pub fn to_string(outcome: &Outcome, pretty: bool) -> io::Result<String> {
                 owners: &a.owners,
             };
             if pretty {
-                serde_json::to_string_pretty(&doc)
+                serde_json::to_writer_pretty(out, &doc)
             } else {
-                serde_json::to_string(&doc)
+                serde_json::to_writer(out, &doc)
             }
         }
         Outcome::Failed(f) => {
@@ -57,11 +64,35 @@ pub fn to_string(outcome: &Outcome, pretty: bool) -> io::Result<String> {
                 },
             };
             if pretty {
-                serde_json::to_string_pretty(&doc)
+                serde_json::to_writer_pretty(out, &doc)
             } else {
-                serde_json::to_string(&doc)
+                serde_json::to_writer(out, &doc)
             }
         }
     };
     result.map_err(io::Error::other)
+}
+
+/// Append an outcome's NDJSON line (document and `\n`) to `out`.
+pub fn write_line(out: &mut Vec<u8>, outcome: &Outcome) -> io::Result<()> {
+    write(out, outcome, false)?;
+    out.push(b'\n');
+    Ok(())
+}
+
+thread_local! {
+    /// Per-thread scratch for [`render_line`]: grows to the longest line once, then serves
+    /// every message rendered on that thread.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// An outcome's NDJSON line as an exact-size buffer, rendered in per-thread scratch space
+/// (the analysis workers call this, so rendering runs in parallel).
+pub fn render_line(outcome: &Outcome) -> io::Result<Box<[u8]>> {
+    SCRATCH.with(|scratch| {
+        let mut buf = scratch.borrow_mut();
+        buf.clear();
+        write_line(&mut buf, outcome)?;
+        Ok(Box::from(&buf[..]))
+    })
 }

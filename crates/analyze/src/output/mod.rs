@@ -1,7 +1,9 @@
 //! Rendering outcomes: human text (default), JSON documents, or NDJSON lines.
 //!
 //! The printer streams: each outcome is written as soon as it arrives, so a batch never
-//! holds more than one document. `--json` prints a single pretty document when the run
+//! holds more than one document. JSON and NDJSON go through a 64 KiB buffer (one write per
+//! many lines, not one per line), flushed by [`Printer::finish`]; an NDJSON line the
+//! analysis worker already rendered ([`crate::batch::Analyzed::line`]) is copied as is. `--json` prints a single pretty document when the run
 //! produced exactly one outcome and a JSON array otherwise; to decide without buffering the
 //! batch, the first document is held back until the second arrives (or the run ends).
 
@@ -10,7 +12,7 @@ pub mod json;
 pub mod summary;
 
 use crate::batch::{Outcome, Summary};
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -25,7 +27,9 @@ pub enum Format {
 
 /// Writes outcomes to a stream in one format.
 pub struct Printer<W: Write> {
-    out: W,
+    out: BufWriter<W>,
+    /// Reused for each document.
+    doc: Vec<u8>,
     format: Format,
     color: bool,
     written: usize,
@@ -36,7 +40,8 @@ impl<W: Write> Printer<W> {
     /// A printer writing `format` to `out`; `color` enables ANSI colours (human only).
     pub fn new(out: W, format: Format, color: bool) -> Self {
         Printer {
-            out,
+            out: BufWriter::with_capacity(64 * 1024, out),
+            doc: Vec::new(),
             format,
             color,
             written: 0,
@@ -56,12 +61,23 @@ impl<W: Write> Printer<W> {
                     self.out
                         .write_all(human::render(&a.location, &a.report, self.color).as_bytes())?;
                     self.out.write_all(human::owners(&a.owners).as_bytes())?;
+                    // People read this as it comes: no holding back in the buffer.
+                    self.out.flush()?;
                     self.written += 1;
                 }
             }
             Format::Ndjson => {
-                let line = json::to_string(outcome, false)?;
-                writeln!(self.out, "{line}")?;
+                match outcome {
+                    // Rendered by the worker before any owners were added.
+                    Outcome::Analyzed(a) if a.owners.is_empty() && a.line.is_some() => {
+                        self.out.write_all(a.line.as_deref().unwrap_or_default())?
+                    }
+                    _ => {
+                        self.doc.clear();
+                        json::write_line(&mut self.doc, outcome)?;
+                        self.out.write_all(&self.doc)?;
+                    }
+                }
                 self.written += 1;
             }
             Format::Json => {
