@@ -140,15 +140,31 @@ pub enum MessageError {
 struct Line<'a> {
     text: &'a [u8],
     next: usize,
+    /// The content holds a NUL byte (to be dropped).
+    nul: bool,
 }
 
-/// Find the next line starting at `pos`. Line ends are `\n`, `\r\n` or a lone `\r`.
+/// Find the next line starting at `pos`. Line ends are `\n`, `\r\n` or a lone `\r`. One
+/// vectorised search finds the line end and any NUL byte before it.
 fn next_line(raw: &[u8], pos: usize) -> Line<'_> {
     let rest = &raw[pos..];
-    match memchr::memchr2(b'\n', b'\r', rest) {
+    let mut nul = false;
+    let mut from = 0;
+    let found = loop {
+        match memchr::memchr3(b'\n', b'\r', 0, &rest[from..]) {
+            Some(i) if rest[from + i] == 0 => {
+                nul = true;
+                from += i + 1;
+            }
+            Some(i) => break Some(from + i),
+            None => break None,
+        }
+    };
+    match found {
         None => Line {
             text: rest,
             next: raw.len(),
+            nul,
         },
         Some(i) => {
             let end = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
@@ -159,6 +175,7 @@ fn next_line(raw: &[u8], pos: usize) -> Line<'_> {
             Line {
                 text: &rest[..i],
                 next: pos + end,
+                nul,
             }
         }
     }
@@ -210,6 +227,8 @@ struct Pending {
     name_end: usize,
     value_at: usize,
     line: usize,
+    /// Continuation lines were added.
+    folded: bool,
 }
 
 struct Splitter<'a> {
@@ -226,16 +245,19 @@ struct Splitter<'a> {
 /// each line break plus the white space after it becomes one space, lines that are only
 /// white space add nothing.
 fn unfold_into(out: &mut Vec<u8>, lines: &[u8]) {
-    let mut parts = lines.split(|&b| b == b'\n');
-    if let Some(first) = parts.next() {
-        out.extend_from_slice(first);
-    }
-    for part in parts {
-        let cont = trim_start(part);
-        if !cont.is_empty() {
-            out.push(b' ');
-            out.extend_from_slice(cont);
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', lines).chain([lines.len()]) {
+        let part = &lines[start..end];
+        if start == 0 {
+            out.extend_from_slice(part);
+        } else {
+            let cont = trim_start(part);
+            if !cont.is_empty() {
+                out.push(b' ');
+                out.extend_from_slice(cont);
+            }
         }
+        start = end + 1;
     }
 }
 
@@ -277,7 +299,7 @@ impl<'a> Splitter<'a> {
             // raw text cut at ASCII bytes, so they need no checking of their own.
             Ok(text) => {
                 let lines = &text[p.value_at..];
-                let value = if lines.contains('\n') {
+                let value = if p.folded {
                     let mut v = Vec::with_capacity(lines.len());
                     unfold_into(&mut v, lines.as_bytes());
                     lossy(trim_wsp(&v))
@@ -326,7 +348,7 @@ impl<'a> Splitter<'a> {
                 line.text = &line.text[..line.text.len().min(room)];
             }
             let without_nul: Vec<u8>;
-            let text = if line.text.contains(&0) {
+            let text = if line.nul && line.text.contains(&0) {
                 without_nul = line.text.iter().copied().filter(|&b| b != 0).collect();
                 &without_nul[..]
             } else {
@@ -349,9 +371,10 @@ impl<'a> Splitter<'a> {
             }
             if is_wsp(text[0]) {
                 match self.pending.as_mut() {
-                    Some(_) => {
+                    Some(p) => {
                         // Folded continuation (line break + leading WSP become one space in
                         // the value, see `unfold_into`).
+                        p.folded = true;
                         self.field.push(b'\n');
                         self.field.extend_from_slice(text);
                         pos = line.next;
@@ -381,6 +404,7 @@ impl<'a> Splitter<'a> {
                         name_end: name.len(),
                         value_at,
                         line: line_no,
+                        folded: false,
                     });
                     pos = line.next;
                 }
