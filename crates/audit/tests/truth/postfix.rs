@@ -163,12 +163,25 @@ fn postfix_audit_agrees_with_probe() {
         &inst,
         Verdict::OpenRelay,
     );
-    let on_smtp = probe(inst.port, &forged);
+    // (One retry when the probe could not finish its battery — a timeout or dropped session
+    // on a loaded machine says nothing about relaying.)
+    let mut on_smtp = probe(inst.port, &forged);
+    if matches!(
+        on_smtp.verdict,
+        relayhunt_probe::Verdict::Timeout
+            | relayhunt_probe::Verdict::Unreachable
+            | relayhunt_probe::Verdict::ProtocolError
+    ) {
+        on_smtp = probe(inst.port, &forged);
+    }
     assert_eq!(
         on_smtp.verdict,
         relayhunt_probe::Verdict::Closed,
-        "smtp listener: {}",
-        on_smtp.detail
+        "smtp listener: {:?} {} (accepted {:?})\nlog:\n{}",
+        on_smtp.verdict,
+        on_smtp.detail,
+        on_smtp.accepted_tests,
+        inst.log()
     );
 
     // CONDITIONAL, subnet: no mynetworks and compatibility_level 1 → mynetworks_style subnet.
