@@ -1,12 +1,12 @@
 //! The fast path (`Inputs` read in large blocks, messages borrowed from the chunk buffer,
-//! NDJSON rendered by the workers) against the plain reference path (the line-by-line
-//! reader, one copied message at a time, rendered by the printer): same messages, same errors, same locations, and the same NDJSON bytes for the
+//! NDJSON rendered by the workers with sonic-rs) against the plain reference path (the
+//! line-by-line reader, one copied message at a time, serde_json): same messages, same errors, same locations, and the same NDJSON bytes for the
 //! whole shared corpus. Nothing here is a recorded answer: both paths run in the same test,
 //! so the comparison holds whatever the engine concludes.
 
 use relayhunt_analyze::batch::{self, BatchOptions, OneByOne, Outcome, Source};
 use relayhunt_analyze::input::{mbox, ChunkSize, Entry, Inputs, ReadOptions};
-use relayhunt_analyze::output::{Format, Printer};
+use relayhunt_analyze::output::{json, Format, Printer};
 use relayhunt_analyze::Config;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -273,19 +273,33 @@ fn block_reader_matches_line_reader_on_the_corpus() {
     assert!(got == want, "block reader differs on the corpus");
 }
 
-fn ndjson<S: Source>(source: S, opts: &BatchOptions) -> Vec<u8> {
-    let cfg = Config {
+fn config() -> Config {
+    Config {
         now: Some(1_800_000_000),
         ..Config::default()
-    };
+    }
+}
+
+/// NDJSON as `relayhunt analyze --format ndjson` writes it.
+fn ndjson<S: Source>(source: S, opts: &BatchOptions) -> Vec<u8> {
     let mut out = Vec::new();
     let mut printer = Printer::new(&mut out, Format::Ndjson, false);
-    let summary = batch::run(source, &cfg, opts, |o: Outcome| {
+    let summary = batch::run(source, &config(), opts, |o: Outcome| {
         printer.outcome(&o).unwrap();
         true
     });
     printer.finish(&summary).unwrap();
     drop(printer);
+    out
+}
+
+/// NDJSON written line by line by serde_json, the reference serializer.
+fn ndjson_by_serde_json<S: Source>(source: S, opts: &BatchOptions) -> Vec<u8> {
+    let mut out = Vec::new();
+    batch::run(source, &config(), opts, |o: Outcome| {
+        json::write_line_using(&mut out, &o, json::Writer::SerdeJson).unwrap();
+        true
+    });
     out
 }
 
@@ -295,8 +309,8 @@ fn fast_path_writes_the_same_ndjson_as_the_reference_path_over_the_corpus() {
     let (mbox, n) = corpus_mbox(dir.path());
     let paths = [mbox.to_string_lossy().into_owned()];
     let read = ReadOptions::default();
-    // Fast: block reader, lines rendered by the workers. Plain: line reader, one message
-    // at a time, lines rendered by the printer.
+    // Fast: block reader, lines rendered by the workers with sonic-rs. Plain: line reader,
+    // one message at a time, lines rendered by serde_json.
     let fast_opts = BatchOptions {
         jobs: 2,
         render_ndjson: true,
@@ -307,7 +321,7 @@ fn fast_path_writes_the_same_ndjson_as_the_reference_path_over_the_corpus() {
         ..BatchOptions::default()
     };
     let fast = ndjson(Inputs::new(paths.clone(), read), &fast_opts);
-    let plain = ndjson(OneByOne(Inputs::new(paths, read)), &plain_opts);
+    let plain = ndjson_by_serde_json(OneByOne(Inputs::new(paths, read)), &plain_opts);
     assert_eq!(fast.iter().filter(|&&b| b == b'\n').count(), n);
     if fast != plain {
         let (f, p) = (
@@ -321,5 +335,54 @@ fn fast_path_writes_the_same_ndjson_as_the_reference_path_over_the_corpus() {
             .find(|(_, (a, b))| a != b)
             .expect("outputs differ in length only");
         panic!("NDJSON line {} differs:\nfast:  {a}\nplain: {b}", i + 1);
+    }
+}
+
+#[test]
+fn sonic_rs_escapes_strings_as_serde_json_does() {
+    // Every ASCII control character, quotes, backslashes, DEL, U+2028/2029, non-BMP text,
+    // in the strings of a real outcome (a failure's reason and location).
+    let mut nasty = String::new();
+    for c in (0u8..0x20).chain([b'"', b'\\', b'/', 0x7f]) {
+        nasty.push(char::from(c));
+        nasty.push('x');
+    }
+    nasty.push_str("\u{2028}\u{2029}é\u{1F600}\u{FFFD}");
+    let dir = tempfile::tempdir().unwrap();
+    let in_name: String = nasty.chars().filter(|&c| c != '\0' && c != '/').collect();
+    let in_header: String = nasty
+        .chars()
+        .filter(|&c| !matches!(c, '\0' | '\n' | '\r'))
+        .collect();
+    let p = dir.path().join(format!("{in_name}.eml"));
+    fs::write(
+        &p,
+        format!("Subject: {in_header}\nReceived: from {in_header}\n\n"),
+    )
+    .unwrap();
+    let missing = dir.path().join(format!("{in_name}-missing"));
+    let paths = [
+        p.to_string_lossy().into_owned(),
+        missing.to_string_lossy().into_owned(),
+    ];
+    let mut outcomes = Vec::new();
+    batch::run(
+        Inputs::new(paths, ReadOptions::default()),
+        &config(),
+        &BatchOptions::default(),
+        |o| {
+            outcomes.push(o);
+            true
+        },
+    );
+    assert_eq!(outcomes.len(), 2);
+    assert!(matches!(outcomes[0], Outcome::Analyzed(_)));
+    for o in &outcomes {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        json::write_line_using(&mut a, o, json::Writer::SonicRs).unwrap();
+        json::write_line_using(&mut b, o, json::Writer::SerdeJson).unwrap();
+        assert_eq!(String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
+        // The control characters reached the document and were escaped.
+        assert!(String::from_utf8_lossy(&b).contains("\\u001f"));
     }
 }
