@@ -23,6 +23,8 @@ pub(crate) struct Clauses {
     pub for_: Option<Range<usize>>,
     /// XMail / IBM write `for <rcpt> from <sender>` after `by`: the envelope sender.
     pub late_from: Option<Range<usize>>,
+    /// Client text supplied one of several `by` keywords (see [`receiver_by`]).
+    pub suspect: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -54,13 +56,34 @@ fn keyword(word: &str) -> Option<Kw> {
         .map(|&(_, kw)| kw)
 }
 
+/// The receiver's `by`: the last top-level `by` of the body that is not qmail-scanner's
+/// `by uid N`. The client's HELO comes before it and may itself contain ` by `. The second
+/// value is true when a `for` stands between the first and that last `by`: then either
+/// the HELO or the recipient (both client text) supplied a `by`, and the line cannot be
+/// read safely.
+pub(crate) fn receiver_by(tokens: &[Token<'_>]) -> Option<(usize, bool)> {
+    let is_kw = |t: &Token<'_>, k: &str| matches!(*t, Token::Word(w) if w.eq_ignore_ascii_case(k));
+    let is_by =
+        |i: usize| is_kw(&tokens[i], "by") && !tokens.get(i + 1).is_some_and(|n| is_kw(n, "uid"));
+    let last = (0..tokens.len()).rev().find(|&i| is_by(i))?;
+    let first = (0..last).find(|&i| is_by(i)).unwrap_or(last);
+    let suspect = tokens[first..last].iter().any(|t| is_kw(t, "for"));
+    Some((last, suspect))
+}
+
 /// Assign every token of the body (everything before the date) to a clause.
+///
+/// Between `from` and the receiver's `by` everything belongs to the from clause: that span
+/// starts with the client's HELO, which can hold any keyword (`with`, `id`, `by`, `via`).
 pub(crate) fn split(tokens: &[Token<'_>]) -> Clauses {
     let body_end = tokens.len();
     let mut c = Clauses::default();
     let mut seen = [false; 7];
     let mut current: Option<(Kw, usize)> = None;
     let mut first_kw_at = body_end;
+    let recv = receiver_by(tokens);
+    let recv_by = recv.map(|r| r.0);
+    c.suspect = recv.is_some_and(|r| r.1);
 
     let close = |c: &mut Clauses, cur: Option<(Kw, usize)>, end: usize| {
         if let Some((kw, start)) = cur {
@@ -80,6 +103,9 @@ pub(crate) fn split(tokens: &[Token<'_>]) -> Clauses {
     for (i, t) in tokens.iter().enumerate() {
         let Token::Word(w) = *t else { continue };
         let Some(mut kw) = keyword(w) else { continue };
+        if matches!(current, Some((Kw::From, _))) && recv_by.is_some_and(|b| i < b) {
+            continue;
+        }
         if kw == Kw::From && (seen[Kw::From as usize] || current.is_some()) {
             // A later `from` only counts when it introduces an envelope sender.
             let next_is_addr = matches!(tokens.get(i + 1), Some(Token::Angle(_)))
@@ -134,6 +160,15 @@ mod tests {
         let toks = body("from q by alpha by uid 7791 with qmail-scanner");
         let c = split(&toks);
         assert_eq!(c.by, Some(3..7));
+    }
+
+    #[test]
+    fn helo_keywords_stay_in_the_from_clause() {
+        let toks = body("from x with y by z (a [1.2.3.4]) by mx (Postfix) with ESMTP id 1; d");
+        let c = split(&toks);
+        assert_eq!(c.from, Some(1..7));
+        assert_eq!(c.by, Some(8..10));
+        assert_eq!(c.with, Some(11..12));
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub(crate) struct FromFacts<'a> {
     pub auth_user: Option<&'a str>,
     pub authenticated: bool,
     pub envelope_from: Option<&'a str>,
+    /// `via SMTP` written inside the from clause (smtpd's `claiming to be "x" via SMTP by`).
+    pub via: Option<&'a str>,
     pub notes: Vec<ParseNote>,
 }
 
@@ -63,15 +65,26 @@ pub(crate) struct FromContext {
     /// Exim wrote the line: the leading name is the verified rDNS and an omitted `helo=`
     /// means the HELO equalled it.
     pub exim: bool,
+    /// A qmail-style writer (qmail's `d Mon yyyy hh:mm:ss -0000` date, qpsmtpd, an LMTP
+    /// server such as Zimbra's): in `name (HELO x) (ip)` the name is its reverse lookup.
+    pub qmail: bool,
+    /// The date has no weekday (qmail and its patched builds; Mercury/32): in
+    /// `name (HELO x) (ip)` the name is then qmail's REMOTEHOST.
+    pub no_weekday: bool,
+    /// A token of the line was never closed and swallowed the rest of it, or client text
+    /// supplied a second `by`: the structure cannot be trusted.
+    pub unclosed: bool,
 }
 
 const MAX_CANDS: usize = 8;
+const MAX_COMMENTS: usize = 12;
 
 #[derive(Debug, Clone, Copy)]
 struct Cand {
     ip: IpPort,
     bracketed: bool,
-    comment: usize,
+    /// Token position in the from clause (after the name).
+    pos: usize,
 }
 
 /// Fixed-size candidate list: no allocation on the hot path.
@@ -93,11 +106,36 @@ impl Cands {
     }
 }
 
+/// Where a comment's HELO text sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HeloMark {
+    /// The comment *is* the HELO (`(HELO x)`, qmail/GMX): the comment ends it.
+    Whole,
+    /// The HELO starts inside the comment after receiver text (`helo=x`, `account u HELO
+    /// x`): a client could close the parenthesis and keep writing, so everything after the
+    /// marker up to `by` is client text.
+    RunsOn,
+}
+
 /// What one comment of the from clause contributed.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct CommentFacts<'a> {
+    pos: usize,
     rdns: Option<&'a str>,
     rdns_unknown: bool,
+    helo: Option<(HeloMark, Option<Text<'a>>)>,
+    authenticated: bool,
+    auth_user: Option<&'a str>,
+    ident: Option<&'a str>,
+    port: Option<u16>,
+    /// A comment MTAs write after the host-info (TLS, auth, ident, `helo=`, envelope…).
+    receiver_tail: bool,
+    /// A nested comment inside it holds an address.
+    nested_addr: bool,
+    /// Addresses the comment holds outside its HELO text.
+    n_cands: usize,
+    /// Only a bare address or `ident@address`, as qmail writes TCPREMOTEIP.
+    bare: bool,
 }
 
 /// Analyse the tokens of the from clause (the `from` keyword excluded).
@@ -127,130 +165,132 @@ pub(crate) fn analyze<'a>(tokens: &[Token<'a>], ctx: FromContext) -> FromFacts<'
 
     let mut receiver = Cands::default();
     let mut helo_ips = Cands::default();
-    let mut outside: Option<IpPort> = None;
-    let mut outside_is_dash = false;
-    let mut first_comment: Option<(usize, &'a str)> = None;
-    let mut comment_rdns: [Option<CommentFacts<'a>>; MAX_CANDS] = Default::default();
-    let mut explicit_helo: Option<Option<Text<'a>>> = None;
-    let mut comment_no = 0usize;
-    let mut prev_word_claiming = false;
+    let mut comments: [CommentFacts<'a>; MAX_COMMENTS] = [CommentFacts::default(); MAX_COMMENTS];
+    let mut n_comments = 0usize;
+    // Outside `[ip]` (Exim `$sender_fullhost`) and IMS `- ip` groups: (pos, dash).
+    let mut outside: Option<(usize, bool)> = None;
+    // First HELO marker after which the client's text may run on to `by`.
+    let mut runs_on_at: Option<usize> = None;
+    // `claiming to be "x"` (smtpd): position of the quoted HELO and its text.
+    let mut claimed: Option<(usize, Option<Text<'a>>)> = None;
+    let mut broken = ctx.unclosed;
 
     for (pos, tok) in rest.iter().enumerate() {
         match *tok {
             Token::Comment(c) => {
-                if first_comment.is_none() && outside.is_none() {
-                    first_comment = Some((comment_no, c));
+                if n_comments == MAX_COMMENTS {
+                    broken = true;
+                    continue;
                 }
-                let cf = read_comment(
-                    c,
-                    comment_no,
-                    &mut f,
-                    &mut receiver,
-                    &mut helo_ips,
-                    &mut explicit_helo,
-                );
-                if comment_no < MAX_CANDS {
-                    comment_rdns[comment_no] = Some(cf);
+                let cf = read_comment(c, pos, &mut f, &mut receiver, &mut helo_ips);
+                if matches!(cf.helo, Some((HeloMark::RunsOn, _))) {
+                    runs_on_at = runs_on_at.or(Some(pos));
                 }
-                comment_no += 1;
+                comments[n_comments] = cf;
+                n_comments += 1;
             }
             Token::Bracket(inner, port) => {
                 if let Some(mut p) = parse_ip_literal(inner) {
                     if p.port.is_none() {
                         p.port = port.and_then(|s| s.parse().ok());
                     }
-                    outside = Some(p);
+                    receiver.push(Cand {
+                        ip: p,
+                        bracketed: true,
+                        pos,
+                    });
+                    outside = Some((pos, false));
                 }
             }
             Token::Word(w) => {
+                if w.contains(['(', ')']) {
+                    // A parenthesis the tokenizer could not pair: someone's text closed a
+                    // comment early.
+                    broken = true;
+                }
                 // Exchange 5.5 IMS / old SMTPSVC: `from HELO - 1.2.3.4 by …`.
                 if pos >= 1 && matches!(rest[pos - 1], Token::Word("-")) {
                     if let Some(p) = parse_ip_literal(w) {
-                        outside = Some(p);
-                        outside_is_dash = true;
-                    }
-                }
-                // Tahina / smtpd: `…(1.2.3.4), claiming to be "helo" via SMTP`.
-                prev_word_claiming = w.eq_ignore_ascii_case("be")
-                    && pos >= 2
-                    && matches!(rest[pos - 2], Token::Word(c) if c.eq_ignore_ascii_case("claiming"));
-                if name.is_none() && pos == 0 {
-                    name = Some(Text::Plain(w));
-                }
-                // IMP / Horde webmail: `… as user jason@localhost by …`.
-                if w.eq_ignore_ascii_case("as")
-                    && matches!(rest.get(pos + 1), Some(Token::Word(u)) if u.eq_ignore_ascii_case("user"))
-                {
-                    if let Some(Token::Word(user)) = rest.get(pos + 2) {
-                        f.authenticated = true;
-                        f.auth_user = Some(user);
-                    }
-                }
-                if f.envelope_from.is_none() && w.eq_ignore_ascii_case("envelope-from") {
-                    if let Some(Token::Angle(a)) = rest.get(pos + 1) {
-                        f.envelope_from = Some(a);
+                        receiver.push(Cand {
+                            ip: p,
+                            bracketed: false,
+                            pos,
+                        });
+                        outside = Some((pos, true));
                     }
                 }
             }
-            Token::Quoted(q) if prev_word_claiming => {
-                explicit_helo = Some(non_empty(q).map(Text::Plain));
+            Token::Quoted(q) if claiming_before(rest, pos) => {
+                // smtpd: `host(1.2.3.4), claiming to be "helo" via SMTP`.
+                claimed = Some((pos, non_empty(q).map(Text::Plain)));
+                runs_on_at = runs_on_at.or(Some(pos));
                 if let Some(p) = parse_ip_literal(q) {
                     helo_ips.push(Cand {
                         ip: p,
                         bracketed: false,
-                        comment: usize::MAX,
+                        pos,
                     });
                 }
             }
             _ => {}
         }
     }
+    let comment_at = |pos: usize| comments[..n_comments].iter().find(|c| c.pos == pos);
 
-    let has_explicit_helo = explicit_helo.is_some();
-    // The leading token is the receiver's record when the HELO is written elsewhere, when
-    // the protocol has no HELO, or when Exim wrote the line (Exim's `$sender_rcvhost` puts
-    // the verified name or `[ip]` first, never the HELO).
-    let name_is_peer = has_explicit_helo || ctx.name_slot_is_peer || ctx.exim;
+    // The receiver's record is the last address-bearing group: the client's text comes
+    // before it (the HELO slot) or after a marker that makes later groups suspect.
+    let last_pos = receiver.iter().map(|c| c.pos).max();
+    let has_marker_helo =
+        comments[..n_comments].iter().any(|c| c.helo.is_some()) || claimed.is_some();
+    let name_is_peer = ctx.name_slot_is_peer || ctx.exim || has_marker_helo;
     let mut chosen: Option<IpPort> = None;
-    let mut chosen_comment: Option<usize> = None;
+    // `None` with a chosen address: the leading name slot is the peer.
+    let mut chosen_pos: Option<usize> = None;
+    let mut ambiguous = false;
+    let mut amb_cands: Cands = Cands::default();
 
-    if let Some(o) = outside {
-        // exim-fullhost: `rdns (HELO) [ip]` — the parenthesised part is client text.
-        chosen = Some(o);
-        for c in receiver.iter() {
-            helo_ips.push(c);
-        }
-    } else if receiver.len > 0 {
-        // paren-host / qmail: the last address-bearing comment is the receiver's.
-        let last_comment = receiver.iter().map(|c| c.comment).max().unwrap_or(0);
+    if let Some(lp) = last_pos {
         let pick =
             receiver
                 .iter()
-                .filter(|c| c.comment == last_comment)
+                .filter(|c| c.pos == lp)
                 .fold(None::<Cand>, |best, c| match best {
                     Some(b) if b.bracketed && !c.bracketed => Some(b),
                     _ => Some(c),
                 });
         chosen = pick.map(|c| c.ip);
-        chosen_comment = Some(last_comment);
-        for c in receiver.iter().filter(|c| c.comment != last_comment) {
-            helo_ips.push(c);
+        chosen_pos = Some(lp);
+        for c in receiver.iter() {
+            if c.pos != lp {
+                helo_ips.push(c);
+            } else if chosen.is_some_and(|ch| ch.ip != c.ip.ip) {
+                // Two different addresses in the receiver's own group.
+                ambiguous = true;
+            }
         }
         if let (Some(n), Some(c)) = (name_ip, chosen) {
             if n.ip != c.ip {
                 if name_is_peer {
-                    f.notes.push(ParseNote::AmbiguousClientIp {
-                        candidates: vec![n.ip.to_string(), c.ip.to_string()],
+                    ambiguous = true;
+                    amb_cands.push(Cand {
+                        ip: n,
+                        bracketed: false,
+                        pos: usize::MAX,
                     });
-                    chosen = None;
                 } else {
                     helo_ips.push(Cand {
                         ip: n,
                         bracketed: false,
-                        comment: usize::MAX,
+                        pos: usize::MAX,
                     });
                 }
             }
+        }
+        if comment_at(lp).is_some_and(|c| c.nested_addr) {
+            ambiguous = true;
+        }
+        if runs_on_at.is_some_and(|m| lp > m) {
+            ambiguous = true;
         }
     } else if let Some(n) = name_ip {
         if name_is_peer {
@@ -260,6 +300,32 @@ pub(crate) fn analyze<'a>(tokens: &[Token<'a>], ctx: FromContext) -> FromFacts<'
                 candidates: vec![n.ip.to_string()],
             });
         }
+    }
+
+    let tail_from = chosen_pos.map_or(0, |p| p + 1);
+    let exim_ident = ctx.exim && outside.is_some_and(|(p, d)| !d && Some(p) == chosen_pos);
+    if chosen.is_some()
+        && (broken || !tail_is_receivers(rest, tail_from, &comments[..n_comments], exim_ident))
+    {
+        ambiguous = true;
+    }
+    if ambiguous {
+        if let Some(c) = chosen.take() {
+            amb_cands.push(Cand {
+                ip: c,
+                bracketed: false,
+                pos: 0,
+            });
+        }
+        let mut seen: Vec<String> = Vec::with_capacity(2);
+        for c in amb_cands.iter() {
+            let s = c.ip.ip.to_string();
+            if !seen.contains(&s) {
+                seen.push(s);
+            }
+        }
+        f.notes
+            .push(ParseNote::AmbiguousClientIp { candidates: seen });
     }
 
     // Every address that came only from client text, once each.
@@ -278,46 +344,202 @@ pub(crate) fn analyze<'a>(tokens: &[Token<'a>], ctx: FromContext) -> FromFacts<'
             .push(ParseNote::HeloIpIgnored { ip: ip.to_string() });
     }
 
-    if let Some(c) = chosen {
-        f.ip = Some(c.ip);
+    let Some(peer) = chosen else {
+        // No trustworthy peer record. The HELO is what a marker names (`(HELO x)`,
+        // `helo=x`, `claiming to be "x"`), else the leading token. When the line has no
+        // address at all (local or address-less receivers), a lone comment's host name and
+        // any ident are reported as written.
+        let marked = comments[..n_comments]
+            .iter()
+            .find_map(|c| c.helo.map(|h| h.1))
+            .or(claimed.map(|c| c.1));
+        f.helo = marked.unwrap_or(name);
+        if !ambiguous && receiver.len == 0 && name_ip.is_none() {
+            let whole_marker = comments[..n_comments]
+                .iter()
+                .any(|c| matches!(c.helo, Some((HeloMark::Whole, _))));
+            if (ctx.qmail || ctx.no_weekday) && whole_marker {
+                f.rdns = name_plain_of(name).filter(|n| !is_unknown(n));
+            }
+            if ctx.exim && marked.is_some() {
+                // Exim without a network peer writes `from $sender_ident (helo=x)`.
+                f.ident = name_plain_of(name);
+            }
+            if n_comments == 1 && comments[0].helo.is_none() {
+                f.rdns = comments[0].rdns;
+            }
+            f.ident = f
+                .ident
+                .or(comments[..n_comments].iter().find_map(|c| c.ident));
+        }
+        return f;
+    };
+    f.ip = Some(peer.ip);
+    f.port = peer.port;
+
+    // What follows a run-on HELO marker is the client's, whatever it looks like.
+    let before_run_on = |pos: usize| runs_on_at.is_none_or(|m| pos <= m);
+    // Words after the group: IMP's `as user u`, smtpd's trailing `via SMTP`.
+    for i in tail_from..rest.len() {
+        if let Token::Word(w) = rest[i] {
+            if w.eq_ignore_ascii_case("as")
+                && before_run_on(i)
+                && matches!(rest.get(i + 1), Some(Token::Word(u)) if u.eq_ignore_ascii_case("user"))
+            {
+                if let Some(Token::Word(user)) = rest.get(i + 2) {
+                    f.authenticated = true;
+                    f.auth_user = Some(user);
+                }
+            } else if w.eq_ignore_ascii_case("via") {
+                if let Some(Token::Word(v)) = rest.get(i + 1) {
+                    f.via = Some(v);
+                }
+            }
+        }
+    }
+    // Receiver facts: the chosen group itself and the comments after it.
+    let chosen_comment = chosen_pos.and_then(&comment_at).copied();
+    for c in comments[..n_comments]
+        .iter()
+        .filter(|c| (c.pos >= tail_from || Some(c.pos) == chosen_pos) && before_run_on(c.pos))
+    {
+        f.authenticated |= c.authenticated;
+        f.auth_user = f.auth_user.or(c.auth_user);
+        f.ident = f.ident.or(c.ident);
         f.port = f.port.or(c.port);
     }
+    // The HELO the receiver annotated: `helo=` / `HELO x` in the group or after it, the
+    // `(HELO x)` comment right before a qmail or `$sender_fullhost` group, smtpd's claim.
+    let tail_helo = comments[..n_comments]
+        .iter()
+        .filter(|c| (c.pos >= tail_from || Some(c.pos) == chosen_pos) && before_run_on(c.pos))
+        .find_map(|c| c.helo.map(|h| h.1));
+    let dash = outside.is_some_and(|(p, d)| d && Some(p) == chosen_pos);
+    let outside_chosen = outside.is_some_and(|(p, d)| !d && Some(p) == chosen_pos);
+    let qmail_group = chosen_comment.is_some_and(|c| c.bare);
+    let before_helo = chosen_pos
+        .filter(|&p| p >= 1 && (qmail_group || outside_chosen))
+        .and_then(|p| comment_at(p - 1))
+        .and_then(|c| match c.helo {
+            Some((HeloMark::Whole, h)) => Some(h),
+            _ => None,
+        });
+    let explicit_helo = tail_helo.or(before_helo).or(claimed.map(|c| c.1));
+    let before_helo = before_helo.filter(|_| tail_helo.is_none());
 
-    // Names: who is the HELO and who is the rDNS depends on the shape.
-    let name_is_literal = name_ip.is_some();
     let name_plain = match name {
-        Some(Text::Plain(w)) if !name_is_literal => Some(w),
+        Some(Text::Plain(w)) if name_ip.is_none() => Some(w),
         _ => None,
     };
-    if outside_is_dash {
+    let name_rdns = name_plain.filter(|n| !is_unknown(n));
+    if dash {
         // ims-dash: the leading name is the HELO, no rDNS is written.
         f.helo = name;
-    } else if outside.is_some() {
+    } else if outside_chosen {
         // exim-fullhost: a plain leading name is the verified rDNS; the parenthesised part
         // is the HELO, omitted when it equalled the rDNS (Exim spec, `$sender_fullhost`).
-        f.rdns = name_plain.filter(|n| !is_unknown(n));
+        f.rdns = name_rdns;
+        let first_comment = comments[..n_comments]
+            .first()
+            .filter(|c| Some(c.pos) < chosen_pos);
         f.helo = match (explicit_helo, first_comment) {
             (Some(h), _) => h,
-            (None, Some((_, c))) => non_empty(c).map(Text::Plain),
+            (None, Some(c)) => match rest.get(c.pos) {
+                Some(Token::Comment(t)) => non_empty(t).map(Text::Plain),
+                _ => None,
+            },
             (None, None) => name,
         };
-    } else if let Some(h) = explicit_helo {
+    } else if let Some(h) = tail_helo.or(claimed.map(|c| c.1)) {
+        // Exim `helo=`, CommuniGate `HELO`, smtpd's claim: the leading name is the
+        // receiver's (its rDNS lookup), the HELO is annotated separately.
         f.helo = h;
-        f.rdns = name_plain.filter(|n| !is_unknown(n));
-    } else if ctx.exim && chosen_comment.is_some() {
-        f.rdns = name_plain.filter(|n| !is_unknown(n));
+        f.rdns = name_rdns;
+    } else if let Some(h) = before_helo {
+        // qmail `rdns (HELO x) (ip)`. The same shape can be a HELO through an MTA that
+        // writes `HELO (ip)` (Exchange), so the name is the rDNS only when qmail wrote it.
+        f.helo = h;
+        f.rdns = name_rdns.filter(|_| ctx.qmail || ctx.no_weekday);
+    } else if chosen_pos.is_none() {
+        // The name slot is the peer (webmail, Exim `[ip]`): no HELO was written.
+        f.helo = if ctx.exim { name } else { None };
+    } else if ctx.exim || (ctx.qmail && qmail_group) {
+        // Exim's `$sender_rcvhost` / qmail's REMOTEHOST: the leading name is the verified
+        // rDNS, and the omitted HELO annotation means the HELO was the same name.
+        f.rdns = name_rdns;
         f.helo = name;
     } else {
         f.helo = name;
-        let idx = chosen_comment.or(if comment_no == 1 { Some(0) } else { None });
-        if let Some(cf) = idx
-            .and_then(|i| comment_rdns.get(i))
-            .and_then(|c| c.as_ref())
-        {
-            f.rdns = cf.rdns;
-        }
+        f.rdns = chosen_comment.and_then(|c| c.rdns);
     }
     f
+}
+
+fn name_plain_of(name: Option<Text<'_>>) -> Option<&str> {
+    match name {
+        Some(Text::Plain(w)) => Some(w),
+        _ => None,
+    }
+}
+
+/// `claiming to be` right before position `pos`.
+fn claiming_before(rest: &[Token<'_>], pos: usize) -> bool {
+    pos >= 3
+        && matches!(rest[pos - 1], Token::Word(w) if w.eq_ignore_ascii_case("be"))
+        && matches!(rest[pos - 2], Token::Word(w) if w.eq_ignore_ascii_case("to"))
+        && matches!(rest[pos - 3], Token::Word(w) if w.eq_ignore_ascii_case("claiming"))
+}
+
+/// Is everything from `from` on what an MTA writes after the host-info? Comments of the
+/// known kinds, smtpd's `claiming to be "x"` and `via SMTP`, IMP's `as user u`.
+///
+/// `exim_ident`: Exim 3's `$sender_fullhost` ends with the RFC 1413 ident in parentheses
+/// (`rdns (helo) [ip] (ident)`), a single word.
+fn tail_is_receivers(
+    rest: &[Token<'_>],
+    from: usize,
+    comments: &[CommentFacts<'_>],
+    exim_ident: bool,
+) -> bool {
+    let mut i = from;
+    while i < rest.len() {
+        match rest[i] {
+            Token::Comment(c) => {
+                let known = comments.iter().any(|k| k.pos == i && k.receiver_tail);
+                let ident = exim_ident
+                    && i + 1 == rest.len()
+                    && !c.is_empty()
+                    && !c.contains([' ', '[', '(', ','])
+                    && parse_ip_prefix(c).is_none();
+                if !known && !ident {
+                    return false;
+                }
+                i += 1;
+            }
+            Token::Word(w) if w.eq_ignore_ascii_case("claiming") => {
+                let ok = matches!(rest.get(i + 1), Some(Token::Word(t)) if t.eq_ignore_ascii_case("to"))
+                    && matches!(rest.get(i + 2), Some(Token::Word(b)) if b.eq_ignore_ascii_case("be"))
+                    && matches!(rest.get(i + 3), Some(Token::Quoted(_)));
+                if !ok {
+                    return false;
+                }
+                i += 4;
+            }
+            Token::Word(w) if w.eq_ignore_ascii_case("via") && i + 2 >= rest.len() => {
+                i += 2;
+            }
+            Token::Word(w) if w.eq_ignore_ascii_case("as") => {
+                let ok = matches!(rest.get(i + 1), Some(Token::Word(u)) if u.eq_ignore_ascii_case("user"))
+                    && matches!(rest.get(i + 2), Some(Token::Word(_)));
+                if !ok {
+                    return false;
+                }
+                i += 3;
+            }
+            _ => return false,
+        }
+    }
+    true
 }
 
 fn non_empty(s: &str) -> Option<&str> {
@@ -345,27 +567,71 @@ const QUALIFIER_WORDS: [&str; 10] = [
     "port",
 ];
 
-/// Read one comment of the from clause, recording candidates and side facts.
+/// Comments MTAs write after the host-info, by their first characters (case-insensitive):
+/// TLS (Postfix `using`, Courier `TLS:`), client certificates (Postfix), SMTP AUTH (Postfix,
+/// Sendmail, Courier, SquirrelMail), ident, envelope sender (qmail-ldap), Exim's
+/// `port=`/`helo=`/`ident=` after a leading `[ip]`, CommuniGate's `account`/`HELO`.
+const TAIL_PREFIXES: &[&str] = &[
+    "using ",
+    "TLS:",
+    "Client ",
+    "No client",
+    "Authenticated sender:",
+    "authenticated",
+    "AUTH:",
+    "IDENT:",
+    "SquirrelMail authenticated",
+    "proxying for",
+    "envelope-from",
+    "envelope-sender",
+    "user=",
+    "may be forged",
+    "uid ",
+    "version=",
+    "port=",
+    "helo=",
+    "ident=",
+    "account ",
+    "HELO ",
+    "EHLO ",
+];
+
+/// Read one comment of the from clause. Addresses the receiver recorded go to `receiver`,
+/// addresses inside HELO text to `helo_ips`; side facts (auth, ident, envelope) are kept on
+/// the returned facts so the caller can decide whether the comment is the receiver's.
 fn read_comment<'a>(
     c: &'a str,
-    idx: usize,
+    pos: usize,
     f: &mut FromFacts<'a>,
     receiver: &mut Cands,
     helo_ips: &mut Cands,
-    explicit_helo: &mut Option<Option<Text<'a>>>,
 ) -> CommentFacts<'a> {
-    let mut cf = CommentFacts::default();
+    let mut cf = CommentFacts {
+        pos,
+        receiver_tail: TAIL_PREFIXES
+            .iter()
+            .any(|p| strip_prefix_ci(c, p).is_some()),
+        ..Default::default()
+    };
     // Comments that are not host-info at all.
     if let Some(user) = strip_prefix_ci(c, "Authenticated sender:") {
-        f.authenticated = true;
-        f.auth_user = non_empty(user);
+        cf.authenticated = true;
+        cf.auth_user = non_empty(user);
         return cf;
     }
     if let Some(rest) = strip_prefix_ci(c, "authenticated") {
-        f.authenticated = true;
-        if let Some(user) = strip_prefix_ci(rest.trim_start(), "as ") {
-            f.auth_user = non_empty(user);
-        }
+        cf.authenticated = true;
+        let rest = rest.trim_start();
+        cf.auth_user = strip_prefix_ci(rest, "as ")
+            .and_then(non_empty)
+            .or_else(|| strip_prefix_ci(rest, "user ").and_then(|u| u.split_whitespace().next()))
+            .or_else(|| keyed(rest, "user="));
+        return cf;
+    }
+    if strip_prefix_ci(c, "user=").is_some() {
+        // Sendmail `(user=alice mech=PLAIN bits=0)`.
+        cf.authenticated = true;
+        cf.auth_user = keyed(c, "user=");
         return cf;
     }
     // Courier and friends: `(IDENT: user, AUTH: LOGIN alice, TLS: TLSv1.3,256bits,…)`.
@@ -376,17 +642,17 @@ fn read_comment<'a>(
     if labelled {
         for seg in c.split(',').map(str::trim) {
             if let Some(v) = strip_prefix_ci(seg, "IDENT:") {
-                f.ident = clean_ident(v.trim());
+                cf.ident = clean_ident(v.trim());
             } else if let Some(v) = strip_prefix_ci(seg, "AUTH:") {
-                f.authenticated = true;
-                f.auth_user = v.split_whitespace().last();
+                cf.authenticated = true;
+                cf.auth_user = v.split_whitespace().last();
             }
         }
         return cf;
     }
     if let Some(rest) = strip_prefix_ci(c, "SquirrelMail authenticated user") {
-        f.authenticated = true;
-        f.auth_user = non_empty(rest);
+        cf.authenticated = true;
+        cf.auth_user = non_empty(rest);
         return cf;
     }
     for prefix in ["envelope-from", "envelope-sender"] {
@@ -416,63 +682,96 @@ fn read_comment<'a>(
         }
     }
 
+    // A nested comment: Sendmail's `(may be forged)` is fine, an address in one is not.
+    if let Some(open) = c.find('(') {
+        cf.nested_addr = comment_words(&c[open..])
+            .any(|w| parse_ip_prefix(w.trim_matches(['(', ')'])).is_some());
+    }
+
     let mut words = comment_pieces(c).peekable();
     let mut byte_pos = 0usize;
+    let mut first = true;
+    let mut in_helo = false;
+    let mut n_words = 0usize;
+    let mut n_addr_words = 0usize;
     while let Some(w) = words.next() {
         // Position of this word in `c`, to slice "the rest of the comment".
         let at = c[byte_pos..].find(w).map_or(byte_pos, |p| byte_pos + p);
         byte_pos = at + w.len();
+        let was_first = first;
+        first = false;
+        n_words += 1;
 
         if HELO_VERBS.iter().any(|v| v.eq_ignore_ascii_case(w)) {
             // qmail / CommuniGate: everything after the verb is the client's HELO text.
             let helo_text = c[byte_pos..].trim();
-            *explicit_helo = Some(non_empty(helo_text).map(Text::Plain));
+            let mark = if was_first {
+                HeloMark::Whole
+            } else {
+                HeloMark::RunsOn
+            };
+            cf.helo = Some((mark, non_empty(helo_text).map(Text::Plain)));
             for hw in comment_words(helo_text) {
                 if let Some(p) = parse_ip_prefix(hw.trim_matches('?')) {
                     helo_ips.push(Cand {
                         ip: p,
                         bracketed: false,
-                        comment: idx,
+                        pos,
                     });
                 }
             }
             break;
         }
         if let Some(h) = strip_prefix_ci(w, "helo=") {
-            *explicit_helo = Some(non_empty(h).map(Text::Plain));
+            // Exim: the HELO follows the receiver's record; anything after it in the
+            // comment (but `ident=`) is the client's text too.
+            cf.helo = Some((HeloMark::RunsOn, non_empty(h).map(Text::Plain)));
+            in_helo = true;
             if let Some(p) = parse_ip_literal(h) {
                 helo_ips.push(Cand {
                     ip: p,
                     bracketed: false,
-                    comment: idx,
+                    pos,
                 });
             }
             continue;
         }
         if let Some(id) = strip_prefix_ci(w, "ident=") {
-            f.ident = clean_ident(id);
+            cf.ident = clean_ident(id);
+            continue;
+        }
+        if in_helo {
+            if let Some(p) = parse_ip_prefix(w.trim_matches(['(', ')'])) {
+                helo_ips.push(Cand {
+                    ip: p,
+                    bracketed: false,
+                    pos,
+                });
+            }
             continue;
         }
         if let Some(p) = strip_prefix_ci(w, "port=") {
-            f.port = p.parse().ok();
+            cf.port = p.parse().ok();
             continue;
         }
         if w.eq_ignore_ascii_case("account") {
             if let Some(user) = words.next() {
                 byte_pos = c[byte_pos..].find(user).map_or(byte_pos, |p| byte_pos + p) + user.len();
-                f.authenticated = true;
-                f.auth_user = Some(user.trim_start_matches('<').trim_end_matches('>'));
+                cf.authenticated = true;
+                cf.auth_user = Some(user.trim_start_matches('<').trim_end_matches('>'));
             }
             continue;
         }
         if w.eq_ignore_ascii_case("with") {
             // Yahoo: `(user@1.2.3.4 with login)` — SMTP AUTH mechanism.
+            n_words -= 1;
             if let Some(m) = words.peek() {
                 if ["login", "plain", "cram-md5", "xoauth2"]
                     .iter()
                     .any(|k| k.eq_ignore_ascii_case(m))
                 {
-                    f.authenticated = true;
+                    cf.authenticated = true;
+                    words.next();
                 }
             }
             continue;
@@ -487,11 +786,19 @@ fn read_comment<'a>(
                     receiver.push(Cand {
                         ip: p,
                         bracketed: host.starts_with('['),
-                        comment: idx,
+                        pos,
                     });
-                    f.ident = clean_ident(user);
+                    cf.n_cands += 1;
+                    cf.ident = clean_ident(user);
                 }
-                None => f.ident = clean_ident(id),
+                None => match id.rsplit_once('@') {
+                    // `IDENT:user@rdns [ip]`: the user, then the host the receiver resolved.
+                    Some((user, host)) if looks_like_host(host) && host.contains('.') => {
+                        cf.ident = clean_ident(user);
+                        cf.rdns = cf.rdns.or(Some(host));
+                    }
+                    _ => cf.ident = clean_ident(id),
+                },
             }
             continue;
         }
@@ -499,8 +806,10 @@ fn read_comment<'a>(
             receiver.push(Cand {
                 ip: p,
                 bracketed: w.starts_with('['),
-                comment: idx,
+                pos,
             });
+            cf.n_cands += 1;
+            n_addr_words += 1;
             continue;
         }
         if let Some((user, host)) = w.rsplit_once('@') {
@@ -508,11 +817,18 @@ fn read_comment<'a>(
                 receiver.push(Cand {
                     ip: p,
                     bracketed: host.starts_with('['),
-                    comment: idx,
+                    pos,
                 });
-                f.ident = clean_ident(user).or(f.ident);
+                cf.n_cands += 1;
+                n_addr_words += 1;
+                cf.ident = clean_ident(user).or(cf.ident);
             } else {
-                f.ident = clean_ident(w);
+                // Sendmail's `$_`: `ident@rdns [ip]` — the user, then the host it resolved.
+                let host = host.trim_end_matches(']');
+                cf.ident = clean_ident(user).or(cf.ident);
+                if cf.rdns.is_none() && looks_like_host(host) && host.contains('.') {
+                    cf.rdns = Some(host);
+                }
             }
             continue;
         }
@@ -527,7 +843,15 @@ fn read_comment<'a>(
             cf.rdns = Some(w.trim_start_matches('<').trim_end_matches('>'));
         }
     }
+    cf.bare = n_words == 1 && n_addr_words == 1;
     cf
+}
+
+/// `key=value` among the words of a comment.
+fn keyed<'a>(c: &'a str, key: &str) -> Option<&'a str> {
+    c.split([' ', ','])
+        .find_map(|w| strip_prefix_ci(w, key))
+        .and_then(non_empty)
 }
 
 /// Words of a comment, with `name[1.2.3.4]` (no space, as some MTAs write) split into the

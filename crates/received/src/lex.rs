@@ -28,6 +28,9 @@ pub(crate) enum Token<'a> {
 pub(crate) struct Spanned<'a> {
     pub token: Token<'a>,
     pub end: usize,
+    /// The opening `(`, `[`, `<` or `"` was never closed: the token ran to the end of the
+    /// input and swallowed whatever followed (a sign of hostile or broken structure).
+    pub open: bool,
 }
 
 /// Split `text` into tokens. Commas count as separators, like whitespace.
@@ -44,6 +47,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Spanned<'_>> {
                 out.push(Spanned {
                     token: Token::Semi,
                     end: i,
+                    open: false,
                 });
             }
             b'(' => {
@@ -68,11 +72,22 @@ pub(crate) fn tokenize(text: &str) -> Vec<Spanned<'_>> {
                 out.push(Spanned {
                     token: Token::Comment(inner),
                     end: i,
+                    open: j >= bytes.len(),
                 });
             }
             b'[' => {
                 let start = i + 1;
                 let close = find_byte(bytes, start, b']');
+                if bytes[start..close].iter().any(|&b| breaks_group(b)) {
+                    // Not an address literal: a stray `[` in someone's text.
+                    out.push(Spanned {
+                        token: Token::Word(&text[i..i + 1]),
+                        end: i + 1,
+                        open: false,
+                    });
+                    i += 1;
+                    continue;
+                }
                 let inner = text[start..close].trim();
                 i = (close + 1).min(bytes.len());
                 let mut port = None;
@@ -90,15 +105,39 @@ pub(crate) fn tokenize(text: &str) -> Vec<Spanned<'_>> {
                 out.push(Spanned {
                     token: Token::Bracket(inner, port),
                     end: i,
+                    open: close >= bytes.len(),
                 });
             }
             b'<' => {
+                // A quoted local part may hold `>` (`<"a>b"@example>`): skip quoted runs.
                 let start = i + 1;
-                let close = find_byte(bytes, start, b'>');
+                let mut close = start;
+                let mut quoted = false;
+                let mut stray = false;
+                while close < bytes.len() && (quoted || bytes[close] != b'>') {
+                    if bytes[close] == b'"' {
+                        quoted = !quoted;
+                    } else if !quoted && breaks_group(bytes[close]) {
+                        stray = true;
+                        break;
+                    }
+                    close += 1;
+                }
+                if stray {
+                    // Not an address: a stray `<` in someone's text.
+                    out.push(Spanned {
+                        token: Token::Word(&text[i..i + 1]),
+                        end: i + 1,
+                        open: false,
+                    });
+                    i += 1;
+                    continue;
+                }
                 i = (close + 1).min(bytes.len());
                 out.push(Spanned {
                     token: Token::Angle(text[start..close].trim()),
                     end: i,
+                    open: close >= bytes.len(),
                 });
             }
             b'"' => {
@@ -108,6 +147,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Spanned<'_>> {
                 out.push(Spanned {
                     token: Token::Quoted(&text[start..close]),
                     end: i,
+                    open: close >= bytes.len(),
                 });
             }
             _ => {
@@ -129,11 +169,19 @@ pub(crate) fn tokenize(text: &str) -> Vec<Spanned<'_>> {
                 out.push(Spanned {
                     token: Token::Word(&text[start..i]),
                     end: i,
+                    open: false,
                 });
             }
         }
     }
     out
+}
+
+/// Characters an address literal or an angle address (outside quotes) never holds: a `<`
+/// or `[` followed by one before its closing bracket is a stray character, not a group
+/// that may swallow the receiver's text after it.
+fn breaks_group(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b';')
 }
 
 /// Index of the first `needle` at or after `from`, or the end of the input.
@@ -192,7 +240,29 @@ mod tests {
             vec![Token::Word("a"), Token::Comment("b (c")]
         );
         assert_eq!(toks("[x"), vec![Token::Bracket("x", None)]);
+        assert_eq!(
+            toks("[x (y [1.2.3.4])"),
+            vec![
+                Token::Word("["),
+                Token::Word("x"),
+                Token::Comment("y [1.2.3.4]")
+            ]
+        );
+        assert_eq!(toks("< (a)")[0], Token::Word("<"));
+        assert_eq!(toks("<a(b)>"), vec![Token::Angle("a(b)")]);
         assert_eq!(toks("<"), vec![Token::Angle("")]);
+    }
+
+    #[test]
+    fn unclosed_tokens_are_marked_open() {
+        let open: Vec<bool> = tokenize("a (b) (c").iter().map(|t| t.open).collect();
+        assert_eq!(open, vec![false, false, true]);
+        assert!(tokenize("\"x").iter().all(|t| t.open));
+        assert!(!tokenize("<\"a>b\"@c> d")[0].open);
+        assert_eq!(
+            toks("<\"a>b\"@c> d"),
+            vec![Token::Angle("\"a>b\"@c"), Token::Word("d")]
+        );
     }
 
     #[test]

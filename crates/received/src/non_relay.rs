@@ -4,9 +4,9 @@
 //! answer nothing to that question and must be skipped, not blamed: the user's own agent
 //! fetching the message from a mailbox (its "client" is the mailbox server), and a local
 //! program handing the message to the MTA (no peer at all). Both are recognised only from
-//! text the *receiver* wrote (the `with` protocol, the receiver's comments after the from
-//! clause, the leading qmail / Sendmail comment), never from the from clause, which the
-//! client chooses.
+//! text the *receiver* wrote (the `with` protocol, the comments of the by and with clauses,
+//! the leading qmail / Sendmail comment), never from the from clause or the `for` recipient,
+//! which the client chooses.
 
 use crate::hop::NonRelay;
 use crate::ip_literal::strip_prefix_ci;
@@ -56,11 +56,12 @@ const RULES: &[Rule] = &[
            reason: "qmail-send injects its own bounce as `(qmail PID invoked for bounce)`" },
 ];
 
-/// Classify the line. `lead` holds the tokens before the first clause, `after_from` every
-/// token after the from clause (receiver text), `with_word` the first protocol word.
+/// Classify the line. `lead` holds the tokens before the first clause, `receiver` the by
+/// and with clauses (the receiver's own text, not the client-chosen `for` recipient),
+/// `with_word` the first protocol word.
 pub(crate) fn classify(
     lead: &[Token<'_>],
-    after_from: &[Token<'_>],
+    receiver: &[&[Token<'_>]],
     with_word: Option<&str>,
     has_from_clause: bool,
 ) -> Option<NonRelay> {
@@ -68,8 +69,9 @@ pub(crate) fn classify(
         debug_assert!(!rule.id.is_empty() && !rule.reason.is_empty());
         let hit = match rule.place {
             Place::With => with_word.is_some_and(|w| with_matches(w, rule.needle)),
-            Place::Comment | Place::CommentContains => after_from
+            Place::Comment | Place::CommentContains => receiver
                 .iter()
+                .flat_map(|part| part.iter())
                 .chain(if has_from_clause { &[][..] } else { lead })
                 .any(|t| match *t {
                     Token::Comment(c) if matches!(rule.place, Place::Comment) => {

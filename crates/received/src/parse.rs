@@ -36,26 +36,48 @@ pub fn parse(value: &str) -> Hop {
     let body = &tokens[..body_end];
     let clauses = clause::split(body);
 
-    let with_tokens = slice(body, &clauses.with);
+    // An unclosed `(`, `[`, `<` or `"` swallows the rest of the line (it is always the last
+    // token): whoever opened it, what it holds cannot be told apart, so no receiver fact is
+    // read from it.
+    let last_open = spanned.last().is_some_and(|s| s.open);
+    // Either way the receiver's part of the line cannot be told from client text.
+    let unreadable = last_open || clauses.suspect;
+    let with_tokens = without_swallowed(slice(body, &clauses.with), &tokens, last_open);
     let with = protocol::analyze(with_tokens);
     let protocol_raw = with.raw_words.map(|(a, b)| lex::span(text, a, b));
     let via = leading_words(text, slice(body, &clauses.via));
 
     let lead = slice(body, &Some(clauses.lead.clone()));
-    let by_tokens = slice(body, &clauses.by);
+    let by_tokens = without_swallowed(slice(body, &clauses.by), &tokens, last_open);
     // Only text after the from clause can name the receiving software: the from clause
     // holds client-chosen text, which must not be able to switch dialect rules.
     let after_from = clauses.from.as_ref().map_or(clauses.lead.end, |r| r.end);
     let software = software::detect(
-        &tokens[after_from.min(tokens.len())..],
+        without_swallowed(&tokens[after_from.min(tokens.len())..], &tokens, last_open),
         lead,
         by_tokens,
         protocol_raw,
     );
 
-    let receiver_text = &tokens[after_from.min(tokens.len())..];
+    // The receiver's own text: after the from clause, minus the `for` recipient (which the
+    // client chose) — split around it.
+    // Only the body counts: nothing after the date is a receiver's auth record, and a `;`
+    // in hostile text can end the body early.
+    let recv_start = after_from.min(body.len());
+    let (recv_a, recv_b): (&[Token<'_>], &[Token<'_>]) = match &clauses.for_ {
+        Some(r) if r.start > recv_start && r.end <= body.len() => {
+            (&body[recv_start..r.start - 1], &body[r.end..])
+        }
+        _ => (&body[recv_start..], &[]),
+    };
     let with_word = protocol_raw.and_then(|w| w.split([' ', '/']).next());
-    let non_relay = non_relay::classify(lead, receiver_text, with_word, clauses.from.is_some());
+    let non_relay = non_relay::classify(
+        lead,
+        &[by_tokens, with_tokens],
+        with_word,
+        clauses.from.is_some(),
+    )
+    .filter(|_| !unreadable);
     // Webmail: `with HTTP`, `via HTTP`, `by host (via HTTP)`. The peer logged in over HTTP,
     // so there is no HELO and the hop is an authenticated submission.
     let via_word = via.and_then(|v| v.split(' ').next());
@@ -71,8 +93,24 @@ pub fn parse(value: &str) -> Hop {
     let no_helo_protocol =
         http_hop || protocol_raw.is_some_and(|w| w.eq_ignore_ascii_case("NNFMP"));
     let ctx = FromContext {
-        name_slot_is_peer: no_helo_protocol,
+        // LISTSERV's SMTPL listener writes `from <peer ip> by host (SMTPL release …)`.
+        name_slot_is_peer: no_helo_protocol
+            || software
+                .as_deref()
+                .is_some_and(|s| strip_prefix_ci(s, "SMTPL ").is_some()),
         exim: software.as_deref().is_some_and(|s| s.starts_with("Exim")),
+        qmail: date_raw.is_some_and(is_qmail_date)
+            || matches!(
+                with.protocol,
+                Some(Protocol::Lmtp | Protocol::Lmtps | Protocol::Lmtpa | Protocol::Lmtpsa)
+            )
+            || software.as_deref().is_some_and(|s| {
+                ["qmail", "qpsmtpd", "qp "]
+                    .iter()
+                    .any(|q| strip_prefix_ci(s, q).is_some())
+            }),
+        unclosed: unreadable,
+        no_weekday: date_raw.is_some_and(no_weekday),
     };
 
     // The from clause, or sendmail/NAVGW's `(from host [ip]) by …` written as a comment.
@@ -114,17 +152,27 @@ pub fn parse(value: &str) -> Hop {
         .filter(|s| !s.is_empty());
 
     let tls_facts = tls::scan(&tokens);
-    let auth_facts = auth::scan(&tokens);
-    let authenticated = ff.authenticated
-        || auth_facts.authenticated
-        || login_hop
-        || by_tokens
-            .iter()
-            .any(|t| matches!(*t, Token::Comment(c) if is_mp_submission(c)))
-        || with
-            .protocol
-            .as_ref()
-            .is_some_and(Protocol::is_authenticated);
+    // Only the receiver's text can say the client authenticated; the from clause reports
+    // its own (positional) findings.
+    let mut auth_facts = auth::scan(lead);
+    for part in [recv_a, recv_b] {
+        let part = without_swallowed(part, &tokens, last_open);
+        let r = auth::scan(part);
+        auth_facts.authenticated |= r.authenticated;
+        auth_facts.user = auth_facts.user.or(r.user);
+    }
+    // With a swallowed tail the receiver's part cannot be found: claim no login.
+    let authenticated = !unreadable
+        && (ff.authenticated
+            || auth_facts.authenticated
+            || login_hop
+            || by_tokens
+                .iter()
+                .any(|t| matches!(*t, Token::Comment(c) if is_mp_submission(c)))
+            || with
+                .protocol
+                .as_ref()
+                .is_some_and(Protocol::is_authenticated));
 
     if date_raw.is_some() && date.is_none() {
         notes.push(ParseNote::BadDate);
@@ -143,13 +191,17 @@ pub fn parse(value: &str) -> Hop {
             ident: ff.ident.map(str::to_string),
         },
         by,
-        via: via.map(str::to_string),
+        via: via.or(ff.via).map(str::to_string),
         protocol: with.protocol,
         protocol_raw: protocol_raw.map(str::to_string),
         id: id.map(str::to_string),
         for_addr: for_addr.map(str::to_string),
         envelope_from: envelope_from.map(str::to_string),
-        auth_user: ff.auth_user.or(auth_facts.user).map(str::to_string),
+        auth_user: ff
+            .auth_user
+            .or(auth_facts.user)
+            .filter(|_| authenticated)
+            .map(str::to_string),
         authenticated,
         tls: (!tls_facts.is_empty()).then(|| TlsInfo {
             version: tls_facts.version.map(str::to_string),
@@ -165,6 +217,29 @@ pub fn parse(value: &str) -> Hop {
         raw: norm.text,
         ..hop
     }
+}
+
+/// `part` without the line's last token when that token was never closed.
+fn without_swallowed<'t, 'a>(
+    part: &'t [Token<'a>],
+    all: &[Token<'a>],
+    last_open: bool,
+) -> &'t [Token<'a>] {
+    match (part.last(), all.last()) {
+        (Some(p), Some(a)) if last_open && std::ptr::eq(p, a) => &part[..part.len() - 1],
+        _ => part,
+    }
+}
+
+/// qmail's date822fmt writes `1 Jan 2024 00:00:00 -0000`: no weekday, always `-0000`.
+fn is_qmail_date(d: &str) -> bool {
+    no_weekday(d) && d.ends_with(" -0000")
+}
+
+/// Postfix, Sendmail, Exim and Exchange always start the date with the weekday; qmail and
+/// its patched builds (local zone instead of `-0000`) do not.
+fn no_weekday(d: &str) -> bool {
+    d.bytes().next().is_some_and(|b| b.is_ascii_digit())
 }
 
 /// `HTTP`, `HTTPS`, `HTTPU`, `HTTPREST`: a web front end handed the message over.
@@ -213,10 +288,17 @@ fn split_date<'a>(
     text: &'a str,
     spanned: &[Spanned<'a>],
 ) -> (usize, Option<&'a str>, Option<crate::HopDate>) {
+    // The receiver writes its date after its `by`; a `;` before the last `by` is inside
+    // the client's HELO text and cannot start the date.
+    let last_by = spanned
+        .iter()
+        .rposition(|s| matches!(s.token, Token::Word(w) if w.eq_ignore_ascii_case("by")));
+    let after_by = last_by.map_or(0, |b| b + 1);
     let semis = spanned
         .iter()
         .enumerate()
         .rev()
+        .take_while(|(i, _)| *i >= after_by)
         .filter(|(_, s)| s.token == Token::Semi)
         .map(|(i, _)| i);
     let mut last: Option<(usize, &'a str)> = None;
@@ -233,7 +315,7 @@ fn split_date<'a>(
         return (i, (!t.is_empty()).then_some(t), None);
     }
     // No `;`: a weekday or ISO date word late in the line starts the date.
-    for (i, s) in spanned.iter().enumerate() {
+    for (i, s) in spanned.iter().enumerate().skip(after_by) {
         if let Token::Word(w) = s.token {
             if looks_like_date_start(w) {
                 let start = s.end - w.len();

@@ -9,7 +9,7 @@ use crate::input::Location;
 use crate::report::{
     ChainEntry, Finding, HopFlag, HopKind, HopRole, Report, Severity, VerdictKind,
 };
-use relayhunt_received::{Hop, Protocol};
+use relayhunt_received::{Hop, ParseNote, Protocol};
 use std::fmt::Write;
 
 /// Longest cell in the hop table before it is cut with `…`.
@@ -287,15 +287,19 @@ fn hop_table(out: &mut String, report: &Report, st: Style) {
             let delay_cell = entry
                 .and_then(|e| e.delay_secs)
                 .map_or_else(|| "-".into(), delay);
-            let notes = entry
-                .map(|e| {
-                    e.flags
-                        .iter()
-                        .map(|f| flag_name(*f))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
+            let mut notes: Vec<&str> = entry
+                .map(|e| e.flags.iter().map(|f| flag_name(*f)).collect())
                 .unwrap_or_default();
+            // The line's structure hid which address the receiver recorded: say so, since
+            // the client IP cell then shows `-` for a reason.
+            if hop
+                .notes
+                .iter()
+                .any(|n| matches!(n, ParseNote::AmbiguousClientIp { .. }))
+            {
+                notes.push("ambiguous client IP");
+            }
+            let notes = notes.join(", ");
             [
                 i.to_string(),
                 role.to_string(),
