@@ -70,6 +70,7 @@ fn every_corpus_received_header_parses_within_bounds() {
     paths.sort();
 
     let (mut headers, mut with_from, mut ip, mut by, mut date, mut proto) = (0, 0, 0, 0, 0, 0);
+    let mut rdns = 0;
     let (mut bad_date, mut unparsed, mut ambiguous, mut helo_ignored) = (0, 0, 0, 0);
     let mut bytes = 0usize;
     let mut slowest = (Duration::ZERO, String::new());
@@ -105,6 +106,7 @@ fn every_corpus_received_header_parses_within_bounds() {
             }
             with_from += usize::from(has_from);
             ip += usize::from(hop.from.ip.is_some());
+            rdns += usize::from(hop.from.rdns.is_some());
             by += usize::from(hop.by.host.is_some() || hop.by.ip.is_some());
             date += usize::from(hop.date.is_some());
             proto += usize::from(hop.protocol.is_some());
@@ -127,6 +129,7 @@ fn every_corpus_received_header_parses_within_bounds() {
     );
     println!("  from part  {with_from:>6} ({:.1}%)", pct(with_from));
     println!("  client IP  {ip:>6} ({:.1}%)", pct(ip));
+    println!("  rDNS       {rdns:>6} ({:.1}%)", pct(rdns));
     println!("  by         {by:>6} ({:.1}%)", pct(by));
     println!("  date       {date:>6} ({:.1}%)", pct(date));
     println!("  protocol   {proto:>6} ({:.1}%)", pct(proto));
