@@ -2,7 +2,8 @@
 //!
 //! [`Inputs`] turns the paths a user typed into one stream of raw messages, each with a
 //! [`Location`] (path, message number within an mbox, byte offset), reading lazily so a
-//! 10 GB mbox or a folder of a million files costs one message of memory at a time. Every
+//! 10 GB mbox or a folder of a million files costs one message (iterator) or one chunk of a
+//! few MiB plus the largest message (`next_chunk`, see `block`) of memory at a time. Every
 //! failure is an item of the stream, not the end of it: a missing file or an oversized
 //! message becomes an [`InputError`] naming where it happened, and the next source is read.
 
