@@ -164,7 +164,10 @@ pub(crate) fn tokenize(text: &str) -> Vec<Spanned<'_>> {
                 // when the word already started; only a leading `[` opens a literal.
                 if i < bytes.len() && bytes[i] == b'[' && i > start && bytes[i - 1] == b'@' {
                     let close = find_byte(bytes, i, b']');
-                    i = (close + 1).min(bytes.len());
+                    // Only a real literal (`user@[1.2.3.4]`): never swallow past a blank.
+                    if close < bytes.len() && !bytes[i..close].iter().any(|&b| breaks_group(b)) {
+                        i = close + 1;
+                    }
                 }
                 out.push(Spanned {
                     token: Token::Word(&text[start..i]),
@@ -250,6 +253,7 @@ mod tests {
         );
         assert_eq!(toks("< (a)")[0], Token::Word("<"));
         assert_eq!(toks("<a(b)>"), vec![Token::Angle("a(b)")]);
+        assert_eq!(toks("u@[ (x)")[..2], [Token::Word("u@"), Token::Word("[")]);
         assert_eq!(toks("<"), vec![Token::Angle("")]);
     }
 
