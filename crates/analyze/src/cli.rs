@@ -220,6 +220,7 @@ pub fn execute_with_owner<W: Write>(
         if let (Some(lookup), Outcome::Analyzed(a), false) = (owner, &mut outcome, quiet || broken)
         {
             a.owners = crate::owner::owners_of(&a.report, lookup);
+            crate::owner::relate(&mut a.report, &a.owners);
         }
         match &outcome {
             Outcome::Failed(f) => eprintln!("relayhunt: {f}"),

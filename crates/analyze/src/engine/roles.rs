@@ -21,7 +21,7 @@ use super::residential;
 use super::trust;
 use super::Ctx;
 use crate::report::{AuthReport, HopKind, HopRoleInfo, MessageSummary};
-use relayhunt_received::{FromPart, Hop, Protocol};
+use relayhunt_received::{FromPart, Hop, NonRelay, Protocol};
 use std::net::IpAddr;
 
 /// Everything a rule may look at for hop `k`.
@@ -70,15 +70,19 @@ pub const RULES: &[RoleRule] = &[
         id: "retrieval.fetch",
         kind: HopKind::Retrieval,
         reason: "a POP3/IMAP fetch (fetchmail and kin) moves mail from a mailbox the user owns; it relays nothing",
-        test: |v| trust::is_fetch(v.hop()).then(|| "the hop is a mailbox fetch (POP3/IMAP)".into()),
+        test: |v| {
+            (trust::is_fetch(v.hop()) || v.hop().non_relay == Some(NonRelay::Retrieval))
+                .then(|| "the hop is a mailbox fetch (POP3/IMAP)".into())
+        },
     },
     RoleRule {
         id: "origin.local_submission",
         kind: HopKind::Origin,
         reason: "the lowest hop with no network client (`from userid N`, a pickup directory, a local program) is the server submitting mail it was handed locally: the server is where the message started",
         test: |v| {
-            (v.k == 0 && trust::no_client(v.hop()))
-                .then(|| "no client recorded on the lowest hop: local submission".into())
+            let local = trust::no_client(v.hop()) || v.hop().non_relay == Some(NonRelay::LocalPickup);
+            (v.k == 0 && local)
+                .then(|| "no network client on the lowest hop: local submission".into())
         },
     },
     RoleRule {

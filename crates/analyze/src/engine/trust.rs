@@ -141,7 +141,8 @@ pub fn is_fetch(hop: &Hop) -> bool {
         .unwrap_or("")
         .to_ascii_uppercase();
     let s = hop.software.as_deref().unwrap_or("").to_ascii_lowercase();
-    p.starts_with("POP")
+    hop.non_relay == Some(relayhunt_received::NonRelay::Retrieval)
+        || p.starts_with("POP")
         || p.starts_with("IMAP")
         || s.contains("fetchmail")
         || hop.raw.to_ascii_lowercase().contains("(fetchmail")
