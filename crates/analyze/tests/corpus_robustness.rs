@@ -12,16 +12,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-fn shared() -> PathBuf {
-    std::env::var_os("RELAYHUNT_SHARED").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")),
-        PathBuf::from,
-    )
-}
-
 fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e} (set RELAYHUNT_SHARED)", dir.display()))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
         .collect();
     entries.sort();
@@ -47,8 +40,11 @@ const PER_MESSAGE: Duration = Duration::from_secs(2);
 
 #[test]
 fn every_corpus_message_is_analysed_without_panic_within_bounds() {
+    let Some(corpus) = relayhunt_testdata::shared("corpus") else {
+        return;
+    };
     let mut files = Vec::new();
-    corpus_files(&shared().join("corpus"), &mut files);
+    corpus_files(&corpus, &mut files);
     assert!(
         files.len() > 3000,
         "corpus has only {} messages",
@@ -124,9 +120,12 @@ fn every_corpus_message_is_analysed_without_panic_within_bounds() {
 
 #[test]
 fn corpus_as_one_mbox_through_the_parallel_batch_matches_one_by_one() {
+    let Some(corpus) = relayhunt_testdata::shared("corpus") else {
+        return;
+    };
     let mut files = Vec::new();
-    corpus_files(&shared().join("corpus/phishing_pot"), &mut files);
-    corpus_files(&shared().join("corpus/osst_users_publicinbox"), &mut files);
+    corpus_files(&corpus.join("phishing_pot"), &mut files);
+    corpus_files(&corpus.join("osst_users_publicinbox"), &mut files);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("corpus.mbox");
     let mut w = std::io::BufWriter::new(fs::File::create(&path).unwrap());

@@ -1,11 +1,10 @@
 //! Shared by the engine and golden tests: a tiny header splitter that builds a
 //! [`Message`] from raw text without depending on the crate's own reader, so the engine is
-//! tested on exactly the fields it receives. Also the path to the shared corpus.
+//! tested on exactly the fields it receives.
 
 #![allow(dead_code)]
 
 use relayhunt_analyze::{HeaderField, Message};
-use std::path::PathBuf;
 
 /// Split the header block of `text` (LF or CRLF) into fields, topmost first.
 pub fn message(text: &str) -> Message {
@@ -46,13 +45,6 @@ pub fn message(text: &str) -> Message {
         truncated: false,
         headers_only,
     }
-}
-
-/// `../shared` (overridable with `RELAYHUNT_SHARED`).
-pub fn shared() -> PathBuf {
-    std::env::var_os("RELAYHUNT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")))
 }
 
 /// Read a file lossily (corpus messages hold 8-bit bytes).

@@ -23,11 +23,12 @@ fn strings(v: &Value, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn check(path: &PathBuf, shared: &std::path::Path) -> Result<(), String> {
+fn check(path: &PathBuf) -> Result<(), String> {
     let spec: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap())
         .map_err(|e| format!("{}: bad JSON: {e}", path.display()))?;
     let name = path.file_name().unwrap().to_string_lossy().to_string();
-    let msg_path = shared.join(spec["message"].as_str().ok_or("no message")?);
+    let msg_path = relayhunt_testdata::shared(spec["message"].as_str().ok_or("no message")?)
+        .ok_or("shared data missing")?;
     let text = support::read_lossy(&msg_path);
     let cfg = Config {
         trusted: strings(&spec, "trusted"),
@@ -98,12 +99,7 @@ fn check(path: &PathBuf, shared: &std::path::Path) -> Result<(), String> {
 
 #[test]
 fn golden_verdicts_match_what_an_analyst_concluded() {
-    let shared = support::shared();
-    if !shared.join("corpus").is_dir() {
-        eprintln!(
-            "skipping golden verdicts: {} has no corpus/ (set RELAYHUNT_SHARED)",
-            shared.display()
-        );
+    if relayhunt_testdata::shared("corpus").is_none() {
         return;
     }
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/golden"));
@@ -118,10 +114,7 @@ fn golden_verdicts_match_what_an_analyst_concluded() {
         "expected at least 15 golden cases, found {}",
         files.len()
     );
-    let failures: Vec<String> = files
-        .iter()
-        .filter_map(|f| check(f, &shared).err())
-        .collect();
+    let failures: Vec<String> = files.iter().filter_map(|f| check(f).err()).collect();
     assert!(
         failures.is_empty(),
         "{} of {} golden verdicts differ:\n{}",

