@@ -11,16 +11,9 @@ use relayhunt_analyze::Config;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-fn shared() -> PathBuf {
-    std::env::var_os("RELAYHUNT_SHARED").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")),
-        PathBuf::from,
-    )
-}
-
 fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e} (set RELAYHUNT_SHARED)", dir.display()))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
         .collect();
     entries.sort();
@@ -238,9 +231,9 @@ fn block_reader_matches_line_reader_on_oversized_messages() {
     }
 }
 
-fn corpus_mbox(dir: &Path) -> (PathBuf, usize) {
+fn corpus_mbox(dir: &Path, corpus: &Path) -> (PathBuf, usize) {
     let mut files = Vec::new();
-    corpus_files(&shared().join("corpus"), &mut files);
+    corpus_files(corpus, &mut files);
     assert!(files.len() > 3000, "corpus has {} messages", files.len());
     let path = dir.join("corpus.mbox");
     let mut w = std::io::BufWriter::new(fs::File::create(&path).unwrap());
@@ -254,9 +247,12 @@ fn corpus_mbox(dir: &Path) -> (PathBuf, usize) {
 
 #[test]
 fn block_reader_matches_line_reader_on_the_corpus() {
+    let Some(corpus) = relayhunt_testdata::shared("corpus") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
-    let (mbox, n) = corpus_mbox(dir.path());
-    let folder = shared().join("corpus").to_string_lossy().into_owned();
+    let (mbox, n) = corpus_mbox(dir.path(), &corpus);
+    let folder = corpus.to_string_lossy().into_owned();
     let paths = vec![mbox.to_string_lossy().into_owned(), folder];
     let want = reference(&paths, ReadOptions::DEFAULT_MAX_MESSAGE_BYTES);
     assert_eq!(want.len(), 2 * n);
@@ -305,8 +301,11 @@ fn ndjson_by_serde_json<S: Source>(source: S, opts: &BatchOptions) -> Vec<u8> {
 
 #[test]
 fn fast_path_writes_the_same_ndjson_as_the_reference_path_over_the_corpus() {
+    let Some(corpus) = relayhunt_testdata::shared("corpus") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
-    let (mbox, n) = corpus_mbox(dir.path());
+    let (mbox, n) = corpus_mbox(dir.path(), &corpus);
     let paths = [mbox.to_string_lossy().into_owned()];
     let read = ReadOptions::default();
     // Fast: block reader, lines rendered by the workers with sonic-rs. Plain: line reader,

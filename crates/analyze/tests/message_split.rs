@@ -12,16 +12,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use support::reference_split as reference;
 
-fn shared() -> PathBuf {
-    std::env::var_os("RELAYHUNT_SHARED").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")),
-        PathBuf::from,
-    )
-}
-
 fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e} (set RELAYHUNT_SHARED)", dir.display()))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
         .collect();
     entries.sort();
@@ -67,8 +60,11 @@ fn check(raw: &[u8], limits: &Limits, what: &str) {
 
 #[test]
 fn tuned_splitter_matches_the_plain_one_on_the_corpus() {
+    let Some(corpus) = relayhunt_testdata::shared("corpus") else {
+        return;
+    };
     let mut files = Vec::new();
-    corpus_files(&shared().join("corpus"), &mut files);
+    corpus_files(&corpus, &mut files);
     assert!(files.len() > 3000, "corpus has {} messages", files.len());
     let small = Limits {
         max_header_bytes: 2000,
