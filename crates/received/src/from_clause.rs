@@ -128,8 +128,6 @@ struct CommentFacts<'a> {
     auth_user: Option<&'a str>,
     ident: Option<&'a str>,
     port: Option<u16>,
-    /// A comment MTAs write after the host-info (TLS, auth, ident, `helo=`, envelope…).
-    receiver_tail: bool,
     /// A nested comment inside it holds an address.
     nested_addr: bool,
     /// Addresses the comment holds outside its HELO text.
@@ -505,7 +503,12 @@ fn tail_is_receivers(
     while i < rest.len() {
         match rest[i] {
             Token::Comment(c) => {
-                let known = comments.iter().any(|k| k.pos == i && k.receiver_tail);
+                // Only comments after the group are checked, so the prefix table is read
+                // here rather than for every comment.
+                let known = comments.iter().any(|k| k.pos == i)
+                    && TAIL_PREFIXES
+                        .iter()
+                        .any(|p| strip_prefix_ci(c, p).is_some());
                 let ident = exim_ident
                     && i + 1 == rest.len()
                     && !c.is_empty()
@@ -608,9 +611,6 @@ fn read_comment<'a>(
 ) -> CommentFacts<'a> {
     let mut cf = CommentFacts {
         pos,
-        receiver_tail: TAIL_PREFIXES
-            .iter()
-            .any(|p| strip_prefix_ci(c, p).is_some()),
         ..Default::default()
     };
     // Comments that are not host-info at all.
