@@ -36,6 +36,9 @@ pub struct BatchOptions {
     /// Render each analysed message's NDJSON line on the worker that analysed it
     /// ([`Analyzed::line`]), so output formatting runs in parallel too.
     pub render_ndjson: bool,
+    /// Fill [`Analyzed::sha256`] (for storing: the message's identity). Off by default,
+    /// as hashing costs time the plain analysis does not need.
+    pub digest: bool,
 }
 
 impl Default for BatchOptions {
@@ -47,6 +50,7 @@ impl Default for BatchOptions {
             chunk_messages: 256,
             chunk_bytes: 4 * 1024 * 1024,
             render_ndjson: false,
+            digest: false,
         }
     }
 }
@@ -67,6 +71,8 @@ pub struct Analyzed {
     /// The NDJSON line (with its `\n`) when [`BatchOptions::render_ndjson`] asked for it,
     /// rendered with `owners` empty: a printer uses it only while they still are.
     pub line: Option<Box<[u8]>>,
+    /// SHA-256 of the raw message bytes, when [`BatchOptions::digest`] asked for it.
+    pub sha256: Option<[u8; 32]>,
 }
 
 impl Analyzed {
@@ -244,6 +250,7 @@ pub fn analyze_slice(location: Location, bytes: &[u8], cfg: &Config, limits: &Li
             truncated_by: msg.limit_hit(limits),
             owners: Vec::new(),
             line: None,
+            sha256: None,
         })),
         Err(panic) => {
             let detail = panic
@@ -386,7 +393,12 @@ where
 fn process(entry: Entry, buf: &[u8], cfg: &Config, opts: &BatchOptions) -> Outcome {
     match entry {
         Entry::Message { location, range } => {
-            let mut outcome = analyze_slice(location, &buf[range], cfg, &opts.limits);
+            let bytes = &buf[range];
+            let mut outcome = analyze_slice(location, bytes, cfg, &opts.limits);
+            if let (Outcome::Analyzed(a), true) = (&mut outcome, opts.digest) {
+                use sha2::Digest;
+                a.sha256 = Some(sha2::Sha256::digest(bytes).into());
+            }
             if opts.render_ndjson && matches!(outcome, Outcome::Analyzed(_)) {
                 // On failure the printer renders it again and reports the error.
                 let line = crate::output::json::render_line(&outcome).ok();

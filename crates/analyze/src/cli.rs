@@ -14,6 +14,7 @@ use crate::input::{Inputs, ReadOptions};
 use crate::message::Limits;
 use crate::output::{Format, Printer};
 use crate::owner::OwnerLookup;
+use crate::record::Recorder;
 use crate::report::Severity;
 use crate::Config;
 use std::io::{self, IsTerminal, Write};
@@ -150,6 +151,26 @@ pub fn run(args: Args) -> u8 {
 /// Run the subcommand, looking up the owners of the relay and origin IPs of every
 /// message with `owner` (`--owner`; the binary passes the RDAP/whois lookup in).
 pub fn run_with_owner(args: Args, owner: Option<&dyn OwnerLookup>) -> u8 {
+    run_with_hooks(
+        args,
+        Hooks {
+            owner,
+            recorder: None,
+        },
+    )
+}
+
+/// What the binary joins into a run from other crates.
+#[derive(Default)]
+pub struct Hooks<'a> {
+    /// Owner lookup for relay and origin IPs (`--owner`).
+    pub owner: Option<&'a dyn OwnerLookup>,
+    /// Where analysed messages are kept (`--store`).
+    pub recorder: Option<&'a mut dyn Recorder>,
+}
+
+/// Run the subcommand with the owner lookup and recorder in `hooks`.
+pub fn run_with_hooks(args: Args, hooks: Hooks<'_>) -> u8 {
     let settings = match settings(args, io::stdin().is_terminal()) {
         Ok(s) => s,
         Err(e) => {
@@ -168,7 +189,11 @@ pub fn run_with_owner(args: Args, owner: Option<&dyn OwnerLookup>) -> u8 {
         }
     };
     let progress = settings.progress && io::stderr().is_terminal();
-    let (summary, _) = execute_with_owner(&settings, stdout.lock(), color, progress, owner);
+    let (summary, _, record_failed) =
+        execute_with_hooks(&settings, stdout.lock(), color, progress, hooks);
+    if record_failed {
+        return 2;
+    }
     exit_code(&summary, settings.fail_on)
 }
 
@@ -204,6 +229,28 @@ pub fn execute_with_owner<W: Write>(
     progress: bool,
     owner: Option<&dyn OwnerLookup>,
 ) -> (Summary, bool) {
+    let hooks = Hooks {
+        owner,
+        recorder: None,
+    };
+    let (summary, broken, _) = execute_with_hooks(settings, out, color, progress, hooks);
+    (summary, broken)
+}
+
+/// [`execute_with_owner`], also handing every analysed message to `hooks.recorder`
+/// (which then sees it even with `--quiet`). Returns the summary, whether output was cut
+/// short, and whether recording failed (reported on stderr; the batch stops there).
+pub fn execute_with_hooks<W: Write>(
+    settings: &Settings,
+    out: W,
+    color: bool,
+    progress: bool,
+    hooks: Hooks<'_>,
+) -> (Summary, bool, bool) {
+    let Hooks {
+        owner,
+        mut recorder,
+    } = hooks;
     let inputs = Inputs::new(settings.paths.clone(), settings.read);
     let opts = BatchOptions {
         jobs: settings.jobs,
@@ -211,16 +258,27 @@ pub fn execute_with_owner<W: Write>(
         progress,
         // Lines are rendered by the workers unless owners are added to them afterwards.
         render_ndjson: settings.format == Format::Ndjson && owner.is_none() && !settings.quiet,
+        digest: recorder.is_some(),
         ..BatchOptions::default()
     };
     let mut printer = Printer::new(out, settings.format, color);
     let mut broken = false;
+    let mut record_failed = false;
     let quiet = settings.quiet;
     let summary = batch::run(inputs, &settings.config, &opts, |mut outcome| {
-        if let (Some(lookup), Outcome::Analyzed(a), false) = (owner, &mut outcome, quiet || broken)
+        let printing = !(quiet || broken);
+        if let (Some(lookup), Outcome::Analyzed(a), true) =
+            (owner, &mut outcome, printing || recorder.is_some())
         {
             a.owners = crate::owner::owners_of(&a.report, lookup);
             crate::owner::relate(&mut a.report, &a.owners);
+        }
+        if let (Some(rec), Outcome::Analyzed(a)) = (recorder.as_mut(), &outcome) {
+            if let Err(e) = rec.record(a) {
+                eprintln!("relayhunt: --store: {e}");
+                record_failed = true;
+                return false;
+            }
         }
         match &outcome {
             Outcome::Failed(f) => eprintln!("relayhunt: {f}"),
@@ -234,7 +292,7 @@ pub fn execute_with_owner<W: Write>(
             }
         }
         if quiet || broken {
-            return !broken;
+            return !broken || recorder.is_some();
         }
         if let Err(e) = printer.outcome(&outcome) {
             if e.kind() != io::ErrorKind::BrokenPipe {
@@ -242,8 +300,21 @@ pub fn execute_with_owner<W: Write>(
             }
             broken = true;
         }
-        !broken
+        !broken || recorder.is_some()
     });
+    if let (Some(rec), false) = (recorder.as_mut(), record_failed) {
+        match rec.finish() {
+            Ok(line) => {
+                if !quiet {
+                    eprintln!("relayhunt: {line}");
+                }
+            }
+            Err(e) => {
+                eprintln!("relayhunt: --store: {e}");
+                record_failed = true;
+            }
+        }
+    }
     if !quiet && !broken {
         if let Err(e) = printer.finish(&summary) {
             if e.kind() != io::ErrorKind::BrokenPipe {
@@ -255,7 +326,7 @@ pub fn execute_with_owner<W: Write>(
             eprint!("{}", crate::output::summary::render(&summary, false));
         }
     }
-    (summary, broken)
+    (summary, broken, record_failed)
 }
 
 /// Merge flags and the config file into validated settings.

@@ -2,7 +2,8 @@
 //!
 //! Data flows one way: `input` (files, mbox, maildir, stdin → raw message bytes) →
 //! `message` (bounded header split) → `engine` (chain, trust boundary, auth, findings) →
-//! `report` (the versioned result) → `output` (human, JSON, NDJSON). `batch` drives that
+//! `report` (the versioned result) → `output` (human, JSON, NDJSON) and `record` (the
+//! hook that keeps results in a store). `batch` drives that
 //! flow over many messages on all cores with bounded memory; `cli` is the command line.
 
 pub mod batch;
@@ -14,6 +15,7 @@ pub mod input;
 pub mod message;
 pub mod output;
 pub mod owner;
+pub mod record;
 pub mod report;
 
 pub use config::Config;

@@ -11,13 +11,15 @@ struct Cli {
     command: Command,
 }
 
-/// `analyze` flags plus the takedown's `--owner` lookup flags.
+/// `analyze` flags plus the takedown's `--owner` lookup flags and the store's `--store`.
 #[derive(Debug, clap::Args)]
 struct AnalyzeArgs {
     #[command(flatten)]
     analyze: relayhunt_analyze::cli::Args,
     #[command(flatten)]
     owner: relayhunt_takedown::cli::OwnerArgs,
+    #[command(flatten)]
+    store: relayhunt_store::cli::StoreArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -34,22 +36,39 @@ enum Command {
     Report(relayhunt_takedown::cli::ReportArgs),
     /// Canary sink that proves relaying by delivery.
     Canary(relayhunt_probe::cli::CanaryArgs),
+    /// List the relays in the store, or show one relay's history.
+    Relays(relayhunt_store::cli::RelaysArgs),
 }
 
-/// `analyze`, joined with the owner lookup when `--owner` is given.
+/// `analyze`, joined with the owner lookup when `--owner` is given and the store when
+/// `--store` is.
 fn analyze(a: AnalyzeArgs) -> u8 {
-    match relayhunt_takedown::cli::AnalyzeOwnerLookup::from_args(&a.owner) {
-        Ok(lookup) => relayhunt_analyze::cli::run_with_owner(
-            a.analyze,
-            lookup
-                .as_ref()
-                .map(|l| l as &dyn relayhunt_analyze::owner::OwnerLookup),
-        ),
+    let lookup = match relayhunt_takedown::cli::AnalyzeOwnerLookup::from_args(&a.owner) {
+        Ok(lookup) => lookup,
         Err(e) => {
             eprintln!("relayhunt: --owner: {e}");
-            2
+            return 2;
         }
-    }
+    };
+    let mut store = match a.store.open() {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("relayhunt: --store: {e}");
+            return 2;
+        }
+    };
+    let mut recorder = store.as_mut().map(relayhunt_store::Recorder::new);
+    relayhunt_analyze::cli::run_with_hooks(
+        a.analyze,
+        relayhunt_analyze::cli::Hooks {
+            owner: lookup
+                .as_ref()
+                .map(|l| l as &dyn relayhunt_analyze::owner::OwnerLookup),
+            recorder: recorder
+                .as_mut()
+                .map(|r| r as &mut dyn relayhunt_analyze::record::Recorder),
+        },
+    )
 }
 
 fn main() -> ExitCode {
@@ -61,6 +80,7 @@ fn main() -> ExitCode {
         Command::Whois(a) => relayhunt_takedown::cli::run_whois(a),
         Command::Report(a) => relayhunt_takedown::cli::run_report(a),
         Command::Canary(a) => relayhunt_probe::cli::run_canary(a),
+        Command::Relays(a) => relayhunt_store::cli::run_relays(a),
     };
     ExitCode::from(code)
 }

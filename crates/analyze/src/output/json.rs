@@ -46,6 +46,16 @@ pub enum Writer {
     SerdeJson,
 }
 
+/// The compact JSON document of one analysed message, as `--format ndjson` prints it.
+pub fn analyzed(a: &crate::batch::Analyzed) -> io::Result<String> {
+    serde_json::to_string(&ReportDoc {
+        source: &a.location,
+        report: &a.report,
+        owners: &a.owners,
+    })
+    .map_err(io::Error::other)
+}
+
 /// Serialise an outcome; `pretty` for the indented form.
 pub fn to_string(outcome: &Outcome, pretty: bool) -> io::Result<String> {
     let mut out = Vec::new();
