@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the real MTAs the test suite starts on loopback: Postfix (apt), Exim 4 and
+# Install the real servers the test suite starts on loopback: PostgreSQL (apt, for the store),
+# and the MTAs: Postfix (apt), Exim 4 and
 # OpenSMTPD (unpacked beside it, since Debian lets only one mail-transport-agent be installed),
 # and Sendmail's binary (unpacked, optional). Idempotent; runs as root on a fresh Debian.
 #
@@ -28,6 +29,24 @@ if [ "$(id -u)" -ne 0 ]; then
     log "must run as root (apt-get, useradd); run: sudo bash $0"
     exit 2
 fi
+
+# --- PostgreSQL for the store tests --------------------------------------------------------
+# The tests start their own throwaway cluster on 127.0.0.1 (crates/store/tests/common/pg.rs);
+# only the server programs are needed. policy-rc.d keeps the package from starting its own.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    log "installing postgresql"
+    apt-get update -qq
+    prc=/usr/sbin/policy-rc.d
+    had_prc=0
+    [ -e "$prc" ] && had_prc=1
+    if [ "$had_prc" -eq 0 ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$prc"
+        chmod 755 "$prc"
+    fi
+    apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    if [ "$had_prc" -eq 0 ]; then rm -f "$prc"; fi
+fi
+id postgres >/dev/null 2>&1 || { log "postgresql installed but no postgres user"; exit 1; }
 
 stamp="$ROOT/.installed-v3"
 if [ -f "$stamp" ] && command -v postfix >/dev/null 2>&1 \

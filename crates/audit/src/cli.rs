@@ -5,6 +5,7 @@
 
 use crate::detect::Mta;
 use crate::finding::Severity;
+use crate::record::AuditRecorder;
 use std::path::PathBuf;
 
 /// Arguments of `relayhunt audit`.
@@ -93,6 +94,12 @@ fn read_stdin() -> Result<String, crate::error::AuditError> {
 
 /// Run the subcommand; returns the process exit code (0 ok, 1 findings, 2 error).
 pub fn run(args: Args) -> u8 {
+    run_with_recorder(args, None)
+}
+
+/// [`run`], handing the report to `recorder` (`--store`); a recorder error exits 2 after
+/// the report is printed.
+pub fn run_with_recorder(args: Args, recorder: Option<&mut dyn AuditRecorder>) -> u8 {
     let mut host = crate::HostFacts {
         interfaces: args.interfaces.clone(),
     };
@@ -133,6 +140,15 @@ pub fn run(args: Args) -> u8 {
         if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
             if e.kind() != std::io::ErrorKind::BrokenPipe {
                 eprintln!("relayhunt audit: cannot write output: {e}");
+                return 2;
+            }
+        }
+    }
+    if let Some(rec) = recorder {
+        match rec.record(&report, &crate::output::json::render(&report)) {
+            Ok(line) => eprintln!("relayhunt audit: {line}"),
+            Err(e) => {
+                eprintln!("relayhunt audit: --store: {e}");
                 return 2;
             }
         }

@@ -4,7 +4,8 @@
 //! [`detect`] names the MTA, the per-MTA parser builds a model and evaluates it for a
 //! *stranger* — a client outside every trusted network, unauthenticated, sending from and to
 //! domains that are not ours — then the MTA's rule table ([`rules`]) turns the model into
-//! [`finding::Finding`]s, and [`output`] renders the [`finding::Report`].
+//! [`finding::Finding`]s, [`output`] renders the [`finding::Report`] and [`record`] hands it
+//! to a store.
 //!
 //! Verdicts are values (OPEN RELAY / CONDITIONAL / CLOSED); [`error::AuditError`] only means
 //! the audit could not be done. Lines the parsers do not understand become warnings in the
@@ -19,6 +20,7 @@ pub mod netrange;
 pub mod opensmtpd;
 pub mod output;
 pub mod postfix;
+pub mod record;
 pub mod rules;
 pub mod sendmail;
 pub mod source;

@@ -22,18 +22,93 @@ struct AnalyzeArgs {
     store: relayhunt_store::cli::StoreArgs,
 }
 
+/// `probe` flags plus the store's `--store`.
+#[derive(Debug, clap::Args)]
+struct ProbeArgs {
+    #[command(flatten)]
+    probe: relayhunt_probe::cli::Args,
+    #[command(flatten)]
+    store: relayhunt_store::cli::StoreArgs,
+}
+
+/// `audit` flags plus the store's `--store`.
+#[derive(Debug, clap::Args)]
+struct AuditArgs {
+    #[command(flatten)]
+    audit: relayhunt_audit::cli::Args,
+    #[command(flatten)]
+    store: relayhunt_store::cli::StoreArgs,
+}
+
+/// `report` flags plus the store's `--store`.
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    #[command(flatten)]
+    report: relayhunt_takedown::cli::ReportArgs,
+    #[command(flatten)]
+    store: relayhunt_store::cli::StoreArgs,
+}
+
+/// The store for `--store`, or the exit code after saying why it cannot be opened.
+fn open_store(
+    command: &str,
+    args: &relayhunt_store::cli::StoreArgs,
+) -> Result<Option<relayhunt_store::Store>, u8> {
+    args.open().map_err(|e| {
+        eprintln!("relayhunt {command}: --store: {e}");
+        2
+    })
+}
+
+fn probe(a: ProbeArgs) -> u8 {
+    let mut store = match open_store("probe", &a.store) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut log = store.as_mut().map(relayhunt_store::ProbeLog::new);
+    relayhunt_probe::cli::run_with_recorder(
+        a.probe,
+        log.as_mut()
+            .map(|l| l as &mut dyn relayhunt_probe::record::ProbeRecorder),
+    )
+}
+
+fn audit(a: AuditArgs) -> u8 {
+    match open_store("audit", &a.store) {
+        Ok(mut store) => relayhunt_audit::cli::run_with_recorder(
+            a.audit,
+            store
+                .as_mut()
+                .map(|s| s as &mut dyn relayhunt_audit::record::AuditRecorder),
+        ),
+        Err(code) => code,
+    }
+}
+
+fn report(a: ReportArgs) -> u8 {
+    match open_store("report", &a.store) {
+        Ok(mut store) => relayhunt_takedown::cli::run_report_with(
+            a.report,
+            store
+                .as_mut()
+                .map(|s| s as &mut dyn relayhunt_takedown::record::ReportRecorder),
+        ),
+        Err(code) => code,
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Read raw mail and find relay hops, forged chains and auth failures.
     Analyze(AnalyzeArgs),
     /// Test whether an SMTP server relays for strangers.
-    Probe(relayhunt_probe::cli::Args),
+    Probe(ProbeArgs),
     /// Audit an MTA configuration for open relaying.
-    Audit(relayhunt_audit::cli::Args),
+    Audit(AuditArgs),
     /// Find the owner and abuse contact of an IP or domain.
     Whois(relayhunt_takedown::cli::WhoisArgs),
     /// Write an abuse report for a relay found in a message.
-    Report(relayhunt_takedown::cli::ReportArgs),
+    Report(ReportArgs),
     /// Canary sink that proves relaying by delivery.
     Canary(relayhunt_probe::cli::CanaryArgs),
     /// List the relays in the store, or show one relay's history.
@@ -75,10 +150,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Analyze(a) => analyze(a),
-        Command::Probe(a) => relayhunt_probe::cli::run(a),
-        Command::Audit(a) => relayhunt_audit::cli::run(a),
+        Command::Probe(a) => probe(a),
+        Command::Audit(a) => audit(a),
         Command::Whois(a) => relayhunt_takedown::cli::run_whois(a),
-        Command::Report(a) => relayhunt_takedown::cli::run_report(a),
+        Command::Report(a) => report(a),
         Command::Canary(a) => relayhunt_probe::cli::run_canary(a),
         Command::Relays(a) => relayhunt_store::cli::run_relays(a),
     };

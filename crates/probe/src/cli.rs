@@ -7,6 +7,7 @@ use crate::battery::{self, BATTERY};
 use crate::canary::sink::{Sink, SinkConfig};
 use crate::options::{ConfirmOptions, Mailbox, ProbeOptions, StarttlsPolicy, Timeouts};
 use crate::output::{summary_line, Format, ResultWriter};
+use crate::record::ProbeRecorder;
 use crate::scan::dns::SystemResolver;
 use crate::scan::rate::RateLimiter;
 use crate::scan::targets::{check_ranges, parse_target, parse_targets_file, TargetSpec};
@@ -233,6 +234,32 @@ fn list_tests() {
 
 /// Run `relayhunt probe`; returns the exit code (0 nothing open, 1 findings, 2 error).
 pub fn run(args: Args) -> u8 {
+    run_with_recorder(args, None)
+}
+
+/// The settings of a run in one line, as a store keeps them.
+fn options_line(args: &Args, config: &ScanConfig) -> String {
+    let ports: Vec<String> = config.ports.iter().map(u16::to_string).collect();
+    let mut line = format!(
+        "ports {}; tests {}; ehlo {}; from {}; rcpt {}",
+        ports.join(","),
+        config.probe.battery.len(),
+        args.ehlo,
+        config.probe.sender,
+        config.probe.recipient
+    );
+    if args.confirm {
+        line.push_str("; confirm");
+    }
+    if args.no_starttls {
+        line.push_str("; no-starttls");
+    }
+    line
+}
+
+/// [`run`], handing every result to `recorder` (`--store`). A recorder error is reported
+/// once; the scan goes on, and the run exits 2.
+pub fn run_with_recorder(args: Args, mut recorder: Option<&mut dyn ProbeRecorder>) -> u8 {
     if args.list_tests {
         list_tests();
         return 0;
@@ -244,6 +271,13 @@ pub fn run(args: Args) -> u8 {
             return 2;
         }
     };
+    let mut record_error: Option<String> = None;
+    if let Some(rec) = recorder.as_mut() {
+        if let Err(e) = rec.start(&options_line(&args, &config)) {
+            eprintln!("relayhunt probe: --store: {e}");
+            return 2;
+        }
+    }
     let out: Box<dyn std::io::Write + Send> = match &args.output {
         Some(path) => match std::fs::File::create(path) {
             Ok(f) => Box::new(std::io::BufWriter::new(f)),
@@ -296,7 +330,18 @@ pub fn run(args: Args) -> u8 {
             ProgressBar::hidden()
         };
         let mut write_error = None;
+        let record_error = &mut record_error;
         let mut on_event = |ev: ScanEvent| {
+            if let (Some(rec), None) = (recorder.as_mut(), &record_error) {
+                let recorded = match &ev {
+                    ScanEvent::Result(r) => rec.result(r),
+                    ScanEvent::Failed { target, reason } => rec.failure(target, reason),
+                };
+                if let Err(e) = recorded {
+                    progress.suspend(|| eprintln!("relayhunt probe: --store: {e}"));
+                    *record_error = Some(e);
+                }
+            }
             let res = match ev {
                 ScanEvent::Result(r) => writer.result(&r),
                 ScanEvent::Failed { target, reason } => {
@@ -318,6 +363,19 @@ pub fn run(args: Args) -> u8 {
         progress.finish_and_clear();
         if let Err(e) = writer.finish(&summary) {
             write_error.get_or_insert(e);
+        }
+        if let (Some(rec), None) = (recorder.as_mut(), &record_error) {
+            match rec.finish(&summary) {
+                Ok(line) if !args.quiet => eprintln!("relayhunt probe: {line}"),
+                Ok(_) => {}
+                Err(e) => {
+                    eprintln!("relayhunt probe: --store: {e}");
+                    *record_error = Some(e);
+                }
+            }
+        }
+        if record_error.is_some() {
+            return 2;
         }
         if let Some(e) = write_error {
             eprintln!("relayhunt probe: writing results failed: {e}");

@@ -3,13 +3,15 @@
 //! Layers, from pure to I/O: [`battery`] (the relay tests as data) and [`verdict`] (deciding
 //! from outcomes) are sans-I/O; [`smtp`] parses bounded replies and carries them over tokio
 //! with TLS; [`session`] runs the battery against one target; [`scan`] fans out over many
-//! targets; [`canary`] proves relaying by delivery; [`output`] writes results.
+//! targets; [`canary`] proves relaying by delivery; [`output`] writes results and [`record`]
+//! hands them to a store.
 
 pub mod battery;
 pub mod canary;
 pub mod cli;
 pub mod options;
 pub mod output;
+pub mod record;
 pub mod result;
 pub mod scan;
 pub mod session;

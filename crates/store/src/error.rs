@@ -50,6 +50,9 @@ pub enum StoreError {
     /// A value handed to the store cannot be stored.
     #[error("cannot store this: {0}")]
     Invalid(String),
+    /// The connection to the store was lost for good.
+    #[error("{0}")]
+    Closed(String),
     /// The async runtime for the PostgreSQL driver could not start.
     #[error("cannot start the PostgreSQL client runtime: {0}")]
     Runtime(std::io::Error),

@@ -53,6 +53,12 @@
 pub mod cli;
 mod error;
 mod from_analyze;
+#[cfg(feature = "hooks")]
+mod from_audit;
+#[cfg(feature = "hooks")]
+mod from_probe;
+#[cfg(feature = "hooks")]
+mod from_takedown;
 mod migrate;
 mod model;
 mod postgres;
@@ -64,6 +70,8 @@ mod write;
 
 pub use error::StoreError;
 pub use from_analyze::{hex, Recorder};
+#[cfg(feature = "hooks")]
+pub use from_probe::ProbeLog;
 pub use model::*;
 pub use sql::Backend;
 

@@ -128,6 +128,7 @@ CREATE TABLE audits (
     audited_at BIGINT NOT NULL,
     source TEXT NOT NULL,
     mta TEXT,
+    verdict TEXT,
     findings BIGINT NOT NULL,
     max_severity TEXT,
     warnings BIGINT NOT NULL,

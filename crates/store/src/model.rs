@@ -321,6 +321,8 @@ pub struct NewAudit {
     pub source: String,
     /// The MTA detected or given.
     pub mta: Option<String>,
+    /// The audit's verdict (`OPEN RELAY`, `CONDITIONAL`, `CLOSED`).
+    pub verdict: Option<String>,
     /// Number of findings.
     pub findings: u64,
     /// Worst finding severity.
@@ -342,6 +344,8 @@ pub struct AuditRow {
     pub source: String,
     /// MTA.
     pub mta: Option<String>,
+    /// Verdict.
+    pub verdict: Option<String>,
     /// Number of findings.
     pub findings: i64,
     /// Worst severity.

@@ -86,7 +86,8 @@ fn probe_run(r: &Row) -> Result<ProbeRun, StoreError> {
     })
 }
 
-const AUDIT_COLUMNS: &str = "id, audited_at, source, mta, findings, max_severity, warnings";
+const AUDIT_COLUMNS: &str =
+    "id, audited_at, source, mta, verdict, findings, max_severity, warnings";
 
 fn audit(r: &Row, full: bool) -> Result<AuditRow, StoreError> {
     Ok(AuditRow {
@@ -94,10 +95,11 @@ fn audit(r: &Row, full: bool) -> Result<AuditRow, StoreError> {
         audited_at: r.int(1)?,
         source: r.text(2)?,
         mta: r.opt_text(3)?,
-        findings: r.int(4)?,
-        max_severity: r.opt_text(5)?,
-        warnings: r.int(6)?,
-        report: if full { r.opt_text(7)? } else { None },
+        verdict: r.opt_text(4)?,
+        findings: r.int(5)?,
+        max_severity: r.opt_text(6)?,
+        warnings: r.int(7)?,
+        report: if full { r.opt_text(8)? } else { None },
     })
 }
 

@@ -280,12 +280,13 @@ impl Store {
     /// Store an audit; returns its id.
     pub fn add_audit(&mut self, a: &NewAudit) -> Result<i64, StoreError> {
         let row = self.db.query_opt(
-            "INSERT INTO audits (audited_at, source, mta, findings, max_severity, warnings, \
-             report) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO audits (audited_at, source, mta, verdict, findings, max_severity, \
+             warnings, report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             &[
                 Value::Int(now()),
                 a.source.as_str().into(),
                 a.mta.as_deref().into(),
+                a.verdict.as_deref().into(),
                 int(a.findings),
                 a.max_severity.as_deref().into(),
                 int(a.warnings),

@@ -3,7 +3,8 @@
 //! Flow: `lookup` asks RDAP (`rdap`), falls back to whois (`whois`) and RFC 2142, caches the
 //! answer per network (`cache`) and yields an [`owner::Owner`]; `report` turns a message (or
 //! a probe transcript) plus that owner into an .eml, ARF or XARF document; `submit` sends
-//! it over SMTP submission when the user asks.
+//! it over SMTP submission when the user asks; `record` hands what was written and sent to
+//! a store.
 
 pub mod cache;
 pub mod cli;
@@ -12,6 +13,7 @@ pub mod lookup;
 pub mod owner;
 pub mod pacing;
 pub mod rdap;
+pub mod record;
 pub mod report;
 pub mod submit;
 pub mod whois;

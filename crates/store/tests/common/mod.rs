@@ -388,6 +388,7 @@ pub fn audits_are_kept(store: &mut Store) {
         .add_audit(&NewAudit {
             source: "/etc/postfix".into(),
             mta: Some("postfix".into()),
+            verdict: Some("OPEN RELAY".into()),
             findings: 2,
             max_severity: Some("critical".into()),
             warnings: 1,
@@ -401,6 +402,7 @@ pub fn audits_are_kept(store: &mut Store) {
     assert_eq!(a.report.as_deref(), Some("{\"findings\":[1,2]}"));
     assert_eq!((a.findings, a.warnings), (2, 1));
     assert_eq!(a.max_severity.as_deref(), Some("critical"));
+    assert_eq!(a.verdict.as_deref(), Some("OPEN RELAY"));
 }
 
 /// A batch that fails part-way keeps nothing of itself.

@@ -15,5 +15,5 @@ mod whois_cmd;
 pub use args::{LookupArgs, ReportArgs, WhoisArgs, MAX_MESSAGE};
 pub use owner_hook::{AnalyzeOwnerLookup, OwnerArgs};
 pub use render::render_owner;
-pub use report_cmd::run_report;
+pub use report_cmd::{run_report, run_report_with};
 pub use whois_cmd::{run_whois, run_whois_to};

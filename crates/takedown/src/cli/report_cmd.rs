@@ -5,6 +5,7 @@ use super::engine::{engine, now_unix, runtime};
 use super::{ReportArgs, MAX_MESSAGE};
 use crate::config::{self, Settings};
 use crate::owner::Owner;
+use crate::record::{ReportRecorder, WrittenReport};
 use crate::report::{self, evidence, probe_result, Format, ReportInput, Source};
 use std::io::Read;
 use std::net::IpAddr;
@@ -12,7 +13,13 @@ use std::path::PathBuf;
 
 /// Run `report`; returns the exit code.
 pub fn run_report(args: ReportArgs) -> u8 {
-    match report_inner(args) {
+    run_report_with(args, None)
+}
+
+/// [`run_report`], recording the report written (and its sending) with `recorder`
+/// (`--store`); a recorder error exits 2 after the report is written.
+pub fn run_report_with(args: ReportArgs, recorder: Option<&mut dyn ReportRecorder>) -> u8 {
+    match report_inner(args, recorder) {
         Ok(msg) => {
             eprintln!("{msg}");
             0
@@ -64,7 +71,10 @@ fn observations(r: &relayhunt_analyze::Report) -> Vec<String> {
         .collect()
 }
 
-fn report_inner(args: ReportArgs) -> Result<String, String> {
+fn report_inner(
+    args: ReportArgs,
+    mut recorder: Option<&mut dyn ReportRecorder>,
+) -> Result<String, String> {
     let settings = {
         let explicit = args.config.is_some();
         let path = args.config.clone().or_else(config::default_file);
@@ -226,6 +236,31 @@ fn report_inner(args: ReportArgs) -> Result<String, String> {
         relay,
         built.to
     ));
+    let recorded = match recorder.as_mut() {
+        Some(rec) => {
+            let written = WrittenReport {
+                relay,
+                message: raw.as_deref(),
+                format: args.format.name(),
+                recipient: &built.to,
+                path: &path,
+                bytes: &built.bytes,
+                owner: owner.as_ref(),
+            };
+            let id = rec.written(&written).map_err(|e| {
+                format!(
+                    "{msg}
+--store: {e}"
+                )
+            })?;
+            msg.push_str(&format!(
+                "
+recorded as report #{id} in the store"
+            ));
+            Some(id)
+        }
+        None => None,
+    };
     if args.send {
         if args.format == Format::Xarf {
             return Err(format!("{msg}\nnot sent: XARF is a JSON document for web/API intake; send --format eml or arf"));
@@ -234,14 +269,21 @@ fn report_inner(args: ReportArgs) -> Result<String, String> {
             .smtp()
             .map_err(|e| format!("{msg}\nnot sent: {e}"))?;
         let rt = runtime()?;
-        let reply = rt
-            .block_on(crate::submit::send(
-                &smtp,
-                &reporter.email,
-                std::slice::from_ref(&built.to),
-                &built.bytes,
-            ))
-            .map_err(|e| format!("{msg}\nnot sent: {e}"))?;
+        let sent = rt.block_on(crate::submit::send(
+            &smtp,
+            &reporter.email,
+            std::slice::from_ref(&built.to),
+            &built.bytes,
+        ));
+        if let (Some(rec), Some(id)) = (recorder.as_mut(), recorded) {
+            let (status, detail) = match &sent {
+                Ok(reply) => ("sent", reply.to_string()),
+                Err(e) => ("failed", e.to_string()),
+            };
+            rec.status(id, status, &detail)
+                .map_err(|e| format!("{msg}\n--store: {e}"))?;
+        }
+        let reply = sent.map_err(|e| format!("{msg}\nnot sent: {e}"))?;
         msg.push_str(&format!("\nsent via {}:{}: {reply}", smtp.host, smtp.port));
     }
     Ok(msg)
