@@ -177,6 +177,17 @@ pub(crate) fn current(db: &mut dyn Db) -> Result<i64, StoreError> {
 
 /// Bring the schema up to [`latest`]; returns the number of migrations applied.
 pub(crate) fn run(db: &mut dyn Db, now: i64) -> Result<usize, StoreError> {
+    if db.backend() == Backend::Postgres {
+        // Concurrent `CREATE TABLE IF NOT EXISTS` race in PostgreSQL: one opener at a time.
+        db.batch("SELECT pg_advisory_lock(7291001)")?;
+        let result = migrate(db, now);
+        let unlocked = db.batch("SELECT pg_advisory_unlock(7291001)");
+        return result.and_then(|n| unlocked.map(|()| n));
+    }
+    migrate(db, now)
+}
+
+fn migrate(db: &mut dyn Db, now: i64) -> Result<usize, StoreError> {
     db.batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY,
