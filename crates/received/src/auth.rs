@@ -8,7 +8,7 @@
 //! `via HTTP`) and GMX/Web.de `(mpNNN)` submission hops are flagged in `parse`. Keeping authenticated submissions apart is what separates a compromised
 //! account from an open relay, so every notation counts.
 
-use crate::ip_literal::strip_prefix_ci;
+use crate::ci::strip_prefix_ci;
 use crate::lex::Token;
 
 /// Auth facts found outside the from clause (which reads its own comments).

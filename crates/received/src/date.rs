@@ -9,8 +9,8 @@
 //! zone, AM/PM) independently, so field order does not matter and junk pieces are skipped.
 //! A missing zone is read as UTC (that is what the writers of such lines meant in practice).
 
+use crate::ci::strip_prefix_ci;
 use crate::hop::HopDate;
-use crate::ip_literal::strip_prefix_ci;
 
 const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",

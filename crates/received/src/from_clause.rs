@@ -19,8 +19,9 @@
 //! token cannot be the HELO) or the protocol has no HELO at all (HTTP webmail); otherwise it
 //! may be the client's HELO and no IP is attributed ([`ParseNote::AmbiguousClientIp`]).
 
+use crate::ci::strip_prefix_ci;
 use crate::hop::ParseNote;
-use crate::ip_literal::{parse_ip_literal, parse_ip_prefix, strip_prefix_ci, IpPort};
+use crate::ip_literal::{parse_ip_literal, parse_ip_prefix, IpPort};
 use crate::lex::{comment_words, Token};
 use std::net::IpAddr;
 

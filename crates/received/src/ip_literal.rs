@@ -6,6 +6,7 @@
 //! reported as the IPv4 address it stands for, so the same peer compares equal whichever way
 //! a hop wrote it.
 
+use crate::ci::strip_prefix_ci;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// An address and the TCP port written next to it, if any.
@@ -42,6 +43,14 @@ pub(crate) fn parse_ip_literal(text: &str) -> Option<IpPort> {
     }
     // Zone index (`fe80::1%11`) is local to the writer and dropped.
     let s = s.split('%').next().unwrap_or(s);
+    // Only hex digits, dots and colons spell an address (or `v4:port`): host names and
+    // words stop here instead of going through two failed address parses.
+    if !s
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':')
+    {
+        return None;
+    }
     if let Ok(ip) = s.parse::<IpAddr>() {
         return Some(IpPort {
             ip: canonical(ip),
@@ -100,18 +109,6 @@ pub(crate) fn canonical(ip: IpAddr) -> IpAddr {
             None => IpAddr::V6(v6),
         },
         v4 => v4,
-    }
-}
-
-/// ASCII case-insensitive `strip_prefix`.
-pub(crate) fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    if s.len() >= prefix.len()
-        && s.is_char_boundary(prefix.len())
-        && s[..prefix.len()].eq_ignore_ascii_case(prefix)
-    {
-        Some(&s[prefix.len()..])
-    } else {
-        None
     }
 }
 

@@ -10,6 +10,7 @@
 //! line is ambiguous the IP stays `None` and a [`ParseNote`] says why.
 
 mod auth;
+mod ci;
 mod clause;
 mod date;
 mod from_clause;

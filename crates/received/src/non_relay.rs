@@ -8,8 +8,8 @@
 //! the leading qmail / Sendmail comment), never from the from clause or the `for` recipient,
 //! which the client chooses.
 
+use crate::ci::{contains_ci, strip_prefix_ci};
 use crate::hop::NonRelay;
-use crate::ip_literal::strip_prefix_ci;
 use crate::lex::Token;
 
 /// Where a rule looks.
@@ -118,12 +118,6 @@ fn with_matches(word: &str, needle: &str) -> bool {
         || rest
             .bytes()
             .all(|b| b.is_ascii_digit() || b.eq_ignore_ascii_case(&b'S'))
-}
-
-fn contains_ci(hay: &str, needle: &str) -> bool {
-    hay.as_bytes()
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 fn comment_starts(c: &str, needle: &str) -> bool {

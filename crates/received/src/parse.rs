@@ -8,11 +8,12 @@
 //! Work is linear in the input length and allocation is limited to the token vector and the
 //! output strings.
 
+use crate::ci::strip_prefix_ci;
 use crate::clause::{self, Clauses};
 use crate::date::parse_date;
 use crate::from_clause::{self, FromContext, FromFacts};
 use crate::hop::{ByPart, FromPart, Hop, ParseNote, Protocol, TlsInfo};
-use crate::ip_literal::{parse_ip_literal, strip_prefix_ci};
+use crate::ip_literal::parse_ip_literal;
 use crate::lex::{self, Spanned, Token};
 use crate::normalize::normalize;
 use crate::{auth, non_relay, protocol, software, tls};

@@ -4,7 +4,8 @@
 //! The first match in table order wins; the name is kept as written (version included),
 //! so `Exim 4.96` and `Exim 4.50` stay distinguishable for the analyst.
 
-use crate::ip_literal::{parse_ip_literal, strip_prefix_ci};
+use crate::ci::strip_prefix_ci;
+use crate::ip_literal::parse_ip_literal;
 use crate::lex::Token;
 
 /// Where a recogniser looks.

@@ -12,7 +12,7 @@
 //!
 //! Versions are kept as written (`TLSv1.3`, `TLS1_3`): the notation itself hints at the MTA.
 
-use crate::ip_literal::strip_prefix_ci;
+use crate::ci::{find_ci, strip_prefix_ci};
 use crate::lex::{comment_words, Token};
 
 /// Borrowed TLS facts; either half may be missing.
@@ -157,15 +157,6 @@ fn looks_like_cipher(s: &str) -> bool {
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'.'))
         && s.bytes().any(|b| b == b'_' || b == b'-')
-}
-
-fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
-    let h = haystack.as_bytes();
-    let n = needle.as_bytes();
-    if n.len() > h.len() {
-        return None;
-    }
-    (0..=h.len() - n.len()).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
 }
 
 #[cfg(test)]

@@ -40,8 +40,12 @@ fn main() {
         return;
     }
     if args.first().map(String::as_str) == Some("--explain") {
-        let cfg = eval::mailbox_owner_config();
-        for p in &args[1..] {
+        // `--explain --default FILE…` explains under default settings instead.
+        let (cfg, files) = match args.get(1).map(String::as_str) {
+            Some("--default") => (Config::default(), &args[2..]),
+            _ => (eval::mailbox_owner_config(), &args[1..]),
+        };
+        for p in files {
             for r in eval::analyze_file(std::path::Path::new(p), &cfg) {
                 println!(
                     "== {p}\n{} [{}] {}",

@@ -66,8 +66,20 @@ pub fn literal_ip(name: &str) -> Option<IpAddr> {
 
 /// True for a fully qualified name (has a dot, is not an IP literal).
 pub fn is_fqdn(name: &str) -> bool {
-    let n = norm_host(name);
-    n.contains('.') && !is_ip_literal(&n) && n.chars().any(|c| c.is_ascii_alphabetic())
+    // Same normalisation as `norm_host` without allocating: case does not matter here.
+    let n = name
+        .trim()
+        .trim_matches(|c| c == '[' || c == ']')
+        .trim_end_matches('.');
+    let n = match n.get(..5) {
+        Some(p) if p.eq_ignore_ascii_case("ipv6:") => &n[5..],
+        _ => n,
+    };
+    // Only hex digits, dots and colons can spell an address: skip the parse otherwise.
+    let ip_like = n
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':');
+    n.contains('.') && n.bytes().any(|c| c.is_ascii_alphabetic()) && !(ip_like && is_ip_literal(n))
 }
 
 /// True when the name ends in a real public suffix (not `.local`, `.lan`, `.internal`):

@@ -295,13 +295,25 @@ pub fn is_outbound(p: &Provider, host: &str) -> bool {
 
 /// The provider an address belongs to.
 pub fn by_ip(ip: IpAddr) -> Option<&'static Provider> {
-    PROVIDERS.iter().find(|p| {
-        p.nets
-            .iter()
-            .filter_map(|n| n.parse::<IpNet>().ok())
-            .any(|n| n.contains(&ip))
-    })
+    PROVIDER_NETS
+        .iter()
+        .find(|(net, _)| net.contains(&ip))
+        .map(|(_, p)| *p)
 }
+
+/// The table's address ranges parsed once, in table order (so the first provider listing a
+/// range wins, as before): parsing them on every lookup cost more than the whole lookup.
+static PROVIDER_NETS: std::sync::LazyLock<Vec<(IpNet, &'static Provider)>> =
+    std::sync::LazyLock::new(|| {
+        PROVIDERS
+            .iter()
+            .flat_map(|p| {
+                p.nets
+                    .iter()
+                    .filter_map(move |n| n.parse::<IpNet>().ok().map(|net| (net, p)))
+            })
+            .collect()
+    });
 
 #[cfg(test)]
 mod tests {
