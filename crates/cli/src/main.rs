@@ -3,6 +3,11 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+/// mimalloc instead of the system allocator: analysis allocates many small strings per hop,
+/// and glibc malloc/free were a quarter of the instructions of a batch run (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Find open mail relays and the attacks that ride on them.
 #[derive(Debug, Parser)]
 #[command(name = "relayhunt", version, about, long_about = None)]
