@@ -17,7 +17,8 @@ LIBS="libidn12 libidn2-0 libgnutls30 libgnutls-dane0 libnsl2 libpcre2-8-0 libdb5
       libevent-2.1-7 libpam0g libssl3 zlib1g m4 libwrap0 liblockfile1"
 # Tools the audit truth tests use beside the daemons: openssl (client certificates),
 # Cyrus SASL's ANONYMOUS plugin (anonymous AUTH against Postfix), iproute2 (interface
-# addresses inside a private network namespace).
+# addresses inside a private network namespace, and the loopback-only namespace the documented
+# command lines run in).
 TOOLS="openssl libsasl2-modules iproute2"
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }

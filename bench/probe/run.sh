@@ -76,12 +76,12 @@ measure() {
 for p in "$OPEN_PORT" "$CLOSED_PORT"; do echo "127.0.0.1:$p"; done >"$WORK/postfix.txt"
 seq "$BASE_PORT" $((BASE_PORT + N - 1)) | sed 's/^/127.0.0.1:/' >"$WORK/sinks.txt"
 
-measure rh-postfix "$BIN" probe -f "$WORK/postfix.txt" --format ndjson --quiet
+measure rh-postfix "$BIN" probe -f "$WORK/postfix.txt" --format ndjson --no-progress
 measure nmap-postfix nmap -Pn -n -p "$OPEN_PORT,$CLOSED_PORT" --script +smtp-open-relay 127.0.0.1
-measure rh-sinks "$BIN" probe -f "$WORK/sinks.txt" --concurrency "$CONCURRENCY" --format ndjson --quiet
+measure rh-sinks "$BIN" probe -f "$WORK/sinks.txt" --concurrency "$CONCURRENCY" --format ndjson --no-progress
 # The same 16 tests nmap runs (sources "nmap smtp-open-relay" in --list-tests): equal work.
 NMAP16=$("$BIN" probe --list-tests | awk '$NF ~ /^smtp-open-relay/ || / nmap smtp-open-relay( #[0-9]+)?(;|$)/ {print $1}' | paste -sd, -)
-measure rh-sinks16 "$BIN" probe -f "$WORK/sinks.txt" --tests "$NMAP16" --concurrency "$CONCURRENCY" --format ndjson --quiet
+measure rh-sinks16 "$BIN" probe -f "$WORK/sinks.txt" --tests "$NMAP16" --concurrency "$CONCURRENCY" --format ndjson --no-progress
 measure nmap-sinks nmap -Pn -n -p "$BASE_PORT-$((BASE_PORT + N - 1))" --script +smtp-open-relay 127.0.0.1
 
 verdicts() { # ndjson → "OPEN 1, CLOSED 1"

@@ -8,17 +8,9 @@
 use relayhunt_analyze::eval::{self, Class};
 use relayhunt_analyze::Config;
 
+/// The shared folder (the one holding `corpus/`), or `None` after printing the skip.
 fn shared_corpus() -> Option<std::path::PathBuf> {
-    let s = eval::shared_dir();
-    if s.join("corpus").is_dir() {
-        Some(s)
-    } else {
-        eprintln!(
-            "skipping: no corpus at {} (set RELAYHUNT_SHARED)",
-            s.display()
-        );
-        None
-    }
+    relayhunt_testdata::shared("corpus").map(|corpus| corpus.parent().unwrap().to_path_buf())
 }
 
 #[test]

@@ -16,12 +16,18 @@ pub struct Args {
     /// The MTA, when detection from file names and contents is not wanted.
     #[arg(long, value_enum)]
     pub mta: Option<Mta>,
-    /// Print the report as JSON.
-    #[arg(long, conflicts_with = "sarif")]
+    /// Print the report as JSON (same as `--format json`).
+    #[arg(long, conflicts_with_all = ["sarif", "format"])]
     pub json: bool,
-    /// Print the report as SARIF 2.1.0 (for code-scanning uploads).
-    #[arg(long)]
+    /// Print the report as SARIF 2.1.0 for code-scanning uploads (same as `--format sarif`).
+    #[arg(long, conflicts_with = "format")]
     pub sarif: bool,
+    /// Output format [default: human].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+    /// Print nothing on stdout; errors still go to stderr, the exit code tells the result.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Exit 1 when a finding is at or above this severity (info, low, medium, high, critical).
     #[arg(long, default_value = "high", value_parser = parse_severity)]
     pub fail_on: Severity,
@@ -62,6 +68,28 @@ pub fn parse_ip_addr_output(text: &str) -> Vec<ipnet::IpNet> {
             words.next()?.parse().ok()
         })
         .collect()
+}
+
+/// Output formats of `relayhunt audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Verdict, findings and fixes for people.
+    Human,
+    /// The report as one JSON document.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+}
+
+impl Args {
+    /// The output format `--json`, `--sarif` or `--format` select.
+    pub fn output_format(&self) -> Format {
+        match (self.json, self.sarif, self.format) {
+            (true, _, _) => Format::Json,
+            (_, true, _) => Format::Sarif,
+            (_, _, f) => f.unwrap_or(Format::Human),
+        }
+    }
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -126,15 +154,14 @@ pub fn run_with_recorder(args: Args, recorder: Option<&mut dyn AuditRecorder>) -
             return 2;
         }
     };
-    let text = if args.sarif {
-        crate::output::sarif::render(&report)
-    } else if args.json {
-        crate::output::json::render(&report)
-    } else {
-        crate::output::human::render(&report)
+    let format = args.output_format();
+    let text = match format {
+        Format::Sarif => crate::output::sarif::render(&report),
+        Format::Json => crate::output::json::render(&report),
+        Format::Human => crate::output::human::render(&report),
     };
     // A closed pipe (`| head`) is not an error worth a panic: stop writing quietly.
-    {
+    if !args.quiet {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
         if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
@@ -153,7 +180,7 @@ pub fn run_with_recorder(args: Args, recorder: Option<&mut dyn AuditRecorder>) -
             }
         }
     }
-    if !args.json && !args.sarif && !report.warnings.is_empty() {
+    if format == Format::Human && !args.quiet && !report.warnings.is_empty() {
         eprintln!(
             "relayhunt audit: {} part(s) of the config could not be checked; see Warnings",
             report.warnings.len()

@@ -18,6 +18,8 @@ fn args(rel: &str) -> Args {
         mta: None,
         json: false,
         sarif: false,
+        format: None,
+        quiet: false,
         fail_on: Severity::High,
         strict: false,
         interfaces: Vec::new(),

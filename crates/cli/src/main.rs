@@ -11,7 +11,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Find open mail relays and the attacks that ride on them.
 #[derive(Debug, Parser)]
 #[command(name = "relayhunt", version, about, long_about = None)]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -47,7 +47,7 @@ struct AuditArgs {
 
 /// `report` flags plus the store's `--store`.
 #[derive(Debug, clap::Args)]
-struct ReportArgs {
+struct ReportCommand {
     #[command(flatten)]
     report: relayhunt_takedown::cli::ReportArgs,
     #[command(flatten)]
@@ -90,7 +90,7 @@ fn audit(a: AuditArgs) -> u8 {
     }
 }
 
-fn report(a: ReportArgs) -> u8 {
+fn report(a: ReportCommand) -> u8 {
     match open_store("report", &a.store) {
         Ok(mut store) => relayhunt_takedown::cli::run_report_with(
             a.report,
@@ -113,7 +113,7 @@ enum Command {
     /// Find the owner and abuse contact of an IP or domain.
     Whois(relayhunt_takedown::cli::WhoisArgs),
     /// Write an abuse report for a relay found in a message.
-    Report(ReportArgs),
+    Report(ReportCommand),
     /// Canary sink that proves relaying by delivery.
     Canary(relayhunt_probe::cli::CanaryArgs),
     /// List the relays in the store, or show one relay's history.

@@ -59,3 +59,18 @@ fn the_seed_fix_piped_in_is_closed_and_exits_zero() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("CLOSED"), "{out}");
 }
+
+#[test]
+fn format_flags_agree_with_their_shorthands_and_quiet_keeps_the_exit_code() {
+    let (_, json, _) = audit_stdin(SEED_OPEN, &["--mta", "postfix", "--json"]);
+    let (_, format_json, _) = audit_stdin(SEED_OPEN, &["--mta", "postfix", "--format", "json"]);
+    assert_eq!(json, format_json);
+    let (_, sarif, _) = audit_stdin(SEED_OPEN, &["--mta", "postfix", "--sarif"]);
+    let (_, format_sarif, _) = audit_stdin(SEED_OPEN, &["--mta", "postfix", "--format", "sarif"]);
+    assert_eq!(sarif, format_sarif);
+    assert!(sarif.contains("\"version\": \"2.1.0\""), "{sarif}");
+    let (code, out, err) = audit_stdin(SEED_OPEN, &["--mta", "postfix", "-q"]);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    let (code, _, err) = audit_stdin(SEED_OPEN, &["--json", "--format", "human"]);
+    assert_eq!(code, 2, "--json and --format are one choice: {err}");
+}

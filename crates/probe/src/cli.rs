@@ -84,21 +84,39 @@ pub struct Args {
     /// Allow ranges larger than a /16.
     #[arg(long)]
     pub i_own_this_range: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
+    /// JSON output: `{"results": [...], "summary": {...}}` (same as `--format json`).
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Output format [default: human].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
     /// Write results to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Include full transcripts in human output.
     #[arg(long)]
     pub transcripts: bool,
-    /// No progress bar.
+    /// Never show the progress bar.
     #[arg(long)]
+    pub no_progress: bool,
+    /// Print nothing on stdout (results still go to --output) and no progress or summary on
+    /// stderr; errors still go to stderr, the exit code tells the result.
+    #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Worker threads (default: one per core; 1 runs everything on the calling thread).
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    /// Worker threads [default: one per core; 1 runs everything on the calling thread].
+    #[arg(long, short = 'j', value_name = "N", alias = "threads")]
+    pub jobs: Option<usize>,
+}
+
+impl Args {
+    /// The output format `--json` / `--format` select.
+    pub fn output_format(&self) -> Format {
+        if self.json {
+            Format::Json
+        } else {
+            self.format.unwrap_or(Format::Human)
+        }
+    }
 }
 
 /// The async runtime for `threads` workers (`None`: one per core).
@@ -286,9 +304,10 @@ pub fn run_with_recorder(args: Args, mut recorder: Option<&mut dyn ProbeRecorder
                 return 2;
             }
         },
+        None if args.quiet => Box::new(std::io::sink()),
         None => Box::new(std::io::stdout()),
     };
-    let rt = match runtime(args.threads) {
+    let rt = match runtime(args.jobs) {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("relayhunt probe: cannot start the async runtime: {e}");
@@ -310,14 +329,14 @@ pub fn run_with_recorder(args: Args, mut recorder: Option<&mut dyn ProbeRecorder
         } else {
             None
         };
-        let mut writer = match ResultWriter::new(args.format, out, args.transcripts) {
+        let mut writer = match ResultWriter::new(args.output_format(), out, args.transcripts) {
             Ok(w) => w,
             Err(e) => {
                 eprintln!("relayhunt probe: cannot write output: {e}");
                 return 2;
             }
         };
-        let progress = if !args.quiet && std::io::stderr().is_terminal() {
+        let progress = if !args.quiet && !args.no_progress && std::io::stderr().is_terminal() {
             let pb = ProgressBar::new(0);
             pb.set_style(
                 ProgressStyle::with_template(
@@ -437,7 +456,7 @@ pub struct ListenArgs {
     #[arg(long, value_name = "SECS")]
     pub duration: Option<u64>,
     /// Do not print arrivals on stdout.
-    #[arg(long)]
+    #[arg(long, short = 'q')]
     pub quiet: bool,
 }
 

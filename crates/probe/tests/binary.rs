@@ -80,7 +80,7 @@ fn canary_listen_and_probe_confirm_through_the_binary() {
             "outside-plain,percent-hack-ip",
             "--format",
             "ndjson",
-            "--quiet",
+            "--no-progress",
         ])
         .output()
         .unwrap();

@@ -104,3 +104,28 @@ fn usage_errors_exit_2() {
     // --confirm without a mailbox the operator controls is refused by clap itself.
     assert!(Probe::try_parse_from(["probe", "127.0.0.1", "--confirm"]).is_err());
 }
+
+#[test]
+fn json_flag_writes_the_json_document_like_format_json() {
+    let rt = fakes_runtime();
+    let closed = rt.block_on(fakes::closed_relay());
+    let dir = tempfile::tempdir().unwrap();
+    let mut docs = Vec::new();
+    for flags in [&["--json"][..], &["--format", "json"][..]] {
+        let out = dir.path().join(format!("r{}.json", docs.len()));
+        let mut argv = vec![closed.addr.to_string()];
+        argv.extend(flags.iter().map(|f| f.to_string()));
+        argv.extend(["-o".into(), out.to_str().unwrap().into(), "-q".into()]);
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        assert_eq!(run(parse(&argv)), 0, "{flags:?}");
+        let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        assert_eq!(doc["results"][0]["verdict"], "CLOSED", "{flags:?}: {doc}");
+        assert_eq!(doc["summary"]["targets"], 1, "{flags:?}: {doc}");
+        docs.push(doc);
+    }
+    // --json and --format are one choice, not two.
+    assert!(Probe::try_parse_from(["probe", "127.0.0.1", "--json", "--format", "csv"]).is_err());
+    // The old spellings still parse.
+    let old = parse(&["127.0.0.1", "--threads", "2"]);
+    assert_eq!(old.jobs, Some(2));
+}

@@ -10,6 +10,7 @@ use crate::owner::rank::{self, Candidate};
 use crate::owner::{ContactSource, DomainAge, Owner};
 use crate::pacing::Pacer;
 use crate::rdap::{extract, RdapError, RdapFetch};
+use crate::special::{special_range, SpecialRange};
 use crate::whois::{extract as wx, phrase, WhoisError, WhoisQuery};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -23,9 +24,13 @@ pub const MAX_REFERRALS: usize = 4;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LookupError {
-    /// The address is private, loopback, link-local or otherwise not in any registry.
-    #[error("{ip} is a {kind} address: no registry owns it (the relay must be a public IP)")]
-    NotPublic { ip: IpAddr, kind: &'static str },
+    /// The address is documentation, private, loopback or another special-purpose block:
+    /// no registry owns it, so nothing was asked.
+    #[error("{ip}: {}", range.answer())]
+    NoOwner {
+        ip: IpAddr,
+        range: &'static SpecialRange,
+    },
     /// Both RDAP and whois failed.
     #[error("no owner found for {ip}: RDAP: {rdap}; whois: {whois}")]
     Failed {
@@ -55,45 +60,10 @@ pub enum DomainError {
     },
 }
 
-/// Address classes no registry will answer for (RFC 6890 special-purpose registries).
+/// What kind of special-purpose address `ip` is ("documentation range (TEST-NET-2)"), if
+/// it is one: no registry answers for it. The table is [`crate::special`].
 pub fn special_kind(ip: IpAddr) -> Option<&'static str> {
-    match ip {
-        IpAddr::V4(a) => {
-            let o = a.octets();
-            if a.is_loopback() {
-                Some("loopback")
-            } else if a.is_private() {
-                Some("private (RFC 1918)")
-            } else if a.is_link_local() {
-                Some("link-local")
-            } else if o[0] == 100 && (64..128).contains(&o[1]) {
-                Some("shared CGN (RFC 6598)")
-            } else if a.is_unspecified()
-                || a.is_broadcast()
-                || o[0] >= 240
-                || a.is_multicast()
-                || o[0] == 0
-            {
-                Some("reserved")
-            } else {
-                None
-            }
-        }
-        IpAddr::V6(a) => {
-            let s = a.segments();
-            if a.is_loopback() {
-                Some("loopback")
-            } else if a.is_unspecified() || a.is_multicast() {
-                Some("reserved")
-            } else if s[0] & 0xfe00 == 0xfc00 {
-                Some("unique-local (RFC 4193)")
-            } else if s[0] & 0xffc0 == 0xfe80 {
-                Some("link-local")
-            } else {
-                None
-            }
-        }
-    }
+    special_range(ip).map(|r| r.kind)
 }
 
 /// The lookup engine over a given RDAP and whois implementation.
@@ -124,8 +94,8 @@ impl<R: RdapFetch, W: WhoisQuery> OwnerLookup<R, W> {
 
     /// Find the owner and abuse contacts of `ip`.
     pub async fn owner(&self, ip: IpAddr) -> Result<Owner, LookupError> {
-        if let Some(kind) = special_kind(ip) {
-            return Err(LookupError::NotPublic { ip, kind });
+        if let Some(range) = special_range(ip) {
+            return Err(LookupError::NoOwner { ip, range });
         }
         if let Some(hit) = self.cache.as_ref().and_then(|c| c.get(ip)) {
             return Ok(Owner {

@@ -20,8 +20,8 @@ pub struct LookupArgs {
     #[arg(long, value_name = "HOURS", default_value_t = 24)]
     pub cache_ttl: u64,
     /// Per-query time limit in seconds (RDAP request incl. redirects; whois exchange).
-    #[arg(long, value_name = "SECS", default_value_t = 15.0)]
-    pub timeout: f64,
+    #[arg(long, value_name = "SECS", default_value_t = 15.0, alias = "timeout")]
+    pub lookup_timeout: f64,
     /// Minimum pause between two queries to the same server, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     pub interval_ms: u64,
@@ -59,14 +59,43 @@ pub struct WhoisArgs {
     /// (`#` comments and blank lines skipped).
     #[arg(required = true, value_name = "IP|DOMAIN")]
     pub targets: Vec<String>,
-    /// One JSON object per target, one per line.
-    #[arg(long)]
+    /// JSON output: one document for one target, an array for several (same as
+    /// `--format json`).
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// Output format [default: human].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<WhoisFormat>,
+    /// Print nothing on stdout; errors still go to stderr, the exit code tells the result.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Flag domains registered within this many days.
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub new_days: i64,
     #[command(flatten)]
     pub lookup: LookupArgs,
+}
+
+/// Output formats of `relayhunt whois`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WhoisFormat {
+    /// Readable owner and domain summaries.
+    Human,
+    /// Pretty JSON: one document for one target, an array for several.
+    Json,
+    /// One compact JSON object per target and line, written as each answer arrives.
+    Ndjson,
+}
+
+impl WhoisArgs {
+    /// The output format `--json` / `--format` select.
+    pub fn output_format(&self) -> WhoisFormat {
+        if self.json {
+            WhoisFormat::Json
+        } else {
+            self.format.unwrap_or(WhoisFormat::Human)
+        }
+    }
 }
 
 /// Arguments of `relayhunt report`.
@@ -88,12 +117,18 @@ pub struct ReportArgs {
     /// Mention sender domains registered within this many days of the message.
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub new_days: i64,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Eml)]
-    pub format: Format,
+    /// Report format [default: eml].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+    /// The report as JSON: XARF (same as `--format xarf`).
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
     /// Where to write the report [default: abuse-report-<IP>.<eml|json>].
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
+    #[arg(short, long, value_name = "FILE", alias = "out")]
+    pub output: Option<PathBuf>,
+    /// Print nothing but errors (no summary of what was written or sent).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Send to this address instead of the looked-up abuse contact.
     #[arg(long, value_name = "ADDR")]
     pub to: Option<String>,
@@ -108,4 +143,15 @@ pub struct ReportArgs {
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub lookup: LookupArgs,
+}
+
+impl ReportArgs {
+    /// The report format `--json` / `--format` select.
+    pub fn report_format(&self) -> Format {
+        if self.json {
+            Format::Xarf
+        } else {
+            self.format.unwrap_or(Format::Eml)
+        }
+    }
 }

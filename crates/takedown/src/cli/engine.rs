@@ -9,7 +9,7 @@ use crate::whois::client::TcpWhois;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub(super) fn engine(a: &LookupArgs) -> Result<OwnerLookup<IcannRdap, TcpWhois>, String> {
-    let timeout = Duration::from_secs_f64(a.timeout.clamp(0.1, 600.0));
+    let timeout = Duration::from_secs_f64(a.lookup_timeout.clamp(0.1, 600.0));
     let mut rdap = IcannRdap::new(RdapConfig {
         timeout,
         allow_http: a.rdap_allow_http,

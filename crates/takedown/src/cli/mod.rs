@@ -12,7 +12,7 @@ mod render;
 mod report_cmd;
 mod whois_cmd;
 
-pub use args::{LookupArgs, ReportArgs, WhoisArgs, MAX_MESSAGE};
+pub use args::{LookupArgs, ReportArgs, WhoisArgs, WhoisFormat, MAX_MESSAGE};
 pub use owner_hook::{AnalyzeOwnerLookup, OwnerArgs};
 pub use render::render_owner;
 pub use report_cmd::{run_report, run_report_with};

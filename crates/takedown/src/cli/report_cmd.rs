@@ -19,9 +19,12 @@ pub fn run_report(args: ReportArgs) -> u8 {
 /// [`run_report`], recording the report written (and its sending) with `recorder`
 /// (`--store`); a recorder error exits 2 after the report is written.
 pub fn run_report_with(args: ReportArgs, recorder: Option<&mut dyn ReportRecorder>) -> u8 {
+    let quiet = args.quiet;
     match report_inner(args, recorder) {
         Ok(msg) => {
-            eprintln!("{msg}");
+            if !quiet {
+                eprintln!("{msg}");
+            }
             0
         }
         Err(e) => {
@@ -125,9 +128,10 @@ fn report_inner(
         }
         (None, _, None) => return Err("the probe result names no address; give --relay IP".into()),
     };
-    if let Some(kind) = crate::lookup::special_kind(relay) {
+    if let Some(range) = crate::special::special_range(relay) {
         return Err(format!(
-            "{relay} is a {kind} address; an abuse report needs the relay's public IP"
+            "{relay}: {}; an abuse report needs the relay's public IP (name it with --relay IP)",
+            range.answer()
         ));
     }
     let mut ev = raw
@@ -215,12 +219,13 @@ fn report_inner(
         reporter: &reporter,
         now_unix: now_unix(),
     };
-    let built = report::build(&input, args.format).map_err(|e| e.to_string())?;
-    let path = args.out.clone().unwrap_or_else(|| {
+    let format = args.report_format();
+    let built = report::build(&input, format).map_err(|e| e.to_string())?;
+    let path = args.output.clone().unwrap_or_else(|| {
         PathBuf::from(format!(
             "abuse-report-{}.{}",
             relay.to_string().replace(':', "_"),
-            args.format.extension()
+            format.extension()
         ))
     });
     std::fs::write(&path, &built.bytes)
@@ -232,7 +237,7 @@ fn report_inner(
     msg.push_str(&format!(
         "wrote {} ({}) for {} to {}",
         path.display(),
-        args.format.name(),
+        format.name(),
         relay,
         built.to
     ));
@@ -241,7 +246,7 @@ fn report_inner(
             let written = WrittenReport {
                 relay,
                 message: raw.as_deref(),
-                format: args.format.name(),
+                format: format.name(),
                 recipient: &built.to,
                 path: &path,
                 bytes: &built.bytes,
@@ -262,7 +267,7 @@ recorded as report #{id} in the store"
         None => None,
     };
     if args.send {
-        if args.format == Format::Xarf {
+        if format == Format::Xarf {
             return Err(format!("{msg}\nnot sent: XARF is a JSON document for web/API intake; send --format eml or arf"));
         }
         let smtp = settings

@@ -1,5 +1,6 @@
 //! `relayhunt analyze --owner`: the analyzer's hook answered by the real owner lookup,
-//! against a loopback RDAP registry, on the bundled seed sample.
+//! against a loopback RDAP registry, on the bundled seed sample with its documentation
+//! addresses moved to public ones (a documentation address has no owner to look up).
 
 use crate::support::{read, HttpFixture, Reply};
 use clap::Parser;
@@ -15,13 +16,27 @@ struct Cmd {
     owner: OwnerArgs,
 }
 
-fn sample() -> String {
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../../samples/seed-relay.eml").to_string()
+/// The seed sample, relay 198.51.100.25 → 198.51.110.25 and origin 203.0.113.77 →
+/// 203.0.114.77 (public addresses the fixture registry is set up for), written into `dir`.
+fn sample(dir: &tempfile::TempDir) -> String {
+    let seed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../samples/seed-relay.eml"
+    ))
+    .unwrap();
+    assert!(seed.contains("198.51.100.25") && seed.contains("203.0.113.77"));
+    let public = seed
+        .replace("198.51.100.", "198.51.110.")
+        .replace("203.0.113.", "203.0.114.")
+        .replace("203-0-113-", "203-0-114-");
+    let path = dir.path().join("seed-relay-public.eml");
+    std::fs::write(&path, public).unwrap();
+    path.display().to_string()
 }
 
 fn cmd(dir: &tempfile::TempDir, extra: &[&str]) -> Cmd {
     let cache = dir.path().join("cache");
-    let mut argv: Vec<String> = vec!["analyze".into(), sample()];
+    let mut argv: Vec<String> = vec!["analyze".into(), sample(dir)];
     argv.extend(extra.iter().map(|s| s.to_string()));
     argv.extend(
         [
@@ -46,7 +61,7 @@ fn cmd(dir: &tempfile::TempDir, extra: &[&str]) -> Cmd {
 fn registry() -> (HttpFixture, tempfile::TempDir) {
     let http = HttpFixture::start();
     http.route(
-        "/arin/ip/198.51.100.25",
+        "/arin/ip/198.51.110.25",
         Reply::json(200, read("rdap/arin-nested-abuse.json")),
     );
     let dir = tempfile::tempdir().unwrap();
@@ -86,7 +101,7 @@ fn owner_of_the_relay_rides_in_the_json_and_a_failed_origin_lookup_is_per_ip() {
         .expect("owners present with --owner");
     let relay = &owners[0];
     assert_eq!(relay["role"], "relay");
-    assert_eq!(relay["ip"], "198.51.100.25");
+    assert_eq!(relay["ip"], "198.51.110.25");
     assert_eq!(relay["answer"]["owner"]["org"], "SomeCloud Hosting, LLC");
     assert_eq!(
         relay["answer"]["owner"]["abuse"][0]["email"],
@@ -96,7 +111,7 @@ fn owner_of_the_relay_rides_in_the_json_and_a_failed_origin_lookup_is_per_ip() {
     // reported for that IP alone.
     let origin = &owners[1];
     assert_eq!(origin["role"], "origin");
-    assert_eq!(origin["ip"], "203.0.113.77");
+    assert_eq!(origin["ip"], "203.0.114.77");
     assert!(
         origin["error"].as_str().is_some_and(|e| !e.is_empty()),
         "{origin}"
@@ -109,7 +124,7 @@ fn human_output_lists_network_owners_and_without_the_flag_nothing_is_asked() {
     let (_, out) = run(cmd(&dir, &["--owner"]));
     let section = out.split("Network owners:").nth(1).expect(&out);
     assert!(
-        section.contains("relay  198.51.100.25")
+        section.contains("relay  198.51.110.25")
             && section.contains("SomeCloud Hosting, LLC")
             && section.contains("abuse: abuse@somecloud.test"),
         "{section}"

@@ -18,16 +18,16 @@ fn registries() -> HttpFixture {
     let http = HttpFixture::start();
     let b = http.base();
     for (path, file) in [
-        ("/arin/ip/198.51.100.25", "arin-nested-abuse.json"),
-        ("/ripe/ip/192.0.2.25", "ripe-toplevel-abuse.json"),
-        ("/apnic/ip/203.0.113.9", "apnic-pref.json"),
+        ("/arin/ip/198.51.110.25", "arin-nested-abuse.json"),
+        ("/ripe/ip/192.0.3.25", "ripe-toplevel-abuse.json"),
+        ("/apnic/ip/203.0.114.9", "apnic-pref.json"),
         ("/lacnic/ip/200.7.84.10", "lacnic-nested.json"),
         ("/afrinic/ip/41.203.70.1", "afrinic-abuse.json"),
         ("/arin/ip/45.33.2.2", "combined-roles.json"),
         ("/ripe/ip/5.9.1.2", "redacted-placeholders.json"),
         ("/arin/ip/64.20.0.5", "no-abuse-role.json"),
         ("/ripe/ip/185.199.1.1", "ripe-toplevel-abuse.json"),
-        ("/ripe/ip/2001:db8:1234::25", "ripe-ipv6.json"),
+        ("/ripe/ip/2a01:db8:1234::25", "ripe-ipv6.json"),
         (
             "/tld-test/domain/payroll-secure-login.test",
             "domain-new.json",
@@ -165,7 +165,7 @@ fn emails(o: &Owner) -> Vec<&str> {
 async fn arin_abuse_entity_nested_under_the_registrant_is_found() {
     let (http, w) = (registries(), whois_net());
     let o = lookup(&http, &w)
-        .owner("198.51.100.25".parse().unwrap())
+        .owner("198.51.110.25".parse().unwrap())
         .await
         .unwrap();
     assert_eq!(emails(&o), ["abuse@somecloud.test"]);
@@ -179,13 +179,13 @@ async fn arin_abuse_entity_nested_under_the_registrant_is_found() {
         "{}",
         best.found_at
     );
-    assert_eq!(o.cidrs, vec!["198.51.100.0/24".parse().unwrap()]);
+    assert_eq!(o.cidrs, vec!["198.51.110.0/24".parse().unwrap()]);
     assert_eq!(o.name.as_deref(), Some("SOMECLOUD-NET-1"));
     assert_eq!(o.org.as_deref(), Some("SomeCloud Hosting, LLC"));
     assert_eq!(o.asns, [64500]);
     assert_eq!(o.registered.as_deref(), Some("2015-06-30T13:44:10-04:00"));
     assert!(
-        o.sources[0].ends_with("/arin/ip/198.51.100.25"),
+        o.sources[0].ends_with("/arin/ip/198.51.110.25"),
         "{:?}",
         o.sources
     );
@@ -199,7 +199,7 @@ async fn arin_abuse_entity_nested_under_the_registrant_is_found() {
 async fn ripe_apnic_lacnic_afrinic_shapes_each_yield_their_abuse_mailbox() {
     let (http, w) = (registries(), whois_net());
     let l = lookup(&http, &w);
-    let ripe = l.owner("192.0.2.25".parse().unwrap()).await.unwrap();
+    let ripe = l.owner("192.0.3.25".parse().unwrap()).await.unwrap();
     assert_eq!(emails(&ripe), ["abuse@hoster.test"]);
     assert_eq!(
         (ripe.country.as_deref(), ripe.org.as_deref()),
@@ -207,7 +207,7 @@ async fn ripe_apnic_lacnic_afrinic_shapes_each_yield_their_abuse_mailbox() {
     );
 
     // APNIC IRT with two mailboxes: vCard pref=1 wins over document order.
-    let apnic = l.owner("203.0.113.9".parse().unwrap()).await.unwrap();
+    let apnic = l.owner("203.0.114.9".parse().unwrap()).await.unwrap();
     assert_eq!(emails(&apnic), ["abuse@ispau.test", "helpdesk@ispau.test"]);
     assert_eq!(apnic.country.as_deref(), Some("AU"));
 
@@ -424,17 +424,46 @@ async fn when_rdap_and_whois_both_fail_the_error_names_the_ip_and_both_causes() 
 }
 
 #[tokio::test]
+async fn special_purpose_addresses_are_answered_from_the_table_without_asking() {
+    let (http, w) = (registries(), whois_net());
+    let l = lookup(&http, &w);
+    for (ip, answer) in [
+        (
+            "198.51.100.25",
+            "198.51.100.25: no owner: documentation range (TEST-NET-2), RFC 5737",
+        ),
+        (
+            "2001:db8:1234::25",
+            "2001:db8:1234::25: no owner: documentation range, RFC 3849",
+        ),
+        (
+            "172.20.1.1",
+            "172.20.1.1: no owner: private range, RFC 1918",
+        ),
+        (
+            "100.100.1.1",
+            "100.100.1.1: no owner: shared address space (carrier-grade NAT), RFC 6598",
+        ),
+    ] {
+        let e = l.owner(ip.parse().unwrap()).await.unwrap_err();
+        assert!(matches!(e, LookupError::NoOwner { .. }), "{e:?}");
+        assert_eq!(e.to_string(), answer);
+    }
+    assert!(http.hits().is_empty(), "{:?}", http.hits());
+}
+
+#[tokio::test]
 async fn the_cache_answers_for_the_whole_network_without_asking_again() {
     let (http, w) = (registries(), whois_net());
     let dir = tempfile::tempdir().unwrap();
     let mut l = lookup(&http, &w);
     l.cache = Some(OwnerCache::new(dir.path(), Duration::from_secs(3600)));
-    let first = l.owner("198.51.100.25".parse().unwrap()).await.unwrap();
+    let first = l.owner("198.51.110.25".parse().unwrap()).await.unwrap();
     assert!(!first.cached);
     let hits = http.hits().len();
-    let second = l.owner("198.51.100.77".parse().unwrap()).await.unwrap();
+    let second = l.owner("198.51.110.77".parse().unwrap()).await.unwrap();
     assert!(second.cached);
-    assert_eq!(second.query, "198.51.100.77");
+    assert_eq!(second.query, "198.51.110.77");
     assert_eq!(emails(&second), ["abuse@somecloud.test"]);
     assert_eq!(
         http.hits().len(),
@@ -475,18 +504,18 @@ async fn whois_client_enforces_its_deadline_and_byte_cap() {
     };
     let t = Instant::now();
     assert!(matches!(
-        c.query("slow.test", "192.0.2.1").await,
+        c.query("slow.test", "192.0.3.1").await,
         Err(WhoisError::Timeout { .. })
     ));
     assert!(t.elapsed() < Duration::from_millis(2500));
     assert!(matches!(
-        c.query("flood.test", "192.0.2.1").await,
+        c.query("flood.test", "192.0.3.1").await,
         Err(WhoisError::TooLarge { limit: 262_144, .. })
     ));
-    let e = c.query("whois.ripe.net", "192.0.2.1").await.unwrap_err();
+    let e = c.query("whois.ripe.net", "192.0.3.1").await.unwrap_err();
     assert!(e.to_string().contains("only routed servers"), "{e}");
     assert!(matches!(
-        c.query("slow.test", "192.0.2.1\r\nEVIL").await,
+        c.query("slow.test", "192.0.3.1\r\nEVIL").await,
         Err(WhoisError::BadQuery(_))
     ));
 }
@@ -499,9 +528,9 @@ async fn a_batch_of_one_thousand_ips_in_one_network_asks_the_registry_once() {
     l.cache = Some(OwnerCache::new(dir.path(), Duration::from_secs(3600)));
     let t = Instant::now();
     for i in 0..1000u32 {
-        let ip = std::net::Ipv4Addr::new(198, 51, 100, (i % 256) as u8);
+        let ip = std::net::Ipv4Addr::new(198, 51, 110, (i % 256) as u8);
         let ip = if i == 0 {
-            "198.51.100.25".parse().unwrap()
+            "198.51.110.25".parse().unwrap()
         } else {
             std::net::IpAddr::V4(ip)
         };
@@ -509,14 +538,14 @@ async fn a_batch_of_one_thousand_ips_in_one_network_asks_the_registry_once() {
         assert_eq!(o.abuse[0].email, "abuse@somecloud.test");
     }
     eprintln!("1000 lookups in one /24 took {:?}", t.elapsed());
-    assert_eq!(http.hits(), ["/arin/ip/198.51.100.25"]);
+    assert_eq!(http.hits(), ["/arin/ip/198.51.110.25"]);
 }
 
 #[tokio::test]
 async fn ipv6_addresses_bootstrap_through_the_ipv6_registry() {
     let (http, w) = (registries(), whois_net());
     let o = lookup(&http, &w)
-        .owner("2001:db8:1234::25".parse().unwrap())
+        .owner("2a01:db8:1234::25".parse().unwrap())
         .await
         .unwrap();
     assert_eq!(
@@ -525,7 +554,7 @@ async fn ipv6_addresses_bootstrap_through_the_ipv6_registry() {
         "{o:#?} {:?}",
         http.hits()
     );
-    assert_eq!(o.cidrs, vec!["2001:db8:1200::/40".parse().unwrap()]);
+    assert_eq!(o.cidrs, vec!["2a01:db8:1200::/40".parse().unwrap()]);
     assert_eq!(o.country.as_deref(), Some("NL"));
 }
 

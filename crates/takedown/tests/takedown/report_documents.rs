@@ -44,7 +44,7 @@ fn world() -> World {
         Reply::json(200, read("rdap/domain-new.json")),
     );
     http.route(
-        "/arin/ip/198.51.100.25",
+        "/arin/ip/198.51.110.25",
         Reply::json(200, read("rdap/arin-nested-abuse.json")),
     );
     let dir = tempfile::tempdir().unwrap();
@@ -329,7 +329,7 @@ fn a_probe_result_report_carries_the_smtp_transcript() {
         assert!(
             has(
                 &text,
-                "On 2026-11-20T09:14:03Z we connected to 198.51.100.25 port 25"
+                "On 2026-11-20T09:14:03Z we connected to 198.51.110.25 port 25"
             ),
             "{text}"
         );
@@ -355,7 +355,7 @@ fn a_probe_result_report_carries_the_smtp_transcript() {
         );
         if format == "arf" {
             let fb = Feedback::parse_rfc5322(&bytes).expect("ARF");
-            assert_eq!(fb.source_ip(), Some("198.51.100.25".parse().unwrap()));
+            assert_eq!(fb.source_ip(), Some("198.51.110.25".parse().unwrap()));
             assert_eq!(fb.arrival_date(), Some(1_795_166_043));
         }
     }
@@ -364,7 +364,7 @@ fn a_probe_result_report_carries_the_smtp_transcript() {
 #[test]
 fn attacker_and_registry_text_cannot_inject_headers() {
     let raw = b"Return-Path: <x@evil.test>\r\n\
-Received: from evil (evil [198.51.100.25]) by mx.example.org with ESMTP for <a@example.org>; Thu, 14 May 2026 21:20:01 +0000\r\n\
+Received: from evil (evil [198.51.110.25]) by mx.example.org with ESMTP for <a@example.org>; Thu, 14 May 2026 21:20:01 +0000\r\n\
 From: =?utf-8?b?Q0VPDQpCY2M6IHZpY3RpbUBjb3JwLnRlc3Q=?= <ceo@evil.test>\r\n\
 Subject: =?utf-8?b?SGkNCkJjYzogdmljdGltQGNvcnAudGVzdA==?=\r\n\r\nbody\r\n";
     let owner = Owner {
@@ -377,10 +377,10 @@ Subject: =?utf-8?b?SGkNCkJjYzogdmljdGltQGNvcnAudGVzdA==?=\r\n\r\nbody\r\n";
         org: None,
     };
     let input = ReportInput {
-        relay: "198.51.100.25".parse().unwrap(),
+        relay: "198.51.110.25".parse().unwrap(),
         source: Source::Message,
         original: Some(raw),
-        evidence: evidence::gather(raw, Some("198.51.100.25".parse().unwrap())),
+        evidence: evidence::gather(raw, Some("198.51.110.25".parse().unwrap())),
         owner: Some(&owner),
         to: "abuse@evil.test".into(),
         reporter: &reporter,
@@ -398,7 +398,7 @@ Subject: =?utf-8?b?SGkNCkJjYzogdmljdGltQGNvcnAudGVzdA==?=\r\n\r\nbody\r\n";
         assert_eq!(top.iter().filter(|h| *h == "subject").count(), 1);
         assert_eq!(
             m.subject(),
-            Some("Abusive mail from 198.51.100.25 (Evil Hosting Bcc: victim@corp.test fake body)")
+            Some("Abusive mail from 198.51.110.25 (Evil Hosting Bcc: victim@corp.test fake body)")
         );
         assert_eq!(
             m.from().and_then(|a| a.first()).and_then(|a| a.address()),
@@ -426,7 +426,7 @@ fn a_relay_absent_from_the_received_chain_is_refused_with_a_clear_error() {
         &[
             msg_path.to_str().unwrap(),
             "--relay",
-            "198.51.100.99",
+            "198.51.110.99",
             "--no-lookup",
             "--to",
             "abuse@x.test",
@@ -502,16 +502,16 @@ fn a_sender_domain_registered_days_before_the_message_is_pointed_out() {
     let msg = w.dir.path().join("bec.eml");
     std::fs::write(
         &msg,
-        "Received: from mail-relay.somecloud.test (mail-relay.somecloud.test [198.51.100.25])\r\n\
+        "Received: from mail-relay.somecloud.test (mail-relay.somecloud.test [198.51.110.25])\r\n\
          \tby mx.example.org (Postfix) with ESMTP id 4Xk2 for <cfo@example.org>;\r\n\
          \tMon, 23 Nov 2026 10:00:00 +0000\r\n\
-         Received: from adsl-203-0-113-7.dyn.isp.test (adsl-203-0-113-7.dyn.isp.test [203.0.113.7])\r\n\
+         Received: from adsl-203-0-114-7.dyn.isp.test (adsl-203-0-114-7.dyn.isp.test [203.0.114.7])\r\n\
          \tby mail-relay.somecloud.test (Postfix) with SMTP id 77A1; Mon, 23 Nov 2026 09:59:58 +0000\r\n\
          From: \"CEO\" <ceo@payroll-secure-login.test>\r\nTo: cfo@example.org\r\nSubject: wire today\r\n\
          Date: Mon, 23 Nov 2026 09:59:50 +0000\r\n\r\nPlease pay the attached invoice.\r\n",
     )
     .unwrap();
-    let (code, out) = run(&w, &[msg.to_str().unwrap(), "--relay", "198.51.100.25"]);
+    let (code, out) = run(&w, &[msg.to_str().unwrap(), "--relay", "198.51.110.25"]);
     assert_eq!(code, 0);
     let bytes = std::fs::read(&out).unwrap();
     let m = MessageParser::default().parse(&bytes).unwrap();
@@ -524,7 +524,7 @@ fn a_sender_domain_registered_days_before_the_message_is_pointed_out() {
     assert!(
         has(
             &text,
-            "source (203.0.113.7) to our mail server mx.example.org"
+            "source (203.0.114.7) to our mail server mx.example.org"
         ),
         "{text}"
     );
