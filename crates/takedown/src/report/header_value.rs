@@ -2,8 +2,9 @@
 //!
 //! Subjects, names and addresses in a report come partly from the reported message — text
 //! the attacker wrote. A CR or LF in them would start a new header line (RFC 5322 §2.2),
-//! so every value is built here: control characters are removed, non-ASCII is encoded as
-//! RFC 2047 words, length is bounded, and addresses must be plain addr-specs.
+//! so every value is cleaned here: control characters are removed, length is bounded, and
+//! addresses must be plain addr-specs. Quoting and RFC 2047 encoding of what remains is
+//! mail-builder's job when the report is written.
 
 /// Longest unstructured value kept (characters, before encoding).
 pub const MAX_TEXT: usize = 200;
@@ -16,7 +17,7 @@ pub enum AddressError {
     Invalid(String),
 }
 
-/// Unstructured text (Subject, display names): one line, bounded, RFC 2047 when non-ASCII.
+/// Unstructured text (Subject, display names): one line, bounded, no control characters.
 pub fn text(s: &str) -> String {
     let mut clean: String = s
         .chars()
@@ -34,34 +35,7 @@ pub fn text(s: &str) -> String {
     if clean.chars().count() > MAX_TEXT {
         clean = clean.chars().take(MAX_TEXT).collect::<String>() + "…";
     }
-    if clean.is_ascii() && !clean.contains("=?") {
-        return clean;
-    }
-    encode_words(&clean)
-}
-
-/// RFC 2047 B-encoded words, each at most 75 characters, split on character boundaries.
-fn encode_words(s: &str) -> String {
-    let mut words = Vec::new();
-    let mut chunk = String::new();
-    for c in s.chars() {
-        // 45 bytes of UTF-8 → 60 base64 chars + 12 of wrapper = 72 ≤ 75 (RFC 2047 §2).
-        if chunk.len() + c.len_utf8() > 45 {
-            words.push(format!(
-                "=?utf-8?b?{}?=",
-                super::base64::encode(chunk.as_bytes())
-            ));
-            chunk.clear();
-        }
-        chunk.push(c);
-    }
-    if !chunk.is_empty() {
-        words.push(format!(
-            "=?utf-8?b?{}?=",
-            super::base64::encode(chunk.as_bytes())
-        ));
-    }
-    words.join("\r\n ")
+    clean
 }
 
 /// A bare addr-spec, validated strictly.
@@ -94,19 +68,6 @@ pub fn address(s: &str) -> Result<String, AddressError> {
     }
 }
 
-/// `Name <addr>` with the name quoted or encoded; the address validated.
-pub fn mailbox(name: Option<&str>, addr: &str) -> Result<String, AddressError> {
-    let addr = address(addr)?;
-    match name.map(text).filter(|n| !n.is_empty()) {
-        Some(n) if n.starts_with("=?") => Ok(format!("{n} <{addr}>")),
-        Some(n) => Ok(format!(
-            "\"{}\" <{addr}>",
-            n.replace('\\', "\\\\").replace('"', "\\\"")
-        )),
-        None => Ok(addr),
-    }
-}
-
 /// A domain name for ARF `Reported-Domain`: LDH labels only.
 pub fn domain(s: &str) -> Option<String> {
     let d = s.trim().trim_end_matches('.').to_ascii_lowercase();
@@ -132,13 +93,10 @@ mod tests {
     }
 
     #[test]
-    fn non_ascii_becomes_encoded_words_that_fold_safely() {
-        let t = text("Überweisung für Sie — dringend, bitte sofort bestätigen und zurücksenden");
-        assert!(t.is_ascii());
-        assert!(t.starts_with("=?utf-8?b?"));
-        for line in t.split("\r\n") {
-            assert!(line.trim_start().len() <= 75 + 1, "{line}");
-        }
+    fn long_text_is_bounded_on_a_character_boundary() {
+        let t = text(&"Überweisung ".repeat(40));
+        assert_eq!(t.chars().count(), MAX_TEXT + 1);
+        assert!(t.ends_with('…'));
     }
 
     #[test]
@@ -158,13 +116,5 @@ mod tests {
         ] {
             assert!(address(bad).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn display_names_are_quoted() {
-        assert_eq!(
-            mailbox(Some("Jane \"J\" Doe"), "jane@example.org").unwrap(),
-            "\"Jane \\\"J\\\" Doe\" <jane@example.org>"
-        );
     }
 }

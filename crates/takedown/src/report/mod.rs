@@ -2,13 +2,12 @@
 //! rendered as .eml, ARF or XARF.
 //!
 //! `evidence` reads the message, `text` writes the human explanation, `compose` assembles
-//! the documents with `mime`, and every header value passes `header_value` first.
+//! the documents (mail-builder for MIME, mail-auth for the ARF fields), and every header
+//! value passes `header_value` first.
 
-pub mod base64;
 pub mod compose;
 pub mod evidence;
 pub mod header_value;
-pub mod mime;
 pub mod probe_result;
 pub mod text;
 pub mod xarf;

@@ -6,7 +6,8 @@
 //! sample.
 
 use super::header_value::{self, AddressError};
-use super::{base64, text, ReportInput, Source};
+use super::{text, ReportInput, Source};
+use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
 fn rfc3339(unix: i64) -> String {
@@ -78,7 +79,7 @@ pub fn document(input: &ReportInput<'_>) -> Result<String, AddressError> {
             "ContentType": "message/rfc822",
             "Base64Encoded": true,
             "Description": "Original message, unmodified",
-            "Payload": base64::encode(raw),
+            "Payload": base64::engine::general_purpose::STANDARD.encode(raw),
         }));
     }
     if !samples.is_empty() {

@@ -2,6 +2,7 @@
 
 use crate::config::{SmtpSettings, TlsMode};
 use crate::report::header_value;
+use base64::Engine as _;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
@@ -292,7 +293,7 @@ pub async fn send_with_timeout(
         }
         let _ = ehlo;
         let pass = s.password.clone().unwrap_or_default();
-        let token = crate::report::base64::encode(format!("\0{user}\0{pass}").as_bytes());
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("\0{user}\0{pass}"));
         sess.cmd(&format!("AUTH PLAIN {token}"), "AUTH PLAIN", 2)
             .await?;
     }
