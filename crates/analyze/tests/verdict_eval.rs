@@ -55,7 +55,7 @@ fn labelled_set_and_corpus_ham_meet_the_thresholds() {
         .collect();
     assert!(forbidden.is_empty(), "called open relay: {forbidden:#?}");
     assert!(fig.precision() >= 0.9, "precision {:.3}", fig.precision());
-    assert!(fig.recall() >= 0.6, "recall {:.3}", fig.recall());
+    assert!(fig.recall() >= 0.8, "recall {:.3}", fig.recall());
     assert!(fig.ham_messages() >= 1400, "{} ham", fig.ham_messages());
     let flagged: Vec<&String> = fig.ham.iter().flat_map(|h| &h.flagged).collect();
     assert!(

@@ -11,6 +11,7 @@ pub mod bec;
 pub mod chain;
 pub mod continuity;
 pub mod findings;
+pub mod freemail;
 pub mod identity;
 pub mod providers;
 pub mod relay;

@@ -22,7 +22,7 @@
 use super::findings::{self as f, finding};
 use super::identity::{addr_domain, is_ip_literal, is_public_name, org_domain, same_brand};
 use super::relay::{self, Candidate};
-use super::{providers, residential, roles, Ctx};
+use super::{freemail, providers, residential, roles, Ctx};
 use crate::report::{
     AuthReport, Finding, MessageSummary, RelayAssessment, Report, Severity, Signal, Verdict,
     VerdictKind,
@@ -99,7 +99,7 @@ pub const SIGNALS: &[SignalKind] = &[
         id: "client.helo_forged",
         family: "disguise",
         weight: 0.35,
-        reason: "the client introduced itself as a large mailbox provider's server, and its address says otherwise",
+        reason: "the client introduced itself as a large mailbox provider's or free mail service's server, and its address or reverse DNS says otherwise",
     },
     SignalKind {
         id: "recipient.foreign",
@@ -246,6 +246,21 @@ pub fn signals(
                     p.name
                 )
             })
+        })
+        .or_else(|| {
+            // A free webmail service's name, from a client whose verified name is not the
+            // service's (the table holds no address ranges, so reverse DNS decides). Mail
+            // programs (Netscape, Mozilla) greet with the bare domain of the user's own
+            // address, so a HELO that is exactly the sender's domain is that habit.
+            let h = c.helo.as_deref().filter(|h| is_public_name(h))?;
+            let svc = freemail::service(h)?;
+            let sender_domain = summary.from.as_ref().and_then(|m| m.domain.as_deref());
+            if sender_domain.is_some_and(|d| d.eq_ignore_ascii_case(h.trim_end_matches('.'))) {
+                return None;
+            }
+            let rdns_org = c.rdns.as_deref().and_then(org_domain);
+            (rdns_org.as_deref() != Some(svc.as_str()))
+                .then(|| format!("HELO {h} claims to be the free mail service {svc}, but the client's reverse DNS is not theirs"))
         });
     if let Some(d) = forged_helo {
         out.push(signal("client.helo_forged", d, ev()));
@@ -314,9 +329,9 @@ pub fn signals(
             Vec::new(),
         ));
     }
+    let client_org = roles::verified_org(c);
     if let Some(sd) = sender {
         let so = org_domain(&sd);
-        let client_org = roles::verified_org(c);
         let related = so.as_deref().is_some_and(|s| {
             cand.relay_org.as_deref().is_some_and(|o| same_brand(s, o))
                 || client_org.as_deref().is_some_and(|o| same_brand(s, o))
