@@ -21,6 +21,8 @@ pub struct Reporter {
 pub enum TlsMode {
     /// STARTTLS must succeed before anything else (default; RFC 8314 §3.3 advises TLS).
     StartTls,
+    /// TLS from the first byte (submissions, port 465; RFC 8314 §3.3).
+    Implicit,
     /// Plain text (only for a local relay on loopback).
     None,
 }
@@ -54,7 +56,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("smtp_port", "submission port, default 587"),
     (
         "smtp_tls",
-        "starttls (default) or none (loopback relays only)",
+        "starttls (default), tls (implicit TLS, port 465) or none (loopback relays only)",
     ),
     ("smtp_username", "AUTH user"),
     (
@@ -202,7 +204,11 @@ impl Settings {
     /// The submission settings.
     pub fn smtp(&self) -> Result<SmtpSettings, ConfigError> {
         let host = self.need("smtp_host")?.to_string();
+        let implicit = self
+            .get("smtp_tls")
+            .is_some_and(|t| matches!(t.to_ascii_lowercase().as_str(), "tls" | "implicit"));
         let port = match self.get("smtp_port") {
+            None if implicit => 465,
             None => 587,
             Some(p) => p.parse().map_err(|_| ConfigError::Invalid {
                 key: "smtp_port",
@@ -212,12 +218,13 @@ impl Settings {
         };
         let tls = match self.get("smtp_tls").map(str::to_ascii_lowercase).as_deref() {
             None | Some("starttls") => TlsMode::StartTls,
+            Some("tls" | "implicit") => TlsMode::Implicit,
             Some("none") => TlsMode::None,
             Some(other) => {
                 return Err(ConfigError::Invalid {
                     key: "smtp_tls",
                     value: other.into(),
-                    reason: "use starttls or none".into(),
+                    reason: "use starttls, tls (implicit, port 465) or none".into(),
                 })
             }
         };

@@ -1,17 +1,17 @@
-//! The submission client proper.
+//! The submission client: lettre's SMTP connection, driven step by step so each refusal is
+//! named (no STARTTLS, untrusted certificate, AUTH in clear, a refused command).
 
 use crate::config::{SmtpSettings, TlsMode};
 use crate::report::header_value;
-use base64::Engine as _;
-use std::sync::Arc;
+use lettre::address::{Address, Envelope};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 
-/// Deadline for the server's reply to one command (RFC 5321 §4.5.3.2 suggests minutes;
-/// submission servers answer in seconds).
+/// Deadline for connecting and for each reply of the server (RFC 5321 §4.5.3.2 suggests
+/// minutes; submission servers answer in seconds).
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
-/// Longest reply accepted (all lines of a multi-line reply).
-pub const MAX_REPLY: usize = 64 * 1024;
 
 /// Why sending failed.
 #[derive(Debug, thiserror::Error)]
@@ -31,8 +31,6 @@ pub enum SubmitError {
         step: String,
         reply: String,
     },
-    #[error("{server} sent a malformed or oversized reply to {step}")]
-    BadReply { server: String, step: String },
     #[error("{server} does not offer STARTTLS; refusing to send (set smtp_tls = none only for a loopback relay)")]
     NoStartTls { server: String },
     #[error("TLS with {server} failed: {reason}")]
@@ -44,144 +42,6 @@ pub enum SubmitError {
     /// RFC 5321 §4.5.3.1.6: text lines are at most 1000 octets including CRLF.
     #[error("the report holds a {len}-byte line (from the attached original); SMTP allows 998 — send the written file with a client that supports BINARYMIME")]
     LineTooLong { len: usize },
-    #[error("I/O with {server}: {reason}")]
-    Io { server: String, reason: String },
-}
-
-trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
-
-struct Session {
-    io: BufReader<Box<dyn Stream>>,
-    server: String,
-    timeout: Duration,
-}
-
-impl Session {
-    async fn reply(&mut self, step: &str) -> Result<(u16, String), SubmitError> {
-        let fut = async {
-            let mut all = String::new();
-            loop {
-                let mut line = Vec::new();
-                let n = (&mut self.io)
-                    .take(MAX_REPLY as u64 + 1)
-                    .read_until(b'\n', &mut line)
-                    .await
-                    .map_err(|e| SubmitError::Io {
-                        server: self.server.clone(),
-                        reason: e.to_string(),
-                    })?;
-                let bad = || SubmitError::BadReply {
-                    server: self.server.clone(),
-                    step: step.to_string(),
-                };
-                if n == 0 || all.len() + n > MAX_REPLY || line.len() < 4 {
-                    return Err(bad());
-                }
-                let text = String::from_utf8_lossy(&line).trim_end().to_string();
-                let code: u16 = text.get(..3).and_then(|c| c.parse().ok()).ok_or_else(bad)?;
-                all.push_str(&text);
-                all.push('\n');
-                match text.as_bytes().get(3) {
-                    Some(b'-') => continue,
-                    _ => return Ok((code, all.trim_end().to_string())),
-                }
-            }
-        };
-        match tokio::time::timeout(self.timeout, fut).await {
-            Ok(r) => r,
-            Err(_) => Err(SubmitError::Timeout {
-                server: self.server.clone(),
-                step: step.to_string(),
-                secs: self.timeout.as_secs(),
-            }),
-        }
-    }
-
-    async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), SubmitError> {
-        let w = self.io.get_mut();
-        let r = tokio::time::timeout(self.timeout, async {
-            w.write_all(bytes).await?;
-            w.flush().await
-        })
-        .await;
-        match r {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(SubmitError::Io {
-                server: self.server.clone(),
-                reason: e.to_string(),
-            }),
-            Err(_) => Err(SubmitError::Timeout {
-                server: self.server.clone(),
-                step: "write".into(),
-                secs: self.timeout.as_secs(),
-            }),
-        }
-    }
-
-    /// Send one command and require a reply in `ok` (first digit).
-    async fn cmd(&mut self, line: &str, step: &str, ok: u16) -> Result<String, SubmitError> {
-        self.send_raw(format!("{line}\r\n").as_bytes()).await?;
-        self.expect(step, ok).await
-    }
-
-    async fn expect(&mut self, step: &str, ok: u16) -> Result<String, SubmitError> {
-        let (code, text) = self.reply(step).await?;
-        if code / 100 != ok {
-            return Err(SubmitError::Refused {
-                server: self.server.clone(),
-                step: step.to_string(),
-                reply: text,
-            });
-        }
-        Ok(text)
-    }
-}
-
-fn tls_config(s: &SmtpSettings) -> Result<rustls::ClientConfig, SubmitError> {
-    let server = format!("{}:{}", s.host, s.port);
-    let tls_err = |reason: String| SubmitError::Tls {
-        server: server.clone(),
-        reason,
-    };
-    let mut roots = rustls::RootCertStore::empty();
-    for c in rustls_native_certs::load_native_certs().certs {
-        let _ = roots.add(c);
-    }
-    if let Some(f) = &s.ca_file {
-        use rustls::pki_types::pem::PemObject;
-        let certs: Vec<_> = rustls::pki_types::CertificateDer::pem_file_iter(f)
-            .map_err(|e| tls_err(format!("{}: {e}", f.display())))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| tls_err(format!("{}: {e}", f.display())))?;
-        for c in certs {
-            roots
-                .add(c)
-                .map_err(|e| tls_err(format!("{}: {e}", f.display())))?;
-        }
-    }
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| tls_err(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
-}
-
-/// RFC 5321 §4.5.2: a line starting with `.` gets another; lines end in CRLF.
-pub fn dot_stuff(msg: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(msg.len() + 64);
-    for line in msg.split_inclusive(|&b| b == b'\n') {
-        let body = line.strip_suffix(b"\n").unwrap_or(line);
-        let body = body.strip_suffix(b"\r").unwrap_or(body);
-        if body.first() == Some(&b'.') {
-            out.push(b'.');
-        }
-        out.extend_from_slice(body);
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b".\r\n");
-    out
 }
 
 /// Submit `message` from `from` to `to` through the configured server. Returns the
@@ -195,7 +55,56 @@ pub async fn send(
     send_with_timeout(s, from, to, message, REPLY_TIMEOUT).await
 }
 
-/// [`send`] with a chosen per-reply deadline.
+/// The TLS parameters for `s`: the system's roots plus `smtp_ca_file`.
+fn tls_parameters(s: &SmtpSettings, server: &str) -> Result<TlsParameters, SubmitError> {
+    let tls_err = |reason: String| SubmitError::Tls {
+        server: server.to_string(),
+        reason,
+    };
+    let mut b = TlsParameters::builder(s.host.clone());
+    if let Some(f) = &s.ca_file {
+        let pem = std::fs::read(f).map_err(|e| tls_err(format!("{}: {e}", f.display())))?;
+        let cert =
+            Certificate::from_pem(&pem).map_err(|e| tls_err(format!("{}: {e}", f.display())))?;
+        b = b.add_root_certificate(cert);
+    }
+    b.build_rustls().map_err(|e| tls_err(e.to_string()))
+}
+
+/// A lettre error as ours, for `step`.
+fn failed(
+    server: &str,
+    step: &str,
+    timeout: Duration,
+    e: lettre::transport::smtp::Error,
+) -> SubmitError {
+    let server = server.to_string();
+    if e.is_timeout() {
+        SubmitError::Timeout {
+            server,
+            step: step.to_string(),
+            secs: timeout.as_secs(),
+        }
+    } else if e.is_tls() {
+        SubmitError::Tls {
+            server,
+            reason: e.to_string(),
+        }
+    } else if e.is_permanent() || e.is_transient() {
+        SubmitError::Refused {
+            server,
+            step: step.to_string(),
+            reply: e.to_string(),
+        }
+    } else {
+        SubmitError::Connect {
+            server,
+            reason: format!("{step}: {e}"),
+        }
+    }
+}
+
+/// [`send`] with a chosen deadline for connecting and for each reply.
 pub async fn send_with_timeout(
     s: &SmtpSettings,
     from: &str,
@@ -210,113 +119,106 @@ pub async fn send_with_timeout(
     {
         return Err(SubmitError::LineTooLong { len });
     }
-    let from = header_value::address(from)?;
-    let to: Vec<String> = to
-        .iter()
-        .map(|t| header_value::address(t))
-        .collect::<Result<_, _>>()?;
+    let bad = |a: &str| header_value::AddressError::Invalid(a.to_string());
+    let parse = |a: &str| -> Result<Address, header_value::AddressError> {
+        header_value::address(a)?.parse().map_err(|_| bad(a))
+    };
+    let from = parse(from)?;
+    let to: Vec<Address> = to.iter().map(|t| parse(t)).collect::<Result<_, _>>()?;
+    let envelope = Envelope::new(Some(from), to).map_err(|_| bad("(no recipient)"))?;
     let server = format!("{}:{}", s.host, s.port);
-    let tcp = tokio::time::timeout(
-        timeout,
-        tokio::net::TcpStream::connect((s.host.as_str(), s.port)),
+    if s.username.is_some() && s.tls == TlsMode::None {
+        return Err(SubmitError::PlaintextAuth { server });
+    }
+    let hello = ClientId::Domain(s.helo.clone());
+    let implicit = match s.tls {
+        TlsMode::Implicit => Some(tls_parameters(s, &server)?),
+        TlsMode::StartTls | TlsMode::None => None,
+    };
+    let mut conn = AsyncSmtpConnection::connect_tokio1(
+        (s.host.as_str(), s.port),
+        Some(timeout),
+        &hello,
+        implicit,
+        None,
     )
     .await
-    .map_err(|_| SubmitError::Timeout {
-        server: server.clone(),
-        step: "connect".into(),
-        secs: timeout.as_secs(),
-    })?
-    .map_err(|e| SubmitError::Connect {
-        server: server.clone(),
-        reason: e.to_string(),
-    })?;
-    let mut sess = Session {
-        io: BufReader::new(Box::new(tcp)),
-        server: server.clone(),
-        timeout,
-    };
-    sess.expect("greeting", 2).await?;
-    let mut ehlo = sess.cmd(&format!("EHLO {}", s.helo), "EHLO", 2).await?;
-    let mut encrypted = false;
-    if s.tls == TlsMode::StartTls {
-        let offers = ehlo.lines().any(|l| {
-            l.get(4..)
-                .is_some_and(|x| x.trim().eq_ignore_ascii_case("STARTTLS"))
-        });
-        if !offers {
-            return Err(SubmitError::NoStartTls { server });
+    .map_err(|e| failed(&server, "connect", timeout, e))?;
+    let data = crlf_lines(message);
+    let result = session(&mut conn, s, &server, &hello, &envelope, &data, timeout).await;
+    // QUIT, then close; after a failed TLS handshake lettre holds no stream to close.
+    if !matches!(result, Err(SubmitError::Tls { .. })) {
+        conn.abort().await;
+    }
+    result
+}
+
+/// The message as SMTP carries it (RFC 5321 §2.3.8): every line ends in CRLF — a bare LF
+/// would escape the dot-stuffing, which lettre applies after CRLF only, and could end the
+/// data early on a lenient server. The last line's CRLF is left out: lettre adds
+/// `CRLF . CRLF`.
+pub fn crlf_lines(msg: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(msg.len() + msg.len() / 40);
+    for line in msg.split_inclusive(|&b| b == b'\n') {
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let body = body.strip_suffix(b"\r").unwrap_or(body);
+        if !out.is_empty() {
+            out.extend_from_slice(b"\r\n");
         }
-        sess.cmd("STARTTLS", "STARTTLS", 2).await?;
-        let cfg = tls_config(s)?;
-        let name = rustls::pki_types::ServerName::try_from(s.host.clone()).map_err(|e| {
-            SubmitError::Tls {
-                server: server.clone(),
-                reason: e.to_string(),
-            }
-        })?;
-        // Anything the server pipelined before the handshake would be injected plaintext
-        // (CVE-2011-0411 class): refuse.
-        if !sess.io.buffer().is_empty() {
-            return Err(SubmitError::Tls {
-                server,
-                reason: "server sent data before the TLS handshake".into(),
+        out.extend_from_slice(body);
+    }
+    out
+}
+
+async fn session(
+    conn: &mut AsyncSmtpConnection,
+    s: &SmtpSettings,
+    server: &str,
+    hello: &ClientId,
+    envelope: &Envelope,
+    message: &[u8],
+    timeout: Duration,
+) -> Result<String, SubmitError> {
+    if s.tls == TlsMode::StartTls {
+        if !conn.can_starttls() {
+            return Err(SubmitError::NoStartTls {
+                server: server.to_string(),
             });
         }
-        let plain = sess.io.into_inner();
-        let tls = tokio::time::timeout(
-            timeout,
-            tokio_rustls::TlsConnector::from(Arc::new(cfg)).connect(name, plain),
-        )
-        .await
-        .map_err(|_| SubmitError::Timeout {
-            server: server.clone(),
-            step: "TLS handshake".into(),
-            secs: timeout.as_secs(),
-        })?
-        .map_err(|e| SubmitError::Tls {
-            server: server.clone(),
-            reason: e.to_string(),
-        })?;
-        sess = Session {
-            io: BufReader::new(Box::new(tls)),
-            server: server.clone(),
-            timeout,
-        };
-        ehlo = sess
-            .cmd(&format!("EHLO {}", s.helo), "EHLO after STARTTLS", 2)
-            .await?;
-        encrypted = true;
+        conn.starttls(tls_parameters(s, server)?, hello)
+            .await
+            .map_err(|e| SubmitError::Tls {
+                server: server.to_string(),
+                reason: e.to_string(),
+            })?;
     }
     if let Some(user) = &s.username {
-        if !encrypted {
-            return Err(SubmitError::PlaintextAuth { server });
+        if !conn.is_encrypted() {
+            return Err(SubmitError::PlaintextAuth {
+                server: server.to_string(),
+            });
         }
-        let _ = ehlo;
-        let pass = s.password.clone().unwrap_or_default();
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("\0{user}\0{pass}"));
-        sess.cmd(&format!("AUTH PLAIN {token}"), "AUTH PLAIN", 2)
-            .await?;
+        let creds = Credentials::new(user.clone(), s.password.clone().unwrap_or_default());
+        conn.auth(&[Mechanism::Plain], &creds)
+            .await
+            .map_err(|e| failed(server, "AUTH PLAIN", timeout, e))?;
     }
-    sess.cmd(&format!("MAIL FROM:<{from}>"), "MAIL FROM", 2)
-        .await?;
-    for t in &to {
-        sess.cmd(&format!("RCPT TO:<{t}>"), &format!("RCPT TO {t}"), 2)
-            .await?;
-    }
-    sess.cmd("DATA", "DATA", 3).await?;
-    sess.send_raw(&dot_stuff(message)).await?;
-    let done = sess.expect("end of data", 2).await?;
-    let _ = sess.cmd("QUIT", "QUIT", 2).await;
-    Ok(done)
+    let reply = conn
+        .send(envelope, message)
+        .await
+        .map_err(|e| failed(server, "the message", timeout, e))?;
+    Ok(format!(
+        "{} {}",
+        reply.code(),
+        reply.message().collect::<Vec<_>>().join(" ")
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn dot_stuffing_and_crlf() {
-        assert_eq!(
-            super::dot_stuff(b"a\n.b\r\n..c"),
-            b"a\r\n..b\r\n...c\r\n.\r\n"
-        );
+    fn every_line_ends_in_crlf_and_the_last_is_left_to_the_terminator() {
+        assert_eq!(super::crlf_lines(b"a\n.b\r\n..c\n"), b"a\r\n.b\r\n..c");
+        assert_eq!(super::crlf_lines(b"a\r\nb"), b"a\r\nb");
     }
 }

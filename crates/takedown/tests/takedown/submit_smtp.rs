@@ -22,6 +22,8 @@ struct Log {
 #[derive(Clone, Copy)]
 struct SinkOpts {
     offer_starttls: bool,
+    /// TLS from the first byte (port 465 style) instead of a plain greeting.
+    implicit_tls: bool,
 }
 
 enum Phase {
@@ -112,6 +114,13 @@ async fn start_sink(opts: SinkOpts) -> (SocketAddr, Arc<Mutex<Log>>) {
         while let Ok((mut tcp, _)) = listener.accept().await {
             let (log, acceptor) = (l2.clone(), acceptor.clone());
             tokio::spawn(async move {
+                if opts.implicit_tls {
+                    if let Ok(mut tls) = acceptor.accept(tcp).await {
+                        tls.write_all(b"220 sink.test ESMTP\r\n").await.unwrap();
+                        session(tls, true, opts, log).await;
+                    }
+                    return;
+                }
                 tcp.write_all(b"220 sink.test ESMTP\r\n").await.unwrap();
                 if let (Phase::StartTls, tcp) = session(tcp, false, opts, log.clone()).await {
                     if let Ok(tls) = acceptor.accept(tcp).await {
@@ -146,6 +155,7 @@ fn settings(port: u16, tls: TlsMode, user: Option<&str>, ca: bool) -> SmtpSettin
 async fn report_send_submits_over_starttls_with_auth_and_delivers_the_report_intact() {
     let (addr, log) = start_sink(SinkOpts {
         offer_starttls: true,
+        implicit_tls: false,
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
@@ -245,6 +255,7 @@ async fn report_send_submits_over_starttls_with_auth_and_delivers_the_report_int
 async fn a_server_without_starttls_gets_nothing() {
     let (addr, log) = start_sink(SinkOpts {
         offer_starttls: false,
+        implicit_tls: false,
     })
     .await;
     let e = send(
@@ -268,6 +279,7 @@ async fn a_server_without_starttls_gets_nothing() {
 async fn an_untrusted_certificate_stops_the_submission_before_auth() {
     let (addr, log) = start_sink(SinkOpts {
         offer_starttls: true,
+        implicit_tls: false,
     })
     .await;
     let e = send(
@@ -291,6 +303,7 @@ async fn an_untrusted_certificate_stops_the_submission_before_auth() {
 async fn auth_is_never_sent_in_clear_and_envelope_addresses_cannot_carry_commands() {
     let (addr, log) = start_sink(SinkOpts {
         offer_starttls: true,
+        implicit_tls: false,
     })
     .await;
     let e = send(
@@ -345,6 +358,7 @@ fn b64(s: &str) -> Vec<u8> {
 async fn a_line_longer_than_smtp_allows_is_refused_before_connecting() {
     let (addr, log) = start_sink(SinkOpts {
         offer_starttls: true,
+        implicit_tls: false,
     })
     .await;
     let msg = format!("Subject: x\r\n\r\n{}\r\n", "y".repeat(2952));
@@ -358,4 +372,34 @@ async fn a_line_longer_than_smtp_allows_is_refused_before_connecting() {
     .unwrap_err();
     assert!(matches!(e, SubmitError::LineTooLong { len: 2952 }), "{e}");
     assert!(log.lock().unwrap().commands.is_empty());
+}
+
+#[tokio::test]
+async fn implicit_tls_submits_with_auth_from_the_first_byte() {
+    let (addr, log) = start_sink(SinkOpts {
+        offer_starttls: false,
+        implicit_tls: true,
+    })
+    .await;
+    let reply = send(
+        &settings(addr.port(), TlsMode::Implicit, Some("jane"), true),
+        "desk@example.org",
+        &["abuse@x.test".into()],
+        b"Subject: x\n\n.leading dot\nbody\n",
+    )
+    .await
+    .unwrap();
+    assert!(reply.contains("queued as SINK42"), "{reply}");
+    let log = log.lock().unwrap().clone();
+    assert!(
+        log.commands.iter().all(|c| c.starts_with("[tls] ")),
+        "{:?}",
+        log.commands
+    );
+    assert!(log
+        .commands
+        .iter()
+        .any(|c| c.starts_with("[tls] AUTH PLAIN ")));
+    // CRLF line ends, the leading dot stuffed on the wire and removed by the sink.
+    assert_eq!(log.data, b"Subject: x\r\n\r\n.leading dot\r\nbody\r\n");
 }
