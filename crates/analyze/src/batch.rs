@@ -13,6 +13,7 @@
 use crate::input::{Chunk, ChunkSize, Entry, InputError, Inputs, Location, RawMessage};
 use crate::message::{LimitHit, Limits, Message, MessageError};
 use crate::report::{Report, Severity, VerdictKind};
+use crate::verification::Verifier;
 use crate::{engine, Config};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -73,6 +74,8 @@ pub struct Analyzed {
     pub line: Option<Box<[u8]>>,
     /// SHA-256 of the raw message bytes, when [`BatchOptions::digest`] asked for it.
     pub sha256: Option<[u8; 32]>,
+    /// Live re-checks (`--verify`); `None` otherwise.
+    pub verification: Option<crate::verification::VerificationNote>,
 }
 
 impl Analyzed {
@@ -251,6 +254,7 @@ pub fn analyze_slice(location: Location, bytes: &[u8], cfg: &Config, limits: &Li
             owners: Vec::new(),
             line: None,
             sha256: None,
+            verification: None,
         })),
         Err(panic) => {
             let detail = panic
@@ -310,7 +314,24 @@ impl<I: Iterator<Item = Item> + Send> Source for OneByOne<I> {
 
 /// Analyse every message of `inputs`, calling `emit` for each outcome in input order, and
 /// return the totals. `emit` returns `false` to stop early (e.g. the output pipe closed).
-pub fn run<S, F>(mut inputs: S, cfg: &Config, opts: &BatchOptions, mut emit: F) -> Summary
+pub fn run<S, F>(inputs: S, cfg: &Config, opts: &BatchOptions, emit: F) -> Summary
+where
+    S: Source,
+    F: FnMut(Outcome) -> bool,
+{
+    run_verified(inputs, cfg, opts, None, emit)
+}
+
+/// [`run`], verifying each chunk's messages with `verifier` (`--verify`) after analysis
+/// and before output: the verifier gets the chunk's raw bytes and reports at once, so its
+/// network work for a chunk runs concurrently while the previous chunk is written.
+pub fn run_verified<S, F>(
+    mut inputs: S,
+    cfg: &Config,
+    opts: &BatchOptions,
+    verifier: Option<&dyn Verifier>,
+    mut emit: F,
+) -> Summary
 where
     S: Source,
     F: FnMut(Outcome) -> bool,
@@ -325,7 +346,8 @@ where
         .num_threads(jobs)
         .thread_name(|i| format!("analyze-{i}"))
         .build();
-    let progress = opts.progress.then(progress_bar);
+    let word = verifier.map_or("analysed", |v| v.progress_word());
+    let progress = opts.progress.then(|| progress_bar(word));
     let mut summary = Summary::default();
     let size = ChunkSize {
         messages: opts.chunk_messages.max(1),
@@ -349,13 +371,26 @@ where
         scope.spawn(move || {
             for chunk in rx.iter() {
                 let (items, buf) = chunk.into_parts();
-                let outcomes: Vec<Outcome> = match pool {
+                let ranges: Vec<Option<std::ops::Range<usize>>> = match verifier {
+                    Some(_) => items
+                        .iter()
+                        .map(|e| match e {
+                            Entry::Message { range, .. } => Some(range.clone()),
+                            Entry::Failed(_) => None,
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                };
+                let mut outcomes: Vec<Outcome> = match pool {
                     Ok(pool) => pool.install(|| analyze_chunk(items, &buf, cfg, opts)),
                     Err(_) => items
                         .into_iter()
                         .map(|i| process(i, &buf, cfg, opts))
                         .collect(),
                 };
+                if let Some(v) = verifier {
+                    verify_chunk(v, &mut outcomes, &ranges, &buf);
+                }
                 // A buffer grown for one huge message is let go rather than kept.
                 if buf.len() <= 4 * (size.bytes + crate::input::block::READ_SIZE) {
                     let _ = spare_tx.send(buf);
@@ -390,6 +425,42 @@ where
     summary
 }
 
+/// Verify the analysed messages of a chunk (`ranges[i]` locates outcome `i`'s bytes in
+/// `buf`) and fold the notes into their reports. A verifier that fails leaves the reports
+/// as analysed.
+fn verify_chunk(
+    verifier: &dyn Verifier,
+    outcomes: &mut [Outcome],
+    ranges: &[Option<std::ops::Range<usize>>],
+    buf: &[u8],
+) {
+    let notes = {
+        let items: Vec<(&[u8], &Report)> = outcomes
+            .iter()
+            .zip(ranges)
+            .filter_map(|(o, r)| match (o, r) {
+                (Outcome::Analyzed(a), Some(r)) => Some((&buf[r.clone()], &a.report)),
+                _ => None,
+            })
+            .collect();
+        match catch_unwind(AssertUnwindSafe(|| verifier.verify(&items))) {
+            Ok(notes) if notes.len() == items.len() => notes,
+            _ => return,
+        }
+    };
+    let mut notes = notes.into_iter();
+    for (outcome, range) in outcomes.iter_mut().zip(ranges) {
+        if let (Outcome::Analyzed(a), Some(_)) = (outcome, range) {
+            if let Some(note) = notes.next() {
+                crate::verification::apply(&mut a.report, &note);
+                a.verification = Some(note);
+                // The pre-rendered NDJSON line predates the verification.
+                a.line = None;
+            }
+        }
+    }
+}
+
 fn process(entry: Entry, buf: &[u8], cfg: &Config, opts: &BatchOptions) -> Outcome {
     match entry {
         Entry::Message { location, range } => {
@@ -421,11 +492,11 @@ fn analyze_chunk(items: Vec<Entry>, buf: &[u8], cfg: &Config, opts: &BatchOption
         .collect()
 }
 
-fn progress_bar() -> indicatif::ProgressBar {
+fn progress_bar(word: &str) -> indicatif::ProgressBar {
     let pb =
         indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     let style = indicatif::ProgressStyle::with_template(
-        "{spinner} {human_pos} messages analysed ({per_sec}) {elapsed}",
+        &format!("{{spinner}} {{human_pos}} messages {word} ({{per_sec}}) {{elapsed}}"),
     )
     .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
     pb.set_style(style);

@@ -16,6 +16,8 @@ use crate::output::{Format, Printer};
 use crate::owner::OwnerLookup;
 use crate::record::Recorder;
 use crate::report::Severity;
+use crate::verification::Verifier;
+use crate::verification::Verifier;
 use crate::Config;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -155,7 +157,7 @@ pub fn run_with_owner(args: Args, owner: Option<&dyn OwnerLookup>) -> u8 {
         args,
         Hooks {
             owner,
-            recorder: None,
+            ..Hooks::default()
         },
     )
 }
@@ -167,9 +169,11 @@ pub struct Hooks<'a> {
     pub owner: Option<&'a dyn OwnerLookup>,
     /// Where analysed messages are kept (`--store`).
     pub recorder: Option<&'a mut dyn Recorder>,
+    /// Live re-checks over DNS (`--verify`; see [`crate::verification`]).
+    pub verifier: Option<&'a dyn Verifier>,
 }
 
-/// Run the subcommand with the owner lookup and recorder in `hooks`.
+/// Run the subcommand with the owner lookup, recorder and verifier in `hooks`.
 pub fn run_with_hooks(args: Args, hooks: Hooks<'_>) -> u8 {
     let settings = match settings(args, io::stdin().is_terminal()) {
         Ok(s) => s,
@@ -231,14 +235,15 @@ pub fn execute_with_owner<W: Write>(
 ) -> (Summary, bool) {
     let hooks = Hooks {
         owner,
-        recorder: None,
+        ..Hooks::default()
     };
     let (summary, broken, _) = execute_with_hooks(settings, out, color, progress, hooks);
     (summary, broken)
 }
 
-/// [`execute_with_owner`], also handing every analysed message to `hooks.recorder`
-/// (which then sees it even with `--quiet`). Returns the summary, whether output was cut
+/// [`execute_with_owner`], also verifying every message over live DNS when
+/// `hooks.verifier` is given (`--verify`) and handing every analysed message to
+/// `hooks.recorder` (which then sees it even with `--quiet`). Returns the summary, whether output was cut
 /// short, and whether recording failed (reported on stderr; the batch stops there).
 pub fn execute_with_hooks<W: Write>(
     settings: &Settings,
@@ -250,14 +255,19 @@ pub fn execute_with_hooks<W: Write>(
     let Hooks {
         owner,
         mut recorder,
+        verifier,
     } = hooks;
     let inputs = Inputs::new(settings.paths.clone(), settings.read);
     let opts = BatchOptions {
         jobs: settings.jobs,
         limits: settings.limits,
         progress,
-        // Lines are rendered by the workers unless owners are added to them afterwards.
-        render_ndjson: settings.format == Format::Ndjson && owner.is_none() && !settings.quiet,
+        // Lines are rendered by the workers unless owners or verification notes are added
+        // to them afterwards.
+        render_ndjson: settings.format == Format::Ndjson
+            && owner.is_none()
+            && verifier.is_none()
+            && !settings.quiet,
         digest: recorder.is_some(),
         ..BatchOptions::default()
     };
@@ -265,7 +275,7 @@ pub fn execute_with_hooks<W: Write>(
     let mut broken = false;
     let mut record_failed = false;
     let quiet = settings.quiet;
-    let summary = batch::run(inputs, &settings.config, &opts, |mut outcome| {
+    let summary = batch::run_verified(inputs, &settings.config, &opts, verifier, |mut outcome| {
         let printing = !(quiet || broken);
         if let (Some(lookup), Outcome::Analyzed(a), true) =
             (owner, &mut outcome, printing || recorder.is_some())

@@ -5,6 +5,8 @@
 //! `report` (the versioned result) → `output` (human, JSON, NDJSON) and `record` (the
 //! hook that keeps results in a store). `batch` drives that
 //! flow over many messages on all cores with bounded memory; `cli` is the command line.
+//! `owner` and `verification` are hooks through which the binary joins network lookups
+//! (owner records, `--verify`) that live in other crates.
 
 pub mod batch;
 pub mod cli;
@@ -17,6 +19,7 @@ pub mod output;
 pub mod owner;
 pub mod record;
 pub mod report;
+pub mod verification;
 
 pub use config::Config;
 pub use message::{HeaderField, Limits, Message, MessageError};

@@ -16,7 +16,8 @@ pub(crate) struct Cli {
     command: Command,
 }
 
-/// `analyze` flags plus the takedown's `--owner` lookup flags and the store's `--store`.
+/// `analyze` flags plus the takedown's `--owner` lookup flags, the `--verify` flags and the
+/// store's `--store`.
 #[derive(Debug, clap::Args)]
 struct AnalyzeArgs {
     #[command(flatten)]
@@ -25,6 +26,8 @@ struct AnalyzeArgs {
     owner: relayhunt_takedown::cli::OwnerArgs,
     #[command(flatten)]
     store: relayhunt_store::cli::StoreArgs,
+    #[command(flatten)]
+    verify: relayhunt_verify::cli::VerifyArgs,
 }
 
 /// `probe` flags plus the store's `--store`.
@@ -120,9 +123,16 @@ enum Command {
     Relays(relayhunt_store::cli::RelaysArgs),
 }
 
-/// `analyze`, joined with the owner lookup when `--owner` is given and the store when
-/// `--store` is.
+/// `analyze`, joined with the owner lookup when `--owner` is given, the live verifier when
+/// `--verify` is, and the store when `--store` is.
 fn analyze(a: AnalyzeArgs) -> u8 {
+    let verifier = match a.verify.build() {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("relayhunt: --verify: {e}");
+            return 2;
+        }
+    };
     let lookup = match relayhunt_takedown::cli::AnalyzeOwnerLookup::from_args(&a.owner) {
         Ok(lookup) => lookup,
         Err(e) => {
@@ -147,6 +157,9 @@ fn analyze(a: AnalyzeArgs) -> u8 {
             recorder: recorder
                 .as_mut()
                 .map(|r| r as &mut dyn relayhunt_analyze::record::Recorder),
+            verifier: verifier
+                .as_ref()
+                .map(|v| v as &dyn relayhunt_analyze::verification::Verifier),
         },
     )
 }

@@ -72,6 +72,16 @@ pub fn owners(notes: &[crate::owner::OwnerNote]) -> String {
     out
 }
 
+/// The `--verify` section: what live DNS says about the claims and the hops.
+pub fn verification(note: &crate::verification::VerificationNote) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\nVerified over DNS now:");
+    for line in &note.lines {
+        let _ = writeln!(out, "  {line}");
+    }
+    out
+}
+
 /// Render one message's report.
 pub fn render(location: &Location, report: &Report, color: bool) -> String {
     let st = Style { color };

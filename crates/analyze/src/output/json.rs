@@ -21,6 +21,9 @@ struct ReportDoc<'a> {
     /// Present with `--owner` only.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     owners: &'a [crate::owner::OwnerNote],
+    /// Present with `--verify` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<&'a serde_json::Value>,
 }
 
 /// One failure: `{"schema_version": …, "source": …, "error": {kind, message}}`.
@@ -73,6 +76,7 @@ macro_rules! with_doc {
                     source: &a.location,
                     report: &a.report,
                     owners: &a.owners,
+                    verification: a.verification.as_ref().map(|v| &v.section),
                 };
                 $body
             }

@@ -61,6 +61,9 @@ impl<W: Write> Printer<W> {
                     self.out
                         .write_all(human::render(&a.location, &a.report, self.color).as_bytes())?;
                     self.out.write_all(human::owners(&a.owners).as_bytes())?;
+                    if let Some(v) = &a.verification {
+                        self.out.write_all(human::verification(v).as_bytes())?;
+                    }
                     // People read this as it comes: no holding back in the buffer.
                     self.out.flush()?;
                     self.written += 1;
