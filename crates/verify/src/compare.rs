@@ -348,8 +348,15 @@ pub fn note(raw: &[u8], report: &Report, v: &Verification) -> VerificationNote {
         ));
     }
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let mut section = serde_json::to_value(v).unwrap_or(serde_json::Value::Null);
+    if let Some(obj) = section.as_object_mut() {
+        obj.insert(
+            "corroboration".into(),
+            serde_json::to_value(&corroboration).unwrap_or_default(),
+        );
+    }
     VerificationNote {
-        section: serde_json::to_value(v).unwrap_or(serde_json::Value::Null),
+        section,
         lines: lines(v),
         findings,
         corroboration,
