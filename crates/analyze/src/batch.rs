@@ -495,9 +495,9 @@ fn analyze_chunk(items: Vec<Entry>, buf: &[u8], cfg: &Config, opts: &BatchOption
 fn progress_bar(word: &str) -> indicatif::ProgressBar {
     let pb =
         indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-    let style = indicatif::ProgressStyle::with_template(
-        &format!("{{spinner}} {{human_pos}} messages {word} ({{per_sec}}) {{elapsed}}"),
-    )
+    let style = indicatif::ProgressStyle::with_template(&format!(
+        "{{spinner}} {{human_pos}} messages {word} ({{per_sec}}) {{elapsed}}"
+    ))
     .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
     pb.set_style(style);
     pb.enable_steady_tick(Duration::from_millis(120));

@@ -109,6 +109,17 @@ fn the_seed_scenario_relay_not_in_spf_no_dkim_dmarc_reject() {
         .contains("recorded action=none"));
     assert_eq!(dmarc["evidence"][0]["header"], "Authentication-Results");
     assert!(finding(&doc, "verify.dnsbl_listed").is_some());
+    // The listing corroborates the relay verdict; SPF fail is already a header signal.
+    let signals: Vec<&str> = doc["relay"]["signals"]
+        .as_array()
+        .expect("relay assessment")
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert!(signals.contains(&"reputation.dnsbl_listed"), "{signals:?}");
+    assert!(signals.contains(&"spf.fail_for_relay"), "{signals:?}");
+    assert!(signals.contains(&"auth.spf_recheck_fail"), "{signals:?}");
+    assert_eq!(doc["verdict"]["kind"], "open_relay_suspected");
     assert!(
         finding(&doc, "verify.spf_disagrees").is_none(),
         "receiver agreed"

@@ -94,7 +94,7 @@ pub fn note(raw: &[u8], report: &Report, v: &Verification) -> VerificationNote {
                 entry_ev.clone(),
             ));
             corroboration.push(Corroboration {
-                id: f::RELAY_NOT_IN_SPF.id,
+                id: "auth.spf_recheck_fail",
                 ip: c.ip,
                 detail,
             });
@@ -253,7 +253,7 @@ pub fn note(raw: &[u8], report: &Report, v: &Verification) -> VerificationNote {
             ));
             if is_relay {
                 corroboration.push(Corroboration {
-                    id: f::NO_FCRDNS.id,
+                    id: "rdns.no_fcrdns",
                     ip: h.ip,
                     detail,
                 });
@@ -324,7 +324,7 @@ pub fn note(raw: &[u8], report: &Report, v: &Verification) -> VerificationNote {
             ));
             if is_relay {
                 corroboration.push(Corroboration {
-                    id: f::DNSBL_LISTED.id,
+                    id: "reputation.dnsbl_listed",
                     ip: h.ip,
                     detail,
                 });
