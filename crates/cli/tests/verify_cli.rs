@@ -94,6 +94,8 @@ fn the_seed_scenario_relay_not_in_spf_no_dkim_dmarc_reject() {
     assert_eq!(relay["dnsbl"][0]["status"], "listed");
     let origin = hops.iter().find(|h| h["ip"] == "203.0.113.77").unwrap();
     assert_eq!(origin["fcrdns"], "none");
+    assert_eq!(origin["helo_check"], "not_fqdn");
+    assert_eq!(origin["recorded_rdns_current"], false);
     assert_eq!(v["dns_failures"].as_array().unwrap().len(), 0, "{v}");
     // Findings with evidence.
     let spf = finding(&doc, "verify.relay_not_in_spf").expect("relay SPF finding");

@@ -261,7 +261,7 @@ pub fn note(raw: &[u8], report: &Report, v: &Verification) -> VerificationNote {
         }
         if matches!(
             h.helo_check,
-            Helo::ResolvesElsewhere | Helo::DoesNotResolve | Helo::LiteralMismatch
+            Helo::ResolvesElsewhere | Helo::DoesNotResolve | Helo::LiteralMismatch | Helo::NotFqdn
         ) {
             findings.push(finding(
                 &f::HELO_UNCONFIRMED,
@@ -278,6 +278,7 @@ pub fn note(raw: &[u8], report: &Report, v: &Verification) -> VerificationNote {
                     match h.helo_check {
                         Helo::DoesNotResolve => "does not resolve at all",
                         Helo::LiteralMismatch => "is the address of another host",
+                        Helo::NotFqdn => "is not a fully qualified name (RFC 5321 §4.1.1.1), as end-user machines greet",
                         _ => "resolves to other addresses and is not the host's confirmed name",
                     }
                 ),

@@ -47,6 +47,9 @@ pub enum Helo {
     LiteralMatches,
     /// An address literal naming another address.
     LiteralMismatch,
+    /// Not a fully qualified name (`DESKTOP-7Q2M4KD`), as end-user machines greet; RFC
+    /// 5321 §4.1.1.1 asks for an FQDN or an address literal. Not looked up.
+    NotFqdn,
     /// No HELO was recorded.
     Unknown,
     /// A lookup failed.
@@ -171,6 +174,7 @@ pub async fn check<D: Dns>(dns: &D, t: &HopTarget<'_>, zones: &[String]) -> HopC
                 Helo::LiteralMismatch
             }
         }
+        Some(h) if !h.trim_end_matches('.').contains('.') => Helo::NotFqdn,
         Some(h) => {
             let hn = h.trim_end_matches('.').to_ascii_lowercase();
             if confirmed.as_deref() == Some(hn.as_str()) {
