@@ -17,7 +17,6 @@ use crate::owner::OwnerLookup;
 use crate::record::Recorder;
 use crate::report::Severity;
 use crate::verification::Verifier;
-use crate::verification::Verifier;
 use crate::Config;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;

@@ -55,6 +55,7 @@ pub fn analyzed(a: &crate::batch::Analyzed) -> io::Result<String> {
         source: &a.location,
         report: &a.report,
         owners: &a.owners,
+        verification: a.verification.as_ref().map(|v| &v.section),
     })
     .map_err(io::Error::other)
 }
