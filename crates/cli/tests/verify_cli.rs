@@ -199,3 +199,78 @@ fn a_dead_resolver_gives_temperror_within_the_timeouts_on_a_batch() {
     // Every question costs one timeout at most once per run (failures are cached).
     assert!(took < Duration::from_secs(20), "took {took:?}");
 }
+
+/// The seed message with the receiver's results rewritten to pass everything, as a forged or
+/// misplaced `Authentication-Results` would: the re-check contradicts each claim.
+#[test]
+fn claims_the_dns_contradicts_are_findings_quoting_the_results_header() {
+    let dns = seed_zones();
+    let server = dns.addr().to_string();
+    let seed = std::fs::read_to_string(sample("seed-relay.eml")).unwrap();
+    let forged = seed
+        .replace(
+            "spf=fail (sender IP is 198.51.100.25)",
+            "spf=pass (sender IP is 198.51.100.25)",
+        )
+        .replace(
+            "dkim=none (message not signed)\r\n header.d=none;dmarc=fail action=none",
+            "dkim=pass (signature was verified)\r\n header.d=northwind-traders.example;dmarc=pass action=none",
+        )
+        .replace("Received-SPF: Fail", "Received-SPF: Pass");
+    assert_ne!(forged, seed);
+    assert!(forged.contains("dmarc=pass"), "sample changed: {forged}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("claims-pass.eml");
+    std::fs::write(&path, &forged).unwrap();
+    let out = relayhunt(&[
+        "--verify",
+        "--dns-server",
+        &server,
+        "--no-dnsbl",
+        "--json",
+        path.to_str().unwrap(),
+    ]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = &doc["verification"];
+    assert_eq!(v["dmarc"]["claimed"], "pass", "{v}");
+    for id in [
+        "verify.spf_disagrees",
+        "verify.dkim_disagrees",
+        "verify.dmarc_disagrees",
+    ] {
+        let f = finding(&doc, id).unwrap_or_else(|| panic!("{id} missing: {doc}"));
+        assert_eq!(f["severity"], "medium", "{f}");
+        let quoted: Vec<&str> = f["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["header"].as_str().unwrap())
+            .collect();
+        assert!(quoted.contains(&"Authentication-Results"), "{id}: {f}");
+    }
+    let spf = finding(&doc, "verify.spf_disagrees").unwrap();
+    assert!(
+        spf["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("spf=pass for northwind-traders.example"),
+        "{spf}"
+    );
+    // The unchanged seed: the receiver's results agree with the re-check.
+    let out = relayhunt(&[
+        "--verify",
+        "--dns-server",
+        &server,
+        "--no-dnsbl",
+        "--json",
+        &sample("seed-relay.eml"),
+    ]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for id in [
+        "verify.spf_disagrees",
+        "verify.dkim_disagrees",
+        "verify.dmarc_disagrees",
+    ] {
+        assert!(finding(&doc, id).is_none(), "{id}: {doc}");
+    }
+}

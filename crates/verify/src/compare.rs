@@ -169,6 +169,32 @@ pub fn note(raw: &[u8], report: &Report, v: &Verification) -> VerificationNote {
         }
     }
 
+    // A pass the receiver recorded for a domain that signs nothing in the message now: the
+    // signature was removed after delivery, or the header was not written by a receiver that
+    // checked. Only when the message could be read (its ARC state is known).
+    if v.arc.is_some() {
+        for o in report.auth.dkim.iter().filter(|o| o.result == "pass") {
+            let Some(domain) = o.domain.as_deref() else {
+                continue;
+            };
+            if v.dkim
+                .iter()
+                .any(|d| d.check.domain.eq_ignore_ascii_case(domain))
+            {
+                continue;
+            }
+            findings.push(finding(
+                &f::DKIM_DISAGREES,
+                Severity::Medium,
+                None,
+                format!(
+                    "Your receiver recorded dkim=pass for {domain}, but the message carries no DKIM signature by {domain}: it was removed after delivery, or the Authentication-Results header was not written by a receiver that checked it."
+                ),
+                q.results(report, "dkim"),
+            ));
+        }
+    }
+
     if let Some(a) = &v.arc {
         if matches!(a.result, "fail" | "permerror" | "neutral") {
             findings.push(finding(
