@@ -28,8 +28,13 @@ pub struct ZoneServer {
     _dir: tempfile::TempDir,
 }
 
-/// Bind UDP and TCP on the same free loopback port.
-fn bind_pair() -> io::Result<(UdpSocket, TcpListener)> {
+/// Bind UDP and TCP on the same loopback port: `port`, or a free one when it is 0.
+fn bind_pair(port: u16) -> io::Result<(UdpSocket, TcpListener)> {
+    if port != 0 {
+        let udp = UdpSocket::bind(("127.0.0.1", port))?;
+        let tcp = TcpListener::bind(("127.0.0.1", port))?;
+        return Ok((udp, tcp));
+    }
     let mut last = None;
     for _ in 0..20 {
         let udp = UdpSocket::bind("127.0.0.1:0")?;
@@ -59,12 +64,18 @@ impl ZoneServer {
             std::fs::write(&path, text)?;
             files.push((origin.to_string(), path));
         }
-        Self::serve(files, dir)
+        Self::serve(files, dir, 0)
     }
 
     /// Serve every `ORIGIN.zone` file in `folder` (the file name without `.zone` is the
     /// origin, e.g. `100.51.198.in-addr.arpa.zone`).
     pub fn start_folder(folder: &Path) -> io::Result<ZoneServer> {
+        Self::start_folder_on(folder, 0)
+    }
+
+    /// [`start_folder`](Self::start_folder) on `127.0.0.1:port` (0: a free port), for
+    /// trying `--verify` by hand without the internet.
+    pub fn start_folder_on(folder: &Path, port: u16) -> io::Result<ZoneServer> {
         let mut files = Vec::new();
         for entry in std::fs::read_dir(folder)? {
             let path = entry?.path();
@@ -76,12 +87,19 @@ impl ZoneServer {
             }
         }
         files.sort();
-        Self::serve(files, tempfile::tempdir()?)
+        if files.is_empty() {
+            return Err(invalid(format!(
+                "{}: no ORIGIN.zone files to serve",
+                folder.display()
+            )));
+        }
+        Self::serve(files, tempfile::tempdir()?, port)
     }
 
     fn serve(
         files: Vec<(String, std::path::PathBuf)>,
         dir: tempfile::TempDir,
+        port: u16,
     ) -> io::Result<ZoneServer> {
         let mut catalog = Catalog::new();
         for (origin, path) in files {
@@ -98,7 +116,7 @@ impl ZoneServer {
             let handler: Arc<dyn ZoneHandler> = Arc::new(handler);
             catalog.upsert(LowerName::new(&name), vec![handler]);
         }
-        let (udp, tcp) = bind_pair()?;
+        let (udp, tcp) = bind_pair(port)?;
         let addr = udp.local_addr()?;
         udp.set_nonblocking(true)?;
         tcp.set_nonblocking(true)?;
@@ -173,7 +191,7 @@ pub struct SilentServer {
 impl SilentServer {
     /// Bind a free loopback port.
     pub fn start() -> io::Result<SilentServer> {
-        let (udp, tcp) = bind_pair()?;
+        let (udp, tcp) = bind_pair(0)?;
         Ok(SilentServer { udp, _tcp: tcp })
     }
 

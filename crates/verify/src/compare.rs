@@ -73,7 +73,7 @@ pub fn note(raw: &[u8], report: &Report, v: &Verification) -> VerificationNote {
             && matches!(c.result, SpfResult::Fail | SpfResult::SoftFail)
         {
             let detail = format!(
-                "SPF for {} checked now: {} ({}); the record reads {:?}.",
+                "SPF for {} checked now: {} ({}); the record reads {:?}",
                 c.domain,
                 c.result,
                 c.reason,
@@ -88,7 +88,7 @@ pub fn note(raw: &[u8], report: &Report, v: &Verification) -> VerificationNote {
                 },
                 entry_hop,
                 format!(
-                    "The relay {} handed the message to your server, but {} does not allow it to send for the domain. {detail}",
+                    "The relay {} handed the message to your server, but {} does not allow it to send for the domain. {detail}.",
                     c.ip, c.domain
                 ),
                 entry_ev.clone(),
@@ -246,7 +246,10 @@ pub fn note(raw: &[u8], report: &Report, v: &Verification) -> VerificationNote {
                     "{} publishes p={} and this message fails DMARC (neither SPF nor DKIM aligned with the From domain); a receiver should {}.{applied}",
                     c.domain,
                     c.policy.unwrap_or("none"),
+                    // The action alone: its reason is the sentence's first half.
                     c.receiver_should
+                        .split_once(": ")
+                        .map_or(c.receiver_should.as_str(), |(action, _)| action)
                 ),
                 q.results(report, "dmarc"),
             ));
