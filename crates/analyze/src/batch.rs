@@ -74,8 +74,8 @@ pub struct Analyzed {
     pub line: Option<Box<[u8]>>,
     /// SHA-256 of the raw message bytes, when [`BatchOptions::digest`] asked for it.
     pub sha256: Option<[u8; 32]>,
-    /// Live re-checks (`--verify`); `None` otherwise.
-    pub verification: Option<crate::verification::VerificationNote>,
+    /// Live re-checks (`--verify`); `None` otherwise (boxed: most runs have none).
+    pub verification: Option<Box<crate::verification::VerificationNote>>,
 }
 
 impl Analyzed {
@@ -453,7 +453,7 @@ fn verify_chunk(
         if let (Outcome::Analyzed(a), Some(_)) = (outcome, range) {
             if let Some(note) = notes.next() {
                 crate::verification::apply(&mut a.report, &note);
-                a.verification = Some(note);
+                a.verification = Some(Box::new(note));
                 // The pre-rendered NDJSON line predates the verification.
                 a.line = None;
             }
