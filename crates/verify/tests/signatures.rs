@@ -298,3 +298,40 @@ async fn an_unsigned_message_fails_a_reject_policy_without_spf() {
     let temp = run(&s, MESSAGE, SpfResult::TempError).await;
     assert_eq!(temp.dmarc.unwrap().result, "temperror");
 }
+
+#[tokio::test]
+async fn a_subdomain_gets_the_organisational_domains_sp_policy() {
+    let org = zone(r#"_dmarc IN TXT "v=DMARC1; p=reject; sp=quarantine""#);
+    let tld = zone("");
+    let s = ZoneServer::start(&[("example", &tld), ("fabrikam.example", &org)]).unwrap();
+    let raw = MESSAGE.replace(
+        "dana@northwind-traders.example",
+        "billing@invoices.fabrikam.example",
+    );
+    let dns = cached(&s);
+    let auth = offline_authenticator().unwrap();
+    let r = check(
+        &dns,
+        &auth,
+        raw.as_bytes(),
+        &DmarcInputs {
+            mail_from_domain: "invoices.fabrikam.example",
+            spf: SpfResult::Fail,
+        },
+    )
+    .await
+    .unwrap();
+    let d = r.dmarc.unwrap();
+    assert_eq!(d.domain, "invoices.fabrikam.example");
+    assert_eq!(d.result, "fail");
+    assert_eq!(
+        d.record.as_deref(),
+        Some("v=DMARC1; p=reject; sp=quarantine")
+    );
+    assert_eq!(d.policy, Some("quarantine"), "{d:?}");
+    assert!(
+        d.receiver_should.starts_with("quarantine it"),
+        "{}",
+        d.receiver_should
+    );
+}
