@@ -196,6 +196,12 @@ fn a_dead_resolver_gives_temperror_within_the_timeouts_on_a_batch() {
         assert!(finding(d, "verify.dns_incomplete").is_some());
         assert!(finding(d, "verify.relay_not_in_spf").is_none());
     }
+    let seed_hops = docs[0]["verification"]["hops"].as_array().unwrap();
+    assert!(
+        seed_hops.iter().any(|h| h["helo_check"] == "temperror"),
+        "{seed_hops:?}"
+    );
+    assert!(seed_hops.iter().all(|h| h["fcrdns"] == "temperror"));
     // Every question costs one timeout at most once per run (failures are cached).
     assert!(took < Duration::from_secs(20), "took {took:?}");
 }

@@ -467,7 +467,11 @@ pub fn lines(v: &Verification) -> Vec<String> {
             "DMARC {}: {} (policy {}; SPF aligned {}, DKIM aligned {})",
             c.domain,
             c.result,
-            c.policy.unwrap_or("none published"),
+            c.policy.unwrap_or(if c.result == "temperror" {
+                "unknown: the lookup failed"
+            } else {
+                "none published"
+            }),
             yes(c.spf_aligned),
             yes(c.dkim_aligned)
         );

@@ -52,7 +52,8 @@ pub enum Helo {
     NotFqdn,
     /// No HELO was recorded.
     Unknown,
-    /// A lookup failed.
+    /// A lookup failed (`temperror`, as every other check spells it).
+    #[serde(rename = "temperror")]
     TempError,
 }
 
