@@ -2,7 +2,8 @@
 # Install the real servers the test suite starts on loopback: PostgreSQL (apt, for the store),
 # and the MTAs: Postfix (apt), Exim 4 and
 # OpenSMTPD (unpacked beside it, since Debian lets only one mail-transport-agent be installed),
-# and Sendmail's binary (unpacked, optional). Idempotent; runs as root on a fresh Debian.
+# and Sendmail's binary (unpacked, optional); and Chromium for the web UI's browser tests.
+# Idempotent; runs as root on a fresh Debian.
 #
 # Nothing here starts a system-wide daemon or listens on port 25: the tests start their own
 # instances on 127.0.0.1 high ports, each delivering only to a loopback sink.
@@ -48,6 +49,13 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     if [ "$had_prc" -eq 0 ]; then rm -f "$prc"; fi
 fi
 id postgres >/dev/null 2>&1 || { log "postgresql installed but no postgres user"; exit 1; }
+
+# --- Chromium, for the web UI's browser tests (crates/web) --------------------------------
+if ! command -v chromium >/dev/null 2>&1; then
+    log "installing chromium"
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
 
 stamp="$ROOT/.installed-v3"
 if [ -f "$stamp" ] && command -v postfix >/dev/null 2>&1 \

@@ -121,6 +121,8 @@ enum Command {
     Canary(relayhunt_probe::cli::CanaryArgs),
     /// List the relays in the store, or show one relay's history.
     Relays(relayhunt_store::cli::RelaysArgs),
+    /// Local web UI: paste or upload a message, see its hop chain and verdict.
+    Serve(relayhunt_web::cli::Args),
 }
 
 /// `analyze`, joined with the owner lookup when `--owner` is given, the live verifier when
@@ -174,6 +176,7 @@ fn main() -> ExitCode {
         Command::Report(a) => report(a),
         Command::Canary(a) => relayhunt_probe::cli::run_canary(a),
         Command::Relays(a) => relayhunt_store::cli::run_relays(a),
+        Command::Serve(a) => relayhunt_web::cli::run(a),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,274 @@
+//! The routes, the request guards and the HTML handlers.
+//!
+//! Guards, outermost first: the request body is capped at `--max-upload` (413 beyond it);
+//! the `Host` header must name this server (a page elsewhere cannot reach it through DNS
+//! rebinding); a POST carrying an `Origin` must come from this server's own pages; and every
+//! response gets the headers of [`crate::security::HEADERS`].
+
+use crate::analysis::{analyse, Analysis, AnalysisError};
+use crate::pages::error::error_page;
+use crate::state::AppState;
+use crate::{abuse_report, api, assets, chain_svg, pages, relays};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use std::net::IpAddr;
+use std::sync::Arc;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Shared state as the handlers see it.
+pub type Shared = Arc<AppState>;
+
+/// The whole application.
+pub fn router(state: Shared) -> Router {
+    let max = state.options.max_upload;
+    let mut app = Router::new()
+        .route("/", get(home))
+        .route("/analyze", post(analyze_form))
+        .route("/analysis/{id}", get(analysis_page))
+        .route("/analysis/{id}/chain.svg", get(chain_svg_file))
+        .route("/analysis/{id}/abuse-report", get(abuse_report_file))
+        .route("/relays", get(relays_page))
+        .route("/relays/{ip}", get(relay_page))
+        .route(assets::CSS_PATH, get(assets::css))
+        .merge(api::routes())
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), guard))
+        .layer(DefaultBodyLimit::max(max))
+        .layer(RequestBodyLimitLayer::new(max))
+        .with_state(state);
+    for h in crate::security::HEADERS {
+        app = app.layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static(h.name),
+            HeaderValue::from_static(h.value),
+        ));
+    }
+    app
+}
+
+/// True when `host` (a `Host` header value) names this server.
+fn host_allowed(state: &AppState, host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    if name == "localhost" || name.ends_with(".localhost") {
+        return true;
+    }
+    if let Ok(ip) = name.parse::<IpAddr>() {
+        return ip.is_loopback() || state.options.allowed_ips.contains(&ip);
+    }
+    state
+        .options
+        .allowed_hosts
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(&name))
+}
+
+async fn guard(State(state): State<Shared>, req: Request, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .unwrap_or("");
+    if !host_allowed(&state, host) {
+        return error_page(
+            StatusCode::MISDIRECTED_REQUEST,
+            "This server answers only to the names it was started for (see --allow-host).",
+        );
+    }
+    if req.method() == Method::POST {
+        if let Some(origin) = req.headers().get(header::ORIGIN) {
+            let o = origin.to_str().unwrap_or("");
+            let same = o
+                .split_once("://")
+                .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host));
+            if !same {
+                return error_page(
+                    StatusCode::FORBIDDEN,
+                    "Cross-site form posts are refused: submit the form from this server's own page.",
+                );
+            }
+        }
+    }
+    next.run(req).await
+}
+
+async fn not_found() -> Response {
+    error_page(StatusCode::NOT_FOUND, "No such page.")
+}
+
+async fn home(State(state): State<Shared>) -> Response {
+    pages::home::render(&state.recent(), state.options.max_upload).into_response()
+}
+
+/// A message read from the form: pasted text or an uploaded file (the file wins).
+pub async fn read_form(mut form: Multipart) -> Result<(Vec<u8>, Option<String>), Response> {
+    let mut pasted: Vec<u8> = Vec::new();
+    let mut file: Option<(Vec<u8>, Option<String>)> = None;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(error_page(e.status(), &format!("Upload failed: {e}"))),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let bytes = match field.bytes().await {
+            Ok(b) => b,
+            Err(e) => return Err(error_page(e.status(), &format!("Upload failed: {e}"))),
+        };
+        match name.as_str() {
+            "eml" if !bytes.is_empty() => file = Some((bytes.to_vec(), file_name)),
+            "headers" => pasted = bytes.to_vec(),
+            _ => {}
+        }
+    }
+    Ok(file.unwrap_or((pasted, None)))
+}
+
+/// Analyse on the blocking pool (analysis is CPU work; owner lookups block on I/O).
+pub async fn run_analysis(
+    state: &Shared,
+    raw: Vec<u8>,
+    file_name: Option<String>,
+) -> Result<Arc<Analysis>, (StatusCode, String)> {
+    let st = state.clone();
+    let done = tokio::task::spawn_blocking(move || analyse(&st, raw, file_name))
+        .await
+        .map_err(|e| {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("analysis stopped: {e}"),
+            )
+        })?;
+    match done {
+        Ok(a) => {
+            let a = Arc::new(a);
+            state.keep(a.clone());
+            Ok(a)
+        }
+        Err(e @ AnalysisError::Config(_)) => Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+        Err(e) => Err((StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
+    }
+}
+
+async fn analyze_form(State(state): State<Shared>, form: Multipart) -> Response {
+    let (raw, file_name) = match read_form(form).await {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    match run_analysis(&state, raw, file_name).await {
+        Ok(a) => Redirect::to(&format!("/analysis/{}", a.id)).into_response(),
+        Err((status, msg)) => error_page(status, &msg),
+    }
+}
+
+fn missing_analysis() -> Response {
+    error_page(
+        StatusCode::NOT_FOUND,
+        "No analysis with this id here (the server keeps recent analyses in memory only; upload the message again).",
+    )
+}
+
+fn reporter_ready(state: &AppState) -> Result<(), String> {
+    state.reporter.as_ref().map(|_| ()).map_err(Clone::clone)
+}
+
+async fn analysis_page(State(state): State<Shared>, Path(id): Path<String>) -> Response {
+    match state.get(&id) {
+        Some(a) => pages::analysis::render(&a, reporter_ready(&state)).into_response(),
+        None => missing_analysis(),
+    }
+}
+
+async fn chain_svg_file(State(state): State<Shared>, Path(id): Path<String>) -> Response {
+    match state.get(&id) {
+        Some(a) => (
+            [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
+            chain_svg::document(&a.report),
+        )
+            .into_response(),
+        None => missing_analysis(),
+    }
+}
+
+/// Query of the abuse report download.
+#[derive(Debug, Deserialize)]
+pub struct ReportQuery {
+    /// Recipient (the abuse contact).
+    #[serde(default)]
+    pub to: String,
+    /// `eml` (default), `arf` or `xarf`.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+/// The report as a download, or why there is none (status and message).
+pub fn abuse_report_response(state: &AppState, id: &str, q: &ReportQuery) -> Result<Response, (StatusCode, String)> {
+    let a = state
+        .get(id)
+        .ok_or((StatusCode::NOT_FOUND, "no analysis with this id".to_string()))?;
+    let reporter = state
+        .reporter
+        .as_ref()
+        .map_err(|e| (StatusCode::CONFLICT, format!("reports need your identity: {e}")))?;
+    let fmt_name = q.format.as_deref().unwrap_or("eml");
+    let format = abuse_report::format_named(fmt_name).ok_or((
+        StatusCode::BAD_REQUEST,
+        format!("unknown format {fmt_name:?}: use eml, arf or xarf"),
+    ))?;
+    let to = if q.to.trim().is_empty() {
+        a.relay_abuse().ok_or((
+            StatusCode::BAD_REQUEST,
+            "no abuse contact is known for this relay: enter the recipient".to_string(),
+        ))?
+    } else {
+        q.to.clone()
+    };
+    let now = state.options.now.unwrap_or(a.analysed_unix);
+    let built = abuse_report::build(&a, reporter, &to, format, now)
+        .map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    let ctype = match format {
+        relayhunt_takedown::report::Format::Xarf => "application/json",
+        _ => "message/rfc822",
+    };
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        abuse_report::file_name(&a, format)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, ctype.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        built.bytes,
+    )
+        .into_response())
+}
+
+async fn abuse_report_file(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    abuse_report_response(&state, &id, &q).unwrap_or_else(|(s, m)| error_page(s, &m))
+}
+
+async fn relays_page(State(state): State<Shared>) -> Response {
+    pages::relay::list(&relays::list(&state.recent())).into_response()
+}
+
+async fn relay_page(State(state): State<Shared>, Path(ip): Path<String>) -> Response {
+    match ip.parse::<IpAddr>() {
+        Ok(ip) => pages::relay::show(ip, &relays::history(&state.recent(), ip)).into_response(),
+        Err(_) => error_page(StatusCode::BAD_REQUEST, "Not an IP address."),
+    }
+}
