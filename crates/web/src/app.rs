@@ -155,7 +155,9 @@ pub async fn run_analysis(
             state.keep(a.clone());
             Ok(a)
         }
-        Err(e @ AnalysisError::Config(_)) => Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+        Err(e @ AnalysisError::Config(_)) => {
+            Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+        }
         Err(e) => Err((StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
     }
 }
@@ -212,14 +214,21 @@ pub struct ReportQuery {
 }
 
 /// The report as a download, or why there is none (status and message).
-pub fn abuse_report_response(state: &AppState, id: &str, q: &ReportQuery) -> Result<Response, (StatusCode, String)> {
-    let a = state
-        .get(id)
-        .ok_or((StatusCode::NOT_FOUND, "no analysis with this id".to_string()))?;
-    let reporter = state
-        .reporter
-        .as_ref()
-        .map_err(|e| (StatusCode::CONFLICT, format!("reports need your identity: {e}")))?;
+pub fn abuse_report_response(
+    state: &AppState,
+    id: &str,
+    q: &ReportQuery,
+) -> Result<Response, (StatusCode, String)> {
+    let a = state.get(id).ok_or((
+        StatusCode::NOT_FOUND,
+        "no analysis with this id".to_string(),
+    ))?;
+    let reporter = state.reporter.as_ref().map_err(|e| {
+        (
+            StatusCode::CONFLICT,
+            format!("reports need your identity: {e}"),
+        )
+    })?;
     let fmt_name = q.format.as_deref().unwrap_or("eml");
     let format = abuse_report::format_named(fmt_name).ok_or((
         StatusCode::BAD_REQUEST,

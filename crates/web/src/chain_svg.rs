@@ -200,7 +200,11 @@ pub fn render(report: &Report) -> Markup {
     }
 }
 
-fn boundary(b: &relayhunt_analyze::report::TrustBoundary, y_box_bottom: i64, hop_below: bool) -> Markup {
+fn boundary(
+    b: &relayhunt_analyze::report::TrustBoundary,
+    y_box_bottom: i64,
+    hop_below: bool,
+) -> Markup {
     let y = if hop_below {
         y_box_bottom + GAP / 2
     } else {

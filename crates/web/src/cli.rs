@@ -91,7 +91,10 @@ pub fn run(args: Args) -> u8 {
     if let Err(e) = &state.reporter {
         eprintln!("relayhunt serve: note: abuse report downloads are off until the reporter identity is set: {e}");
     }
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("relayhunt serve: cannot start the runtime: {e}");

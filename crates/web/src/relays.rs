@@ -60,7 +60,12 @@ fn add(summary: &mut RelaySummary, a: &Analysis) {
         summary.first_seen_unix = Some(summary.first_seen_unix.map_or(d, |f| f.min(d)));
         summary.last_seen_unix = Some(summary.last_seen_unix.map_or(d, |l| l.max(d)));
     }
-    if let Some(r) = a.report.boundary.as_ref().and_then(|b| b.relay_rdns.clone()) {
+    if let Some(r) = a
+        .report
+        .boundary
+        .as_ref()
+        .and_then(|b| b.relay_rdns.clone())
+    {
         summary.rdns.get_or_insert(r);
     }
     *summary
@@ -76,7 +81,9 @@ fn add(summary: &mut RelaySummary, a: &Analysis) {
 pub fn list(recent: &[Arc<Analysis>]) -> Vec<RelaySummary> {
     let mut by_ip: BTreeMap<IpAddr, RelaySummary> = BTreeMap::new();
     for a in recent {
-        let Some(ip) = a.report.relay_ip else { continue };
+        let Some(ip) = a.report.relay_ip else {
+            continue;
+        };
         let s = by_ip.entry(ip).or_insert_with(|| RelaySummary {
             ip,
             rdns: None,

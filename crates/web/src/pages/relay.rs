@@ -81,5 +81,9 @@ pub fn show(ip: IpAddr, h: &RelayHistory) -> Markup {
             }
         }
     };
-    page(&format!("Relay {ip}"), Some(&format!("/api/relays/{ip}")), body)
+    page(
+        &format!("Relay {ip}"),
+        Some(&format!("/api/relays/{ip}")),
+        body,
+    )
 }

@@ -10,8 +10,8 @@ use crate::support::{corpus, reporter, NOW};
 use crate::xss::XSS_MESSAGE;
 use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
-use chromiumoxide::cdp::js_protocol::runtime::EventExceptionThrown;
 use chromiumoxide::cdp::browser_protocol::page::EventJavascriptDialogOpening;
+use chromiumoxide::cdp::js_protocol::runtime::EventExceptionThrown;
 use chromiumoxide::page::ScreenshotParams;
 use chromiumoxide::Page;
 use futures::StreamExt;
@@ -24,7 +24,8 @@ use std::time::{Duration, Instant};
 
 /// The corpus message the browser uploads: spam handed to the recipient's server by an
 /// unrelated host (a relay), with a multi-hop chain.
-pub const CORPUS_RELAY: &str = "spamassassin_public/spam/00001.7848dde101aa985090474a91ec93fcf0.eml";
+pub const CORPUS_RELAY: &str =
+    "spamassassin_public/spam/00001.7848dde101aa985090474a91ec93fcf0.eml";
 
 /// Where the screenshot of the analysis page is kept.
 pub fn screenshot_path() -> PathBuf {
@@ -69,7 +70,9 @@ async fn serve(state: Arc<AppState>) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, relayhunt_web::router(state)).await.unwrap();
+        axum::serve(listener, relayhunt_web::router(state))
+            .await
+            .unwrap();
     });
     addr
 }
@@ -153,7 +156,10 @@ async fn eval<T: serde::de::DeserializeOwned>(page: &Page, js: &str) -> T {
 fn watch_scripts(page: &Page, dialogs: Arc<AtomicUsize>) -> impl std::future::Future<Output = ()> {
     let page = page.clone();
     async move {
-        let mut d = page.event_listener::<EventJavascriptDialogOpening>().await.unwrap();
+        let mut d = page
+            .event_listener::<EventJavascriptDialogOpening>()
+            .await
+            .unwrap();
         let mut x = page.event_listener::<EventExceptionThrown>().await.unwrap();
         loop {
             tokio::select! {
@@ -179,7 +185,8 @@ fn state() -> Arc<AppState> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upload_a_corpus_message_see_verdict_and_diagram_then_the_relay_history() {
     let Some(exe) = chromium() else { return };
-    let path = corpus(CORPUS_RELAY);
+    // Chromium reads the chosen file at submit time; give it a path without `..`.
+    let path = corpus(CORPUS_RELAY).canonicalize().unwrap();
     let raw = std::fs::read(&path).unwrap();
     let expected = relayhunt_analyze::analyze_bytes(
         &raw,
@@ -192,7 +199,11 @@ async fn upload_a_corpus_message_see_verdict_and_diagram_then_the_relay_history(
     let relay = expected.relay_ip.expect("the corpus message names a relay");
     let addr = serve(state()).await;
     let chrome = Chromium::launch(&exe, "upload").await;
-    let page = chrome.browser.new_page(format!("http://{addr}/")).await.unwrap();
+    let page = chrome
+        .browser
+        .new_page(format!("http://{addr}/"))
+        .await
+        .unwrap();
     assert_eq!(wait_for(&page, "h1", |_| true).await, "Analyze a message");
 
     // Choose the file in the form's file input, as the file dialog would, and submit.
@@ -206,7 +217,12 @@ async fn upload_a_corpus_message_see_verdict_and_diagram_then_the_relay_history(
     )
     .await
     .unwrap();
-    page.find_element("button[type=submit]").await.unwrap().click().await.unwrap();
+    page.find_element("button[type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 
     let verdict = wait_for(&page, "h1#verdict", |_| true).await;
     let kind = relayhunt_web::pages::analysis::words(expected.verdict.kind.as_str());
@@ -228,23 +244,32 @@ async fn upload_a_corpus_message_see_verdict_and_diagram_then_the_relay_history(
     assert!(shown > 100.0, "the diagram is laid out ({shown}px)");
     let shot = screenshot_path();
     std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
-    page.save_screenshot(
-        ScreenshotParams::builder().full_page(true).build(),
-        &shot,
-    )
-    .await
-    .unwrap();
+    page.save_screenshot(ScreenshotParams::builder().full_page(true).build(), &shot)
+        .await
+        .unwrap();
     let png = std::fs::read(&shot).unwrap();
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "screenshot {}", shot.display());
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "screenshot {}",
+        shot.display()
+    );
 
     // Follow the relay link to its history.
-    page.find_element("#relay-link").await.unwrap().click().await.unwrap();
+    page.find_element("#relay-link")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let h1 = wait_for(&page, "h1#relay-ip", |_| true).await;
     assert_eq!(h1, format!("Relay {relay}"));
     assert_eq!(text_of(&page, "#message-count").await.as_deref(), Some("1"));
     let subject = expected.summary.subject.clone().unwrap_or_default();
     let listed = text_of(&page, "#relay-messages").await.unwrap_or_default();
-    assert!(listed.contains(subject.trim()), "{listed:?} lacks {subject:?}");
+    assert!(
+        listed.contains(subject.trim()),
+        "{listed:?} lacks {subject:?}"
+    );
     chrome.close().await;
 }
 
@@ -262,7 +287,11 @@ async fn pasted_xss_payloads_stay_inert_in_the_browser() {
     ));
     let addr = serve(st).await;
     let chrome = Chromium::launch(&exe, "xss").await;
-    let page = chrome.browser.new_page(format!("http://{addr}/")).await.unwrap();
+    let page = chrome
+        .browser
+        .new_page(format!("http://{addr}/"))
+        .await
+        .unwrap();
     let dialogs = Arc::new(AtomicUsize::new(0));
     let watcher = tokio::spawn(watch_scripts(&page, dialogs.clone()));
     wait_for(&page, "h1", |_| true).await;
@@ -272,7 +301,12 @@ async fn pasted_xss_payloads_stay_inert_in_the_browser() {
         serde_json::to_string(XSS_MESSAGE).unwrap()
     );
     let _: bool = eval(&page, &js).await;
-    page.find_element("button[type=submit]").await.unwrap().click().await.unwrap();
+    page.find_element("button[type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for(&page, "h1#verdict", |_| true).await;
 
     let subject: String = eval(&page, "document.querySelector('#subject').textContent").await;
@@ -290,7 +324,7 @@ async fn pasted_xss_payloads_stay_inert_in_the_browser() {
     assert_eq!(injected, 0, "no element came from the message");
     let helo_text: bool = eval(
         &page,
-        "Array.from(document.querySelectorAll('svg.chain text')).some(t => t.textContent.includes(\"<script>alert('helo')</script>\"))",
+        "Array.from(document.querySelectorAll('svg.chain title')).some(t => t.textContent.includes(\"<script>alert('helo')</script>\"))",
     )
     .await;
     assert!(helo_text, "the HELO payload is drawn as text in the SVG");

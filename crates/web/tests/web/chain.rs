@@ -38,7 +38,11 @@ fn seed_relay_chain_is_drawn_bottom_up_with_boundary_relay_and_pins() {
     assert_eq!(svg.matches("<g class=\"hop\"").count(), n);
     // Oldest at the bottom: y decreases from hop 0 to the newest.
     for i in 1..n {
-        assert!(box_y(&svg, i) < box_y(&svg, i - 1), "hop {i} above hop {}", i - 1);
+        assert!(
+            box_y(&svg, i) < box_y(&svg, i - 1),
+            "hop {i} above hop {}",
+            i - 1
+        );
     }
     // One arrow per pair, each with the delay the analyzer computed.
     assert_eq!(svg.matches("<g class=\"arrow\"").count(), n - 1);
@@ -72,7 +76,10 @@ fn seed_relay_chain_is_drawn_bottom_up_with_boundary_relay_and_pins() {
         .collect();
     assert!(!pinned.is_empty(), "the seed has hop findings");
     for (k, h) in pinned.iter().take(chain_svg::MAX_PINS_PER_HOP) {
-        assert!(group(&svg, *h).contains(&format!("href=\"#finding-{k}\"")), "finding {k} on hop {h}");
+        assert!(
+            group(&svg, *h).contains(&format!("href=\"#finding-{k}\"")),
+            "finding {k} on hop {h}"
+        );
     }
 }
 
@@ -141,7 +148,10 @@ async fn the_page_shows_the_corpus_verdict_and_the_diagram() {
     let html = get(&st, &url).await.text();
     let r = analyse(&raw);
     let kind = relayhunt_web::pages::analysis::words(r.verdict.kind.as_str());
-    assert!(html.contains(&format!("<h1 id=\"verdict\">{kind}</h1>")), "{html}");
+    assert!(
+        html.contains(&format!("<h1 id=\"verdict\">{kind}</h1>")),
+        "{html}"
+    );
     assert!(html.contains(&format!("href=\"/relays/{}\"", r.relay_ip.unwrap())));
     assert!(html.contains("class=\"chain\""));
     assert_inert("corpus page", &html);

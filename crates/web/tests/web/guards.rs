@@ -26,7 +26,10 @@ async fn every_response_carries_the_security_headers() {
         }
     }
     assert!(!CSP.contains("unsafe"), "the policy allows nothing unsafe");
-    assert!(!CSP.contains("script-src"), "scripts fall under default-src 'none'");
+    assert!(
+        !CSP.contains("script-src"),
+        "scripts fall under default-src 'none'"
+    );
 }
 
 #[tokio::test]
@@ -36,7 +39,10 @@ async fn pages_hold_no_script_and_no_inline_style() {
     for uri in ["/", url.as_str(), "/relays"] {
         let html = get(&st, uri).await.text();
         assert!(!html.contains("<script"), "{uri}");
-        assert!(!html.contains(" style="), "{uri}: inline style is blocked by the CSP");
+        assert!(
+            !html.contains(" style="),
+            "{uri}: inline style is blocked by the CSP"
+        );
         assert!(!html.contains("<style"), "{uri}");
     }
 }
@@ -56,7 +62,10 @@ async fn uploads_beyond_the_limit_are_refused_with_413() {
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text());
     let api = send(
         &st,
-        Request::post("/api/analyze").body(Body::from(big)).unwrap(),
+        Request::post("/api/analyze")
+            .header(header::CONTENT_LENGTH, big.len())
+            .body(Body::from(big))
+            .unwrap(),
     )
     .await;
     assert_eq!(api.status, StatusCode::PAYLOAD_TOO_LARGE);
@@ -79,7 +88,12 @@ async fn foreign_host_names_are_refused_against_dns_rebinding() {
         .await;
         assert_eq!(r.status, StatusCode::MISDIRECTED_REQUEST, "{host}");
     }
-    for host in ["127.0.0.1:8025", "localhost:8025", "[::1]:8025", "localhost"] {
+    for host in [
+        "127.0.0.1:8025",
+        "localhost:8025",
+        "[::1]:8025",
+        "localhost",
+    ] {
         let r = send(
             &st,
             Request::get("/api/analyses")
@@ -99,7 +113,10 @@ async fn foreign_host_names_are_refused_against_dns_rebinding() {
     );
     let r = send(
         &named,
-        Request::get("/").header(header::HOST, "relayhunt.lan:80").body(Body::empty()).unwrap(),
+        Request::get("/")
+            .header(header::HOST, "relayhunt.lan:80")
+            .body(Body::empty())
+            .unwrap(),
     )
     .await;
     assert_eq!(r.status, StatusCode::OK);
@@ -116,9 +133,15 @@ async fn cross_site_posts_are_refused() {
             .body(Body::from(body.clone()))
             .unwrap()
     };
-    assert_eq!(send(&st, post("https://evil.example")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(&st, post("https://evil.example")).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(send(&st, post("null")).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(send(&st, post("http://127.0.0.1:8025")).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        send(&st, post("http://127.0.0.1:8025")).await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
@@ -126,7 +149,9 @@ async fn empty_and_unknown_requests_say_what_to_do() {
     let st = state();
     let r = post_form(&st, &[("headers", None, b"  \r\n")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().contains("paste the raw headers or choose an .eml file"));
+    assert!(r
+        .text()
+        .contains("paste the raw headers or choose an .eml file"));
     let r = get(&st, "/analysis/0123456789abcdef").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.text().contains("upload the message again"));

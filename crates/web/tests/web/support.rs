@@ -24,7 +24,11 @@ pub fn shared() -> PathBuf {
 /// A corpus message by path below `corpus/`.
 pub fn corpus(rel: &str) -> PathBuf {
     let p = shared().join("corpus").join(rel);
-    assert!(p.is_file(), "{} missing (set RELAYHUNT_SHARED)", p.display());
+    assert!(
+        p.is_file(),
+        "{} missing (set RELAYHUNT_SHARED)",
+        p.display()
+    );
     p
 }
 
@@ -50,7 +54,11 @@ impl OwnerLookup for TableOwner {
             .map(|(_, o)| o.clone())
             .ok_or_else(|| format!("no registry answer for {ip}"))?;
         Ok(OwnerAnswer {
-            summary: format!("{} ({})", o.org.clone().unwrap_or_default(), o.cidrs.first().map(|c| c.to_string()).unwrap_or_default()),
+            summary: format!(
+                "{} ({})",
+                o.org.clone().unwrap_or_default(),
+                o.cidrs.first().map(|c| c.to_string()).unwrap_or_default()
+            ),
             owner: serde_json::to_value(&o).unwrap(),
         })
     }
@@ -145,7 +153,11 @@ pub async fn send(state: &Arc<AppState>, mut req: Request<Body>) -> Reply {
         .await
         .unwrap()
         .to_vec();
-    Reply { status, headers, body }
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
 
 /// `GET uri`.
@@ -181,6 +193,7 @@ pub async fn post_form(state: &Arc<AppState>, fields: &[(&str, Option<&str>, &[u
         state,
         Request::post("/analyze")
             .header(header::CONTENT_TYPE, ctype)
+            .header(header::CONTENT_LENGTH, body.len())
             .body(Body::from(body))
             .unwrap(),
     )
@@ -189,7 +202,11 @@ pub async fn post_form(state: &Arc<AppState>, fields: &[(&str, Option<&str>, &[u
 
 /// Upload `raw` as a file and return the analysis page URL.
 pub async fn upload(state: &Arc<AppState>, raw: &[u8]) -> String {
-    let r = post_form(state, &[("headers", None, b""), ("eml", Some("msg.eml"), raw)]).await;
+    let r = post_form(
+        state,
+        &[("headers", None, b""), ("eml", Some("msg.eml"), raw)],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     r.header("location")
 }
