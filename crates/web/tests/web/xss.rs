@@ -8,7 +8,7 @@ use relayhunt_web::Options;
 /// A relay hop whose HELO and rDNS are payloads, under a Subject and From that are too.
 pub const XSS_MESSAGE: &str = "Received: from mx1.victim.example (mx1.victim.example [192.0.2.10])\r
 \tby inbox.victim.example (Postfix) with ESMTPS id 4AbCdE; Mon, 30 Nov 2026 10:00:05 +0000\r
-Received: from <script>alert('helo')</script> (x\"><svg/onload=alert('rdns')>.example [198.51.100.66])\r
+Received: from <svg/onload=alert('rdns')> ([198.51.100.66] helo=<script>alert('helo')</script>)\r
 \tby mx1.victim.example (Postfix) with ESMTP id 4XyZ for <ap@victim.example>; Mon, 30 Nov 2026 10:00:04 +0000\r
 Received: from desk (unknown [203.0.113.9])\r
 \tby </text><script>alert('by')</script> (Postfix) with SMTP; Mon, 30 Nov 2026 10:00:01 +0000\r
@@ -101,13 +101,18 @@ async fn payloads_reach_the_report_as_written() {
         .iter()
         .find(|h| h.from.ip == Some("198.51.100.66".parse().unwrap()))
         .unwrap();
-    // The parser keeps only host-name-shaped HELO and rDNS; the payloads ride in the raw
-    // header text, which the page quotes as evidence and the SVG as each box's title.
-    assert!(
-        hop.raw.contains("from <script>alert('helo')</script>"),
+    // The parser keeps an Exim-style `helo=` as written but only a host-name-shaped rDNS;
+    // the rDNS payload rides in the raw header text, which the page quotes as evidence and
+    // the SVG as each box's title.
+    assert_eq!(
+        hop.from.helo.as_deref(),
+        Some("<script>alert('helo')</script>"),
         "{hop:?}"
     );
-    assert!(hop.raw.contains("<svg/onload=alert('rdns')>"), "{hop:?}");
+    assert!(
+        hop.raw.contains("from <svg/onload=alert('rdns')>"),
+        "{hop:?}"
+    );
     assert!(r
         .hops
         .iter()
@@ -148,7 +153,7 @@ async fn standalone_svg_shows_payloads_as_text() {
         .contains("default-src 'none'"));
     let doc = svg.text();
     assert_inert("SVG", &doc);
-    assert!(doc.contains(&escaped("from <script>alert('helo')</script>")));
+    assert!(doc.contains(&escaped("helo=<script>alert('helo')</script>")));
     assert!(doc.contains(&escaped("</text><script>alert('by')</script>")));
     assert!(!doc.contains("</text><script>"));
 }
