@@ -260,15 +260,21 @@ pub fn run_show<W: Write>(args: &ShowArgs, mut out: W) -> Result<u8, RunError> {
     Ok(0)
 }
 
-/// `relays show --json`: the history with the owner record as JSON, not a string.
-#[derive(serde::Serialize)]
-struct HistoryDoc<'a> {
+/// `relays show --json` (and the web UI's `/api/relays/{ip}`): the history with the owner
+/// record as JSON, not a string.
+#[derive(Debug, serde::Serialize)]
+pub struct HistoryDoc<'a> {
+    /// The relay row, its fields at the top level.
     #[serde(flatten)]
-    relay: &'a crate::model::Relay,
-    owner_record: Option<serde_json::Value>,
-    messages: &'a [crate::model::MessageRow],
-    probes: &'a [crate::model::ProbeResultRow],
-    reports: &'a [crate::model::ReportRow],
+    pub relay: &'a crate::model::Relay,
+    /// The owner record as looked up, when it was.
+    pub owner_record: Option<serde_json::Value>,
+    /// Messages it relayed, newest first.
+    pub messages: &'a [crate::model::MessageRow],
+    /// Probes of it, newest first.
+    pub probes: &'a [crate::model::ProbeResultRow],
+    /// Reports about it, newest first.
+    pub reports: &'a [crate::model::ReportRow],
 }
 
 impl<'a> From<&'a RelayHistory> for HistoryDoc<'a> {

@@ -28,6 +28,12 @@ pub struct Analysis {
     pub report: Report,
     /// Owners of the relay and origin IPs, when the server looks them up (`--owner`).
     pub owners: Vec<OwnerNote>,
+    /// Where it was kept in the store, when recording was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stored: Option<crate::stored::Recorded>,
+    /// Why recording it in the store failed, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_error: Option<String>,
     /// The message itself, for the abuse report's attachment.
     #[serde(skip)]
     pub raw: Vec<u8>,
@@ -93,6 +99,8 @@ pub fn analyse(
         analysed_unix: now,
         report,
         owners,
+        stored: None,
+        store_error: None,
         raw,
     })
 }

@@ -8,7 +8,8 @@
 use crate::analysis::{analyse, Analysis, AnalysisError};
 use crate::pages::error::error_page;
 use crate::state::AppState;
-use crate::{abuse_report, api, assets, chain_svg, pages, relays};
+use crate::stored::{self, RelayQuery, StoreFail};
+use crate::{abuse_report, api, assets, chain_svg, pages};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -35,6 +36,11 @@ pub fn router(state: Shared) -> Router {
         .route("/analysis/{id}/abuse-report", get(abuse_report_file))
         .route("/relays", get(relays_page))
         .route("/relays/{ip}", get(relay_page))
+        .route("/messages/{id}", get(message_page))
+        .route("/probes", get(probes_page))
+        .route("/probes/{id}", get(probe_run_page))
+        .route("/audits", get(audits_page))
+        .route("/audits/{id}", get(audit_page))
         .route(assets::CSS_PATH, get(assets::css))
         .merge(api::routes())
         .fallback(not_found)
@@ -106,13 +112,33 @@ async fn not_found() -> Response {
 }
 
 async fn home(State(state): State<Shared>) -> Response {
-    pages::home::render(&state.recent(), state.options.max_upload).into_response()
+    pages::home::render(
+        &state.recent(),
+        state.options.max_upload,
+        store_choice(&state),
+    )
+    .into_response()
 }
 
-/// A message read from the form: pasted text or an uploaded file (the file wins).
-pub async fn read_form(mut form: Multipart) -> Result<(Vec<u8>, Option<String>), Response> {
+/// Whether the form offers to record in the store: `None` without a store, `Some(true)`
+/// when every analysis is recorded anyway (`--store`).
+fn store_choice(state: &AppState) -> Option<bool> {
+    state.store.as_ref().map(|_| state.options.store_all)
+}
+
+/// What the form sent: the message (pasted text or an uploaded file, the file wins), the
+/// file name, and whether to record it in the store.
+pub struct FormInput {
+    pub raw: Vec<u8>,
+    pub file_name: Option<String>,
+    pub store: bool,
+}
+
+/// Read the form.
+pub async fn read_form(mut form: Multipart) -> Result<FormInput, Response> {
     let mut pasted: Vec<u8> = Vec::new();
     let mut file: Option<(Vec<u8>, Option<String>)> = None;
+    let mut store = false;
     loop {
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
@@ -128,27 +154,48 @@ pub async fn read_form(mut form: Multipart) -> Result<(Vec<u8>, Option<String>),
         match name.as_str() {
             "eml" if !bytes.is_empty() => file = Some((bytes.to_vec(), file_name)),
             "headers" => pasted = bytes.to_vec(),
+            "store" => store = !bytes.is_empty() && bytes.as_ref() != b"0",
             _ => {}
         }
     }
-    Ok(file.unwrap_or((pasted, None)))
+    let (raw, file_name) = file.unwrap_or((pasted, None));
+    Ok(FormInput {
+        raw,
+        file_name,
+        store,
+    })
 }
 
-/// Analyse on the blocking pool (analysis is CPU work; owner lookups block on I/O).
+/// Analyse on the blocking pool (analysis is CPU work; owner lookups block on I/O), and
+/// record the result in the store when `store` asks for it or the server records all.
 pub async fn run_analysis(
     state: &Shared,
     raw: Vec<u8>,
     file_name: Option<String>,
+    store: bool,
 ) -> Result<Arc<Analysis>, (StatusCode, String)> {
     let st = state.clone();
-    let done = tokio::task::spawn_blocking(move || analyse(&st, raw, file_name))
-        .await
-        .map_err(|e| {
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("analysis stopped: {e}"),
-            )
-        })?;
+    let record = store || state.options.store_all;
+    if record && state.store.is_none() {
+        return Err(StoreFail::Absent.status());
+    }
+    let done = tokio::task::spawn_blocking(move || {
+        let mut a = analyse(&st, raw, file_name)?;
+        if let Some(s) = st.store.as_ref().filter(|_| record) {
+            match stored::record(s, &a) {
+                Ok(r) => a.stored = Some(r),
+                Err(e) => a.store_error = Some(e.to_string()),
+            }
+        }
+        Ok::<_, AnalysisError>(a)
+    })
+    .await
+    .map_err(|e| {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("analysis stopped: {e}"),
+        )
+    })?;
     match done {
         Ok(a) => {
             let a = Arc::new(a);
@@ -163,11 +210,11 @@ pub async fn run_analysis(
 }
 
 async fn analyze_form(State(state): State<Shared>, form: Multipart) -> Response {
-    let (raw, file_name) = match read_form(form).await {
+    let input = match read_form(form).await {
         Ok(x) => x,
         Err(resp) => return resp,
     };
-    match run_analysis(&state, raw, file_name).await {
+    match run_analysis(&state, input.raw, input.file_name, input.store).await {
         Ok(a) => Redirect::to(&format!("/analysis/{}", a.id)).into_response(),
         Err((status, msg)) => error_page(status, &msg),
     }
@@ -271,13 +318,81 @@ async fn abuse_report_file(
     abuse_report_response(&state, &id, &q).unwrap_or_else(|(s, m)| error_page(s, &m))
 }
 
-async fn relays_page(State(state): State<Shared>) -> Response {
-    pages::relay::list(&relays::list(&state.recent())).into_response()
+fn store_error(f: StoreFail) -> Response {
+    let (status, msg) = f.status();
+    error_page(status, &msg)
 }
 
-async fn relay_page(State(state): State<Shared>, Path(ip): Path<String>) -> Response {
-    match ip.parse::<IpAddr>() {
-        Ok(ip) => pages::relay::show(ip, &relays::history(&state.recent(), ip)).into_response(),
-        Err(_) => error_page(StatusCode::BAD_REQUEST, "Not an IP address."),
+/// Query of the list pages: how many rows.
+#[derive(Debug, Default, Deserialize)]
+pub struct LimitQuery {
+    /// Most rows (default 100, 0 = all).
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+async fn relays_page(State(state): State<Shared>, Query(q): Query<RelayQuery>) -> Response {
+    let filter = match q.filter(state.options.now.unwrap_or_else(stored::now)) {
+        Ok(f) => f,
+        Err(e) => return store_error(e),
+    };
+    match stored::with_store(&state, move |s| s.relays(&filter)).await {
+        Ok(relays) => pages::store::relay_list(&q, &relays).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+async fn relay_page(
+    State(state): State<Shared>,
+    Path(ip): Path<String>,
+    Query(q): Query<LimitQuery>,
+) -> Response {
+    let Ok(ip) = ip.parse::<IpAddr>() else {
+        return error_page(StatusCode::BAD_REQUEST, "Not an IP address.");
+    };
+    let limit = q.limit.unwrap_or(100);
+    match stored::with_store(&state, move |s| s.relay(ip, limit)).await {
+        Ok(h) => pages::store::relay(ip, h.as_ref()).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+async fn message_page(State(state): State<Shared>, Path(id): Path<i64>) -> Response {
+    match stored::with_store(&state, move |s| s.message(id)).await {
+        Ok(Some(m)) => pages::store::message(&m).into_response(),
+        Ok(None) => error_page(StatusCode::NOT_FOUND, "No stored message with this id."),
+        Err(e) => store_error(e),
+    }
+}
+
+async fn probes_page(State(state): State<Shared>, Query(q): Query<LimitQuery>) -> Response {
+    let limit = q.limit.unwrap_or(100);
+    match stored::with_store(&state, move |s| s.probe_runs(limit)).await {
+        Ok(runs) => pages::store::probe_runs(&runs).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+async fn probe_run_page(State(state): State<Shared>, Path(id): Path<i64>) -> Response {
+    match stored::with_store(&state, move |s| s.probe_run(id)).await {
+        Ok(Some((run, results))) => pages::store::probe_run(&run, &results).into_response(),
+        Ok(None) => error_page(StatusCode::NOT_FOUND, "No probe run with this id."),
+        Err(e) => store_error(e),
+    }
+}
+
+async fn audits_page(State(state): State<Shared>, Query(q): Query<LimitQuery>) -> Response {
+    let limit = q.limit.unwrap_or(100);
+    match stored::with_store(&state, move |s| s.audits(limit)).await {
+        Ok(audits) => pages::store::audits(&audits).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+async fn audit_page(State(state): State<Shared>, Path(id): Path<i64>) -> Response {
+    match stored::with_store(&state, move |s| s.audit(id)).await {
+        Ok(Some(a)) => pages::store::audit(&a).into_response(),
+        Ok(None) => error_page(StatusCode::NOT_FOUND, "No audit with this id."),
+        Err(e) => store_error(e),
     }
 }

@@ -35,11 +35,20 @@ pub struct Args {
     /// Reporter identity file for abuse reports [default: ~/.config/relayhunt/report.conf].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The store the relay, message, probe and audit pages read: an SQLite file path or
+    /// postgres://user@host:port/dbname, as for `relayhunt relays`
+    /// [default: relayhunt/store.sqlite in the user's data directory].
+    #[arg(long, value_name = "PATH|URL", env = "RELAYHUNT_DB")]
+    pub db: Option<String>,
+    /// Keep every analysis in the store (otherwise only those whose "Keep in the store"
+    /// box is ticked, or `POST /api/analyze?store=1`).
+    #[arg(long)]
+    pub store: bool,
     #[command(flatten)]
     pub owner: OwnerArgs,
 }
 
-/// The state these flags describe: options, owner lookup, reporter identity.
+/// The state these flags describe: options, owner lookup, reporter identity, the store.
 pub fn state(args: &Args) -> Result<AppState, String> {
     let cfg = relayhunt_analyze::Config {
         trusted: args.trusted.clone(),
@@ -67,8 +76,11 @@ pub fn state(args: &Args) -> Result<AppState, String> {
             .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
             .collect(),
         allowed_ips: vec![args.listen.ip()],
+        store_all: args.store,
     };
-    Ok(AppState::new(options, owner, reporter))
+    let store = relayhunt_store::Store::open_or_default(args.db.as_deref())
+        .map_err(|e| format!("--db: {e}"))?;
+    Ok(AppState::new(options, owner, reporter).with_store(store))
 }
 
 /// Run the server until interrupted; returns the exit code.
@@ -113,6 +125,10 @@ pub fn run(args: Args) -> u8 {
             }
         };
         let addr = listener.local_addr().unwrap_or(args.listen);
+        if let Some(s) = &state.store {
+            let s = s.lock().unwrap_or_else(|e| e.into_inner());
+            eprintln!("relayhunt serve: store {}", s.location());
+        }
         eprintln!("relayhunt serve: listening on http://{addr}/");
         let app = crate::router(Arc::new(state));
         let shutdown = async {

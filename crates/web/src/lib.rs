@@ -7,7 +7,9 @@
 //!
 //! Flow: `app` routes a request → `pages/*` (HTML) or `api` (JSON) → `analysis` (bytes in,
 //! a kept [`analysis::Analysis`] out, through `relayhunt_analyze`) → `chain_svg` draws the
-//! hop chain → `abuse_report` writes the takedown document. `cli` is `relayhunt serve`.
+//! hop chain → `abuse_report` writes the takedown document. `stored` reads the store for the
+//! relay, message, probe and audit pages (`pages/store`) and records analyses in it. `cli` is
+//! `relayhunt serve`.
 
 pub mod abuse_report;
 pub mod analysis;
@@ -17,9 +19,9 @@ pub mod assets;
 pub mod chain_svg;
 pub mod cli;
 pub mod pages;
-pub mod relays;
 pub mod security;
 pub mod state;
+pub mod stored;
 pub mod text;
 
 pub use app::router;

@@ -2,10 +2,13 @@
 //!
 //! Analyses are kept in memory, newest first, at most [`Options::keep`] of them, so a
 //! page, its SVG and its abuse report can be fetched after the upload without writing the
-//! message anywhere; the oldest is dropped first.
+//! message anywhere; the oldest is dropped first. The store (`--db`), when there is one,
+//! is what the relay, message, probe and audit pages read, and where analyses are recorded
+//! when asked.
 
 use crate::analysis::Analysis;
 use relayhunt_analyze::owner::OwnerLookup;
+use relayhunt_store::Store;
 use relayhunt_takedown::config::Reporter;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -25,6 +28,8 @@ pub struct Options {
     pub allowed_hosts: Vec<String>,
     /// Addresses (besides loopback) requests may be addressed to: the bind address.
     pub allowed_ips: Vec<std::net::IpAddr>,
+    /// Record every analysis in the store (`serve --store`), not only those asked for.
+    pub store_all: bool,
 }
 
 impl Default for Options {
@@ -36,6 +41,7 @@ impl Default for Options {
             now: None,
             allowed_hosts: Vec::new(),
             allowed_ips: Vec::new(),
+            store_all: false,
         }
     }
 }
@@ -47,6 +53,8 @@ pub struct AppState {
     pub owner: Option<Arc<dyn OwnerLookup + Send + Sync>>,
     /// Who abuse reports are from, or why that is not configured.
     pub reporter: Result<Reporter, String>,
+    /// The store the pages read and analyses are recorded in; `None` runs without one.
+    pub store: Option<Arc<Mutex<Store>>>,
     recent: Mutex<VecDeque<Arc<Analysis>>>,
 }
 
@@ -61,8 +69,15 @@ impl AppState {
             options,
             owner,
             reporter,
+            store: None,
             recent: Mutex::new(VecDeque::new()),
         }
+    }
+
+    /// The same state reading and recording into `store`.
+    pub fn with_store(mut self, store: Store) -> Self {
+        self.store = Some(Arc::new(Mutex::new(store)));
+        self
     }
 
     /// Keep `a` (replacing an earlier analysis of the same bytes), dropping the oldest

@@ -75,6 +75,18 @@ pub fn render(a: &Analysis, reporter_ready: Result<(), String>) -> Markup {
             @if r.truncated {
                 p.warn { "The header block was cut by the input limits; conclusions may be incomplete." }
             }
+            @if let Some(st) = &a.stored {
+                p #stored {
+                    @if st.new { "Kept in the store as " } @else { "Already in the store as " }
+                    a href=(format!("/messages/{}", st.message_id)) { "message #" (st.message_id) }
+                    @if let Some(ip) = r.relay_ip {
+                        " · " a href=(format!("/relays/{ip}")) { "the relay's history" }
+                    }
+                }
+            }
+            @if let Some(e) = &a.store_error {
+                p.warn #store-error { "Not kept in the store: " (e) }
+            }
         }
         (message_section(r))
         (relay_section(a, reporter_ready))

@@ -6,8 +6,9 @@ use crate::pages::analysis::verdict_badge;
 use maud::{html, Markup};
 use std::sync::Arc;
 
-/// The form and the recent analyses.
-pub fn render(recent: &[Arc<Analysis>], max_upload: usize) -> Markup {
+/// The form and the recent analyses. `store`: `None` without a store (no checkbox),
+/// `Some(true)` when the server records every analysis, `Some(false)` when it asks.
+pub fn render(recent: &[Arc<Analysis>], max_upload: usize, store: Option<bool>) -> Markup {
     let body = html! {
         h1 { "Analyze a message" }
         p.lead {
@@ -22,6 +23,13 @@ pub fn render(recent: &[Arc<Analysis>], max_upload: usize) -> Markup {
             label for="eml" { "…or an .eml file" }
             input #eml type="file" name="eml" accept=".eml,.txt,message/rfc822,text/plain";
             p.hint { "Up to " (max_upload / 1024) " KiB." }
+            @match store {
+                Some(false) => {
+                    label.check { input #store type="checkbox" name="store" value="1"; " Keep in the store (the relay's history remembers it)" }
+                }
+                Some(true) => { p.hint { "Every analysis is kept in the store (--store)." } }
+                None => {}
+            }
             button type="submit" { "Analyze" }
         }
         @if !recent.is_empty() {

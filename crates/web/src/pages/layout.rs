@@ -20,6 +20,8 @@ pub fn page(title: &str, api: Option<&str>, body: Markup) -> Markup {
                     nav {
                         a href="/" { "Analyze" }
                         a href="/relays" { "Relays" }
+                        a href="/probes" { "Probes" }
+                        a href="/audits" { "Audits" }
                     }
                 }
                 main { (body) }

@@ -5,4 +5,4 @@ pub mod analysis;
 pub mod error;
 pub mod home;
 pub mod layout;
-pub mod relay;
+pub mod store;

@@ -6,7 +6,7 @@
 //! skip, except in CI (`RELAYHUNT_REQUIRE_MTAS=1` or `RELAYHUNT_REQUIRE_BROWSER=1`), where
 //! they fail.
 
-use crate::support::{corpus, reporter, NOW};
+use crate::support::{corpus, reporter, state_with_store, NOW};
 use crate::xss::XSS_MESSAGE;
 use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
@@ -171,22 +171,14 @@ fn watch_scripts(page: &Page, dialogs: Arc<AtomicUsize>) -> impl std::future::Fu
     }
 }
 
-fn state() -> Arc<AppState> {
-    Arc::new(AppState::new(
-        Options {
-            now: Some(NOW),
-            ..Options::default()
-        },
-        None,
-        Ok(reporter()),
-    ))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upload_a_corpus_message_see_verdict_and_diagram_then_the_relay_history() {
     let Some(exe) = chromium() else { return };
     // Chromium reads the chosen file at submit time; give it a path without `..`.
-    let path = corpus(CORPUS_RELAY).canonicalize().unwrap();
+    let Some(path) = corpus(CORPUS_RELAY) else {
+        return;
+    };
+    let path = path.canonicalize().unwrap();
     let raw = std::fs::read(&path).unwrap();
     let expected = relayhunt_analyze::analyze_bytes(
         &raw,
@@ -197,7 +189,8 @@ async fn upload_a_corpus_message_see_verdict_and_diagram_then_the_relay_history(
     )
     .unwrap();
     let relay = expected.relay_ip.expect("the corpus message names a relay");
-    let addr = serve(state()).await;
+    let (st, _dir) = state_with_store(Options::default());
+    let addr = serve(st).await;
     let chrome = Chromium::launch(&exe, "upload").await;
     let page = chrome
         .browser
@@ -217,6 +210,13 @@ async fn upload_a_corpus_message_see_verdict_and_diagram_then_the_relay_history(
     )
     .await
     .unwrap();
+    // Tick "Keep in the store", so the relay's history remembers the message.
+    page.find_element("input#store")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     page.find_element("button[type=submit]")
         .await
         .unwrap()
@@ -269,6 +269,18 @@ async fn upload_a_corpus_message_see_verdict_and_diagram_then_the_relay_history(
     assert!(
         listed.contains(subject.trim()),
         "{listed:?} lacks {subject:?}"
+    );
+    // The store's own page for the message is one click further.
+    page.find_element("#relay-messages a")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let stored_subject = wait_for(&page, "h1#message-subject", |_| true).await;
+    assert_eq!(
+        stored_subject.trim(),
+        expected.summary.subject.clone().unwrap_or_default().trim()
     );
     chrome.close().await;
 }

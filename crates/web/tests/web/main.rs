@@ -4,5 +4,6 @@ mod api;
 mod browser;
 mod chain;
 mod guards;
+mod store;
 mod support;
 mod xss;

@@ -2,7 +2,7 @@
 //! rDNS, `by` names, Message-ID and Authentication-Results reach every page, the SVG and the
 //! JSON, and nowhere become markup, an event handler or a script URL.
 
-use crate::support::{get, state_with, tags, upload};
+use crate::support::{get, state_with, state_with_store, tags, upload, upload_and_keep};
 use relayhunt_web::Options;
 
 /// A relay hop whose HELO and rDNS are payloads, under a Subject and From that are too.
@@ -27,7 +27,8 @@ const OUR_ELEMENTS: &[&str] = &[
     "html", "head", "meta", "title", "link", "body", "header", "nav", "main", "footer", "a", "h1",
     "h2", "h3", "p", "section", "dl", "dt", "dd", "table", "thead", "tbody", "tr", "th", "td",
     "br", "small", "code", "pre", "article", "span", "div", "form", "label", "textarea", "input",
-    "select", "option", "button", "svg", "defs", "marker", "path", "text", "g", "line", "rect",
+    "select", "option", "button", "ul", "li", "svg", "defs", "marker", "path", "text", "g", "line",
+    "rect",
 ];
 
 /// `s` as maud writes it in text and attribute values.
@@ -160,7 +161,11 @@ async fn standalone_svg_shows_payloads_as_text() {
 
 #[tokio::test]
 async fn relay_pages_and_lists_show_payloads_as_text() {
-    let (st, _url) = analysed().await;
+    let (st, _dir) = state_with_store(Options {
+        trusted: vec!["*.victim.example".into()],
+        ..Options::default()
+    });
+    upload_and_keep(&st, XSS_MESSAGE.as_bytes()).await;
     for uri in ["/", "/relays", "/relays/198.51.100.66"] {
         let r = get(&st, uri).await;
         assert_eq!(r.status, 200, "{uri}");
@@ -184,4 +189,153 @@ async fn json_carries_payloads_verbatim_and_is_never_sniffed_as_html() {
         v["report"]["summary"]["from"]["name"],
         "<script>alert('name')</script>"
     );
+}
+
+/// Payloads as another client of a shared store (or an older relayhunt) might have written
+/// them: in the relay's rDNS, HELO and owner, a message's subject, sender, hops, findings
+/// and even verdict and severity, a probe's banner and transcript, a report's recipient,
+/// and an audited file's name and value.
+#[tokio::test]
+async fn stored_payloads_stay_text_on_every_store_page() {
+    use relayhunt_store::*;
+    let (st, _dir) = state_with_store(Options {
+        trusted: vec!["*.victim.example".into()],
+        ..Options::default()
+    });
+    // Through the form, as a person would keep it: the HELO payload reaches the relay row.
+    upload_and_keep(&st, XSS_MESSAGE.as_bytes()).await;
+    let relay: std::net::IpAddr = "198.51.100.77".parse().unwrap();
+    let audit_id = {
+        let mut s = st.store.as_ref().unwrap().lock().unwrap();
+        let hop = NewHop {
+            role: "entry\"><script>alert('role')</script>".into(),
+            from_ip: Some(relay),
+            from_rdns: Some("x\"><svg/onload=alert('rdns')>.example".into()),
+            from_helo: Some("<script>alert('helo')</script>".into()),
+            by_host: Some("</td><script>alert('by')</script>".into()),
+            flags: vec!["<b onclick=alert('flag')>".into()],
+            raw: "Received: from <script>alert('raw')</script>".into(),
+            ..NewHop::default()
+        };
+        s.add_messages(&[NewMessage {
+            content_hash: "e3".repeat(32),
+            source: "<img src=x onerror=alert('source')>".into(),
+            seen_at: Some(1_796_000_000),
+            from_addr: Some("\"><script>alert('from')</script>@evil.example".into()),
+            from_name: Some("<script>alert('name')</script>".into()),
+            subject: Some(
+                "<script>alert('subject')</script> <img src=x onerror=alert('img')>".into(),
+            ),
+            message_id: Some("<x\"><script>alert('mid')</script>@evil.example>".into()),
+            verdict: "\"><script>alert('verdict')</script>".into(),
+            severity: "x\" onmouseover=\"alert('sev')".into(),
+            relay_ip: Some(relay),
+            relay_rdns: Some("x\"><svg/onload=alert('rdns')>.example".into()),
+            relay_helo: Some("<script>alert('helo')</script>".into()),
+            hops: vec![hop],
+            findings: vec![NewFinding {
+                id: "<script>alert('fid')</script>".into(),
+                severity: "<i>high".into(),
+                title: "<iframe src=javascript:alert('title')>".into(),
+                hop: Some(0),
+            }],
+            owners: vec![RelayOwner {
+                ip: Some(relay),
+                summary: "<script>alert('owner')</script> AS64500".into(),
+                abuse_contact: Some(
+                    "\"><a href=javascript:alert('abuse')>x</a>@evil.example".into(),
+                ),
+                json: Some("{\"org\":\"<script>alert('org')</script>\"}".into()),
+            }],
+            report: "{\"subject\":\"<script>alert('json')</script>\"}".into(),
+            ..NewMessage::default()
+        }])
+        .unwrap();
+        let run = s
+            .start_probe_run(&NewProbeRun {
+                options: "<script>alert('options')</script>".into(),
+            })
+            .unwrap();
+        s.add_probe_result(
+            run,
+            &NewProbeResult {
+                target: "<svg onload=alert('target')>".into(),
+                ip: Some(relay),
+                port: Some(25),
+                verdict: "<script>alert('pv')</script>".into(),
+                detail: "</pre><script>alert('detail')</script>".into(),
+                transcript: Some("S: 220 <script>alert('banner')</script> ESMTP\n".into()),
+                server_name: Some("<script>alert('server')</script>".into()),
+                ..NewProbeResult::default()
+            },
+        )
+        .unwrap();
+        s.finish_probe_run(run).unwrap();
+        s.add_report(&NewReport {
+            relay_ip: Some(relay),
+            format: "<b>text".into(),
+            recipient: Some("<script>alert('rcpt')</script>".into()),
+            status: "<i>sent".into(),
+            destination: Some("javascript:alert('dest')".into()),
+            detail: Some("250 <script>alert('reply')</script>".into()),
+            ..NewReport::default()
+        })
+        .unwrap();
+        let report = relayhunt_audit::audit_text(
+            "<img src=x onerror=alert('cfpath')>/main.cf",
+            "mynetworks = 0.0.0.0/0 <script>alert('cf')</script>\n\
+             smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n",
+            Some(relayhunt_audit::Mta::Postfix),
+        )
+        .unwrap();
+        let json = relayhunt_audit::output::json::render(&report);
+        assert_eq!(report.findings.len(), 1, "{json}");
+        s.add_audit(&NewAudit::from_report(&report, &json)).unwrap()
+    };
+    let mut pages = vec![
+        "/".to_string(),
+        "/relays".into(),
+        "/relays/198.51.100.66".into(),
+        "/relays/198.51.100.77".into(),
+        "/messages/1".into(),
+        "/messages/2".into(),
+        "/probes".into(),
+        "/probes/1".into(),
+        "/audits".into(),
+        format!("/audits/{audit_id}"),
+    ];
+    pages.sort();
+    let mut all = String::new();
+    for uri in &pages {
+        let r = get(&st, uri).await;
+        assert_eq!(r.status, 200, "{uri}: {}", r.text());
+        let html = r.text();
+        assert_inert(uri, &html);
+        all.push_str(&html);
+    }
+    for shown in [
+        "<script>alert('helo')</script>",
+        "x\"><svg/onload=alert('rdns')>.example",
+        "<script>alert('subject')</script> <img src=x onerror=alert('img')>",
+        "<script>alert('owner')</script> AS64500",
+        "S: 220 <script>alert('banner')</script> ESMTP",
+        "<script>alert('rcpt')</script>",
+        "mynetworks = 0.0.0.0/0 <script>alert('cf')</script>",
+        "<img src=x onerror=alert('cfpath')>/main.cf",
+        "</pre><script>alert('detail')</script>",
+    ] {
+        assert!(all.contains(&escaped(shown)), "{shown:?} not shown escaped");
+    }
+    // The relay pages show the HELO kept from the upload and the stored rDNS as text.
+    let r66 = get(&st, "/relays/198.51.100.66").await.text();
+    assert!(r66.contains(&escaped("<script>alert('helo')</script>")));
+    let r77 = get(&st, "/relays/198.51.100.77").await.text();
+    assert!(r77.contains(&format!(
+        "<td id=\"relay-rdns\">{}</td>",
+        escaped("x\"><svg/onload=alert('rdns')>.example")
+    )));
+    // JSON keeps them verbatim.
+    let h = get(&st, "/api/relays/198.51.100.77").await.json();
+    assert_eq!(h["rdns"], "x\"><svg/onload=alert('rdns')>.example");
+    assert_eq!(h["probes"][0]["target"], "<svg onload=alert('target')>");
 }
