@@ -1,9 +1,10 @@
 //! The routes, the request guards and the HTML handlers.
 //!
-//! Guards, outermost first: the request body is capped at `--max-upload` (413 beyond it);
-//! the `Host` header must name this server (a page elsewhere cannot reach it through DNS
-//! rebinding); a POST carrying an `Origin` must come from this server's own pages; and every
-//! response gets the headers of [`crate::security::HEADERS`].
+//! Guards, outermost first: every response gets the headers of
+//! [`crate::security::HEADERS`]; the `Host` header must name this server (a page elsewhere
+//! cannot reach it through DNS rebinding); a POST carrying an `Origin` must come from this
+//! server's own pages; and the request body is capped at `--max-upload` (413 beyond it,
+//! whether its length is declared or it comes chunked: `cap_body`).
 
 use crate::analysis::{analyse, Analysis, AnalysisError};
 use crate::pages::error::error_page;
@@ -44,9 +45,10 @@ pub fn router(state: Shared) -> Router {
         .route(assets::CSS_PATH, get(assets::css))
         .merge(api::routes())
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), guard))
         .layer(DefaultBodyLimit::max(max))
         .layer(RequestBodyLimitLayer::new(max))
+        .layer(middleware::from_fn_with_state(state.clone(), cap_body))
+        .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state);
     for h in crate::security::HEADERS {
         app = app.layer(SetResponseHeaderLayer::overriding(
@@ -105,6 +107,67 @@ async fn guard(State(state): State<Shared>, req: Request, next: Next) -> Respons
         }
     }
     next.run(req).await
+}
+
+fn too_large(max: usize) -> Response {
+    error_page(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!(
+            "The upload is too large: this server takes at most {max} bytes (see --max-upload)."
+        ),
+    )
+}
+
+/// Cap the request body at `--max-upload`. A declared length over the cap is refused at
+/// once; a body of undeclared length (`Transfer-Encoding: chunked`) is read here, refused
+/// with 413 the moment it passes the cap (after reading and dropping at most as much again,
+/// so the client is reading when the answer comes rather than having its connection
+/// reset), and otherwise handed on with its length known. Without this, the limit would
+/// surface only inside the multipart parser, as a generic 500.
+async fn cap_body(State(state): State<Shared>, req: Request, next: Next) -> Response {
+    use axum::body::{Body, HttpBody};
+    let max = state.options.max_upload;
+    if let Some(len) = req.headers().get(header::CONTENT_LENGTH) {
+        return match len.to_str().ok().and_then(|l| l.trim().parse::<u64>().ok()) {
+            Some(n) if n > max as u64 => too_large(max),
+            Some(_) => next.run(req).await,
+            None => error_page(StatusCode::BAD_REQUEST, "Content-Length is not a number."),
+        };
+    }
+    if req.method() == Method::GET || req.method() == Method::HEAD {
+        return next.run(req).await;
+    }
+    let (mut parts, mut body) = req.into_parts();
+    let mut data: Vec<u8> = Vec::new();
+    let mut over = 0usize;
+    loop {
+        let frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await;
+        match frame {
+            None => break,
+            Some(Ok(f)) => {
+                let Ok(chunk) = f.into_data() else { continue };
+                if over > 0 || data.len() + chunk.len() > max {
+                    over += chunk.len();
+                    if over > max {
+                        break;
+                    }
+                } else {
+                    data.extend_from_slice(&chunk);
+                }
+            }
+            Some(Err(e)) => {
+                return error_page(StatusCode::BAD_REQUEST, &format!("Upload interrupted: {e}"))
+            }
+        }
+    }
+    if over > 0 {
+        return too_large(max);
+    }
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(data.len()));
+    parts.headers.remove(header::TRANSFER_ENCODING);
+    next.run(Request::from_parts(parts, Body::from(data))).await
 }
 
 async fn not_found() -> Response {

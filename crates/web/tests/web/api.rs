@@ -94,17 +94,28 @@ async fn every_endpoint_is_listed_and_documented() {
     }
 }
 
+/// The seed message with its relay and origin moved to public addresses (198.51.110.25,
+/// 203.0.114.77): a documentation address has no owner to report to.
+fn seed_public() -> Vec<u8> {
+    let seed = String::from_utf8(sample("seed-relay.eml")).unwrap();
+    assert!(seed.contains("198.51.100.25") && seed.contains("203.0.113.77"));
+    seed.replace("198.51.100.", "198.51.110.")
+        .replace("203.0.113.", "203.0.114.")
+        .replace("203-0-113-", "203-0-114-")
+        .into_bytes()
+}
+
 #[tokio::test]
 async fn abuse_report_download_is_the_takedown_report_for_the_relay() {
     let st = state_with(
         Options::default(),
         vec![owner(
-            "198.51.100.25",
+            "198.51.110.25",
             "SomeCloud Hosting B.V.",
             "abuse@somecloud.example",
         )],
     );
-    let url = upload(&st, &sample("seed-relay.eml")).await;
+    let url = upload(&st, &seed_public()).await;
     let page = get(&st, &url).await.text();
     assert!(
         page.contains("abuse@somecloud.example"),
@@ -123,11 +134,11 @@ async fn abuse_report_download_is_the_takedown_report_for_the_relay() {
     assert_eq!(r.header("content-type"), "message/rfc822");
     assert_eq!(
         r.header("content-disposition"),
-        "attachment; filename=\"abuse-report-198.51.100.25.eml\""
+        "attachment; filename=\"abuse-report-198.51.110.25.eml\""
     );
     let eml = r.text();
     assert!(eml.contains("To: abuse@somecloud.example"));
-    assert!(eml.contains("Subject: Open mail relay at 198.51.100.25 (SomeCloud Hosting B.V.)"));
+    assert!(eml.contains("Subject: Open mail relay at 198.51.110.25 (SomeCloud Hosting B.V.)"));
     assert!(eml
         .lines()
         .any(|l| l.starts_with("From:") && l.contains("<analyst@soc.example>")));
@@ -139,7 +150,7 @@ async fn abuse_report_download_is_the_takedown_report_for_the_relay() {
     .await
     .text();
     assert!(arf.contains("Feedback-Type: abuse"));
-    assert!(arf.contains("Source-IP: 198.51.100.25"));
+    assert!(arf.contains("Source-IP: 198.51.110.25"));
     // Without a recipient the known abuse contact is used; a bad one is refused.
     let r = get(&st, &format!("{url}/abuse-report")).await;
     assert_eq!(r.status, StatusCode::OK);

@@ -74,6 +74,54 @@ async fn uploads_beyond_the_limit_are_refused_with_413() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 }
 
+/// A body sent in chunks, with no length announced (`Transfer-Encoding: chunked` on the wire).
+fn chunked(bytes: Vec<u8>) -> Body {
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        bytes.chunks(8 * 1024).map(|c| Ok(c.to_vec())).collect();
+    Body::from_stream(futures::stream::iter(chunks))
+}
+
+#[tokio::test]
+async fn chunked_uploads_beyond_the_limit_are_refused_with_413_too() {
+    let st = state_with(
+        Options {
+            max_upload: 64 * 1024,
+            ..Options::default()
+        },
+        vec![],
+    );
+    let mut big = sample("seed-relay.eml");
+    big.extend(std::iter::repeat_n(b'x', 80 * 1024));
+    // The form, streamed: the limit is only found while reading a part.
+    let (ctype, body) = multipart(&[("eml", Some("big.eml"), &big)]);
+    let r = send(
+        &st,
+        Request::post("/analyze")
+            .header(header::CONTENT_TYPE, ctype)
+            .body(chunked(body))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text());
+    assert!(r.text().contains("too large"), "{}", r.text());
+    // The API, streamed.
+    let api = send(
+        &st,
+        Request::post("/api/analyze").body(chunked(big)).unwrap(),
+    )
+    .await;
+    assert_eq!(api.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", api.text());
+    // Streamed within the limit is fine.
+    let ok = send(
+        &st,
+        Request::post("/api/analyze")
+            .body(chunked(sample("seed-relay.eml")))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text());
+}
+
 #[tokio::test]
 async fn foreign_host_names_are_refused_against_dns_rebinding() {
     let st = state();
