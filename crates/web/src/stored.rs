@@ -156,6 +156,7 @@ pub fn record(store: &Mutex<Store>, a: &Analysis) -> Result<Recorded, StoreError
         owners: a.owners.clone(),
         line: None,
         sha256: Some(sha2::Sha256::digest(&a.raw).into()),
+        verification: None,
     };
     let json = relayhunt_analyze::output::json::analyzed(&analyzed)
         .map_err(|e| StoreError::Invalid(format!("cannot serialise the report: {e}")))?;

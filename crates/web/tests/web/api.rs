@@ -137,7 +137,11 @@ async fn abuse_report_download_is_the_takedown_report_for_the_relay() {
         "attachment; filename=\"abuse-report-198.51.110.25.eml\""
     );
     let eml = r.text();
-    assert!(eml.contains("To: abuse@somecloud.example"));
+    assert!(
+        eml.lines()
+            .any(|l| l.starts_with("To:") && l.contains("abuse@somecloud.example")),
+        "{eml}"
+    );
     assert!(eml.contains("Subject: Open mail relay at 198.51.110.25 (SomeCloud Hosting B.V.)"));
     assert!(eml
         .lines()
@@ -154,7 +158,10 @@ async fn abuse_report_download_is_the_takedown_report_for_the_relay() {
     // Without a recipient the known abuse contact is used; a bad one is refused.
     let r = get(&st, &format!("{url}/abuse-report")).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.text().contains("To: abuse@somecloud.example"));
+    assert!(r
+        .text()
+        .lines()
+        .any(|l| l.starts_with("To:") && l.contains("abuse@somecloud.example")));
     let r = get(
         &st,
         &format!("{url}/abuse-report?to=not%20an%20address%0D%0ABcc:x@y"),
