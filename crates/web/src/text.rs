@@ -37,26 +37,9 @@ pub fn delay(secs: i64) -> String {
     format!("{sign}{body}")
 }
 
-/// Seconds since the epoch as `YYYY-MM-DD HH:MM:SS UTC` (proleptic Gregorian).
+/// Seconds since the epoch as `YYYY-MM-DD HH:MM:SS UTC` (the human output's date, marked UTC).
 pub fn utc(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let rem = unix.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    format!("{} UTC", relayhunt_analyze::output::human::utc(unix))
 }
 
 /// The snake_case name serde gives a value (enums of the report), or `""`.
