@@ -690,15 +690,13 @@ fn read_comment<'a>(
     }
 
     let mut words = comment_pieces(c).peekable();
-    let mut byte_pos = 0usize;
     let mut first = true;
     let mut in_helo = false;
     let mut n_words = 0usize;
     let mut n_addr_words = 0usize;
     while let Some(w) = words.next() {
-        // Position of this word in `c`, to slice "the rest of the comment".
-        let at = c[byte_pos..].find(w).map_or(byte_pos, |p| byte_pos + p);
-        byte_pos = at + w.len();
+        // End of this word in `c`, to slice "the rest of the comment".
+        let byte_pos = offset_in(c, w) + w.len();
         let was_first = first;
         first = false;
         n_words += 1;
@@ -757,7 +755,6 @@ fn read_comment<'a>(
         }
         if w.eq_ignore_ascii_case("account") {
             if let Some(user) = words.next() {
-                byte_pos = c[byte_pos..].find(user).map_or(byte_pos, |p| byte_pos + p) + user.len();
                 cf.authenticated = true;
                 cf.auth_user = Some(user.trim_start_matches('<').trim_end_matches('>'));
             }
@@ -846,6 +843,15 @@ fn read_comment<'a>(
     }
     cf.bare = n_words == 1 && n_addr_words == 1;
     cf
+}
+
+/// Where `word`, a slice [`comment_pieces`] cut from `c`, starts in `c`. Words are
+/// separated only by spaces and commas, which no word starts with, so this is also where a
+/// search for the word's text from the end of the previous word would land.
+fn offset_in(c: &str, word: &str) -> usize {
+    (word.as_ptr() as usize)
+        .wrapping_sub(c.as_ptr() as usize)
+        .min(c.len())
 }
 
 /// `key=value` among the words of a comment.

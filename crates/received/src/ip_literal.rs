@@ -34,15 +34,15 @@ pub(crate) fn parse_ip_literal(text: &str) -> Option<IpPort> {
     let mut port = None;
     if let Some(rest) = strip_prefix_ci(s, "ipv6:") {
         s = rest;
-    } else if let Some((addr, p)) = s.rsplit_once("]:") {
-        s = addr.trim_end_matches(']');
-        port = p.parse().ok();
+    } else if let Some(at) = rfind_bracket_colon(s) {
+        port = s[at + 2..].parse().ok();
+        s = s[..at].trim_end_matches(']');
     }
     if s.is_empty() || s.len() > 64 {
         return None;
     }
     // Zone index (`fe80::1%11`) is local to the writer and dropped.
-    let s = s.split('%').next().unwrap_or(s);
+    let s = memchr::memchr(b'%', s.as_bytes()).map_or(s, |i| &s[..i]);
     // Only hex digits, dots and colons spell an address (or `v4:port`): host names and
     // words stop here instead of going through two failed address parses.
     if !s
@@ -82,6 +82,14 @@ pub(crate) fn parse_ip_literal(text: &str) -> Option<IpPort> {
         }
     }
     None
+}
+
+/// Offset of the last `]:` in `s` (a bracketed address followed by a port).
+fn rfind_bracket_colon(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    memchr::memrchr_iter(b':', b)
+        .find(|&i| i > 0 && b[i - 1] == b']')
+        .map(|i| i - 1)
 }
 
 /// Like [`parse_ip_literal`] but accepts trailing junk after the address

@@ -28,25 +28,32 @@ pub(crate) fn normalize(value: &str) -> Normalized {
     }
     let mut text = String::with_capacity(cut.len());
     let mut pending_space = false;
-    // Byte loop with an ASCII fast path; multi-byte characters are copied whole.
+    // Runs of printable ASCII are copied whole; only separators, control bytes and
+    // multi-byte characters are looked at one by one.
     let bytes = cut.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b.is_ascii() {
-            i += 1;
-            if b.is_ascii_whitespace() || b == 0x0b {
-                pending_space = true;
-                continue;
-            }
-            if b.is_ascii_control() {
-                continue; // NUL, ESC, DEL …: never meaningful inside a trace header.
-            }
+        if b.is_ascii_graphic() {
+            let run = bytes[i..]
+                .iter()
+                .position(|c| !c.is_ascii_graphic())
+                .map_or(bytes.len(), |n| i + n);
             if pending_space && !text.is_empty() {
                 text.push(' ');
             }
             pending_space = false;
-            text.push(char::from(b));
+            text.push_str(&cut[i..run]);
+            i = run;
+            continue;
+        }
+        if b.is_ascii() {
+            i += 1;
+            if b.is_ascii_whitespace() || b == 0x0b {
+                pending_space = true;
+            }
+            // Any other ASCII byte here is a control byte (NUL, ESC, DEL …): never
+            // meaningful inside a trace header, dropped.
             continue;
         }
         let ch = cut[i..]
