@@ -36,6 +36,10 @@ impl<'a> TlsFacts<'a> {
 pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> TlsFacts<'a> {
     let mut out = TlsFacts::default();
     for (i, t) in tokens.iter().enumerate() {
+        // The first version and cipher found win: nothing later can change them.
+        if out.version.is_some() && out.cipher.is_some() {
+            break;
+        }
         match *t {
             Token::Comment(c) => out.merge(from_comment(c)),
             Token::Word(w) => {
@@ -57,7 +61,9 @@ pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> TlsFacts<'a> {
                             });
                         }
                     }
-                } else if let Some(pos) = w.contains('/').then(|| find_ci(w, "/TLS/")).flatten() {
+                } else if let Some(pos) =
+                    memchr::memchr(b'/', w.as_bytes()).and_then(|_| find_ci(w, "/TLS/"))
+                {
                     let c = &w[pos + 5..];
                     if !c.is_empty() {
                         out.merge(TlsFacts {
@@ -87,8 +93,12 @@ fn from_comment(c: &str) -> TlsFacts<'_> {
         }
         return TlsFacts { version, cipher };
     }
+    // Every notation below but the bare version holds a `:` or a `=`: most comments
+    // (`(Postfix)`, host-info) have neither and skip the searches.
+    let has_colon = memchr::memchr(b':', c.as_bytes()).is_some();
+    let has_equals = memchr::memchr(b'=', c.as_bytes()).is_some();
     // tls-colon (possibly after `AUTH: …,`)
-    if let Some(pos) = find_ci(c, "TLS:") {
+    if let Some(pos) = has_colon.then(|| find_ci(c, "TLS:")).flatten() {
         if pos == 0 || c[..pos].trim_end().ends_with(',') {
             let mut parts = c[pos + 4..]
                 .split(',')
@@ -100,7 +110,7 @@ fn from_comment(c: &str) -> TlsFacts<'_> {
         }
     }
     // kv
-    if find_ci(c, "version=").is_some() || find_ci(c, "cipher=").is_some() {
+    if has_equals && (find_ci(c, "version=").is_some() || find_ci(c, "cipher=").is_some()) {
         let mut out = TlsFacts::default();
         for w in comment_words(c) {
             if let Some(v) = strip_prefix_ci(w, "version=") {
@@ -113,25 +123,27 @@ fn from_comment(c: &str) -> TlsFacts<'_> {
     }
     // exim-triple, optionally labelled: `(tls_cipher TLS-1.0:RSA_AES_256_CBC_SHA:32)`,
     // `(Cipher TLSv1:DES-CBC3-SHA:168)` (Exim 3 / customised received_header_text).
-    let triple = c
-        .split_once(' ')
-        .filter(|(label, _)| {
-            label.eq_ignore_ascii_case("tls_cipher") || label.eq_ignore_ascii_case("cipher")
-        })
-        .map_or(c, |(_, t)| t.trim());
-    let mut parts = triple.split(':');
-    if let (Some(v), Some(ci), Some(bits), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    {
-        if (is_version(v) || v.eq_ignore_ascii_case("UNKNOWN"))
-            && looks_like_cipher(ci)
-            && bits.bytes().all(|b| b.is_ascii_digit())
+    if has_colon {
+        let triple = c
+            .split_once(' ')
+            .filter(|(label, _)| {
+                label.eq_ignore_ascii_case("tls_cipher") || label.eq_ignore_ascii_case("cipher")
+            })
+            .map_or(c, |(_, t)| t.trim());
+        let mut parts = triple.split(':');
+        if let (Some(v), Some(ci), Some(bits), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         {
-            let version = (!v.eq_ignore_ascii_case("UNKNOWN")).then_some(v);
-            return TlsFacts {
-                version,
-                cipher: Some(ci),
-            };
+            if (is_version(v) || v.eq_ignore_ascii_case("UNKNOWN"))
+                && looks_like_cipher(ci)
+                && bits.bytes().all(|b| b.is_ascii_digit())
+            {
+                let version = (!v.eq_ignore_ascii_case("UNKNOWN")).then_some(v);
+                return TlsFacts {
+                    version,
+                    cipher: Some(ci),
+                };
+            }
         }
     }
     // exim-tls-word: a bare version comment `(TLS1.3)`.
