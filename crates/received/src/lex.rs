@@ -54,18 +54,21 @@ pub(crate) fn tokenize(text: &str) -> Vec<Spanned<'_>> {
                 let start = i + 1;
                 let mut depth = 1usize;
                 let mut j = start;
-                while j < bytes.len() {
-                    match bytes[j] {
-                        b'(' => depth += 1,
-                        b')' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
+                // Jump between parentheses; the text between them is not looked at.
+                while let Some(k) = memchr::memchr2(b'(', b')', &bytes[j..]) {
+                    j += k;
+                    if bytes[j] == b'(' {
+                        depth += 1;
+                    } else {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
                         }
-                        _ => {}
                     }
                     j += 1;
+                }
+                if depth > 0 {
+                    j = bytes.len();
                 }
                 let inner = text[start..j].trim();
                 i = (j + 1).min(bytes.len());
@@ -152,12 +155,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Spanned<'_>> {
             }
             _ => {
                 let start = i;
-                while i < bytes.len()
-                    && !matches!(
-                        bytes[i],
-                        b' ' | b'\t' | b',' | b';' | b'(' | b'<' | b'"' | b'['
-                    )
-                {
+                while i < bytes.len() && !ENDS_WORD[usize::from(bytes[i])] {
                     i += 1;
                 }
                 // A `[` glued to a word (`a]b-1.host`, `user@[1.2.3.4]`) stays in the word
@@ -179,6 +177,18 @@ pub(crate) fn tokenize(text: &str) -> Vec<Spanned<'_>> {
     }
     out
 }
+
+/// Bytes that end a word: separators and the openers of the other token kinds.
+const ENDS_WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let ends = *b" \t,;(<\"[";
+    let mut k = 0;
+    while k < ends.len() {
+        t[ends[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
 
 /// Characters an address literal or an angle address (outside quotes) never holds: a `<`
 /// or `[` followed by one before its closing bracket is a stray character, not a group

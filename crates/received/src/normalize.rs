@@ -28,17 +28,14 @@ pub(crate) fn normalize(value: &str) -> Normalized {
     }
     let mut text = String::with_capacity(cut.len());
     let mut pending_space = false;
-    // Runs of printable ASCII are copied whole; only separators, control bytes and
-    // multi-byte characters are looked at one by one.
+    // Runs of printable ASCII (single spaces included) are copied whole; only other
+    // separators, control bytes and multi-byte characters are looked at one by one.
     let bytes = cut.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         if b.is_ascii_graphic() {
-            let run = bytes[i..]
-                .iter()
-                .position(|c| !c.is_ascii_graphic())
-                .map_or(bytes.len(), |n| i + n);
+            let run = printable_run_end(bytes, i);
             if pending_space && !text.is_empty() {
                 text.push(' ');
             }
@@ -75,6 +72,22 @@ pub(crate) fn normalize(value: &str) -> Normalized {
         text,
         truncated_from,
     }
+}
+
+/// End of the run starting at `start` (a printable byte) of printable ASCII bytes and
+/// single spaces between them: the bytes the output keeps exactly as written.
+fn printable_run_end(bytes: &[u8], start: usize) -> usize {
+    let mut j = start;
+    while j < bytes.len() {
+        let b = bytes[j];
+        if b.is_ascii_graphic() || (b == b' ' && bytes.get(j + 1).is_some_and(u8::is_ascii_graphic))
+        {
+            j += 1;
+        } else {
+            break;
+        }
+    }
+    j
 }
 
 #[cfg(test)]
