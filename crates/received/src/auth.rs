@@ -8,7 +8,7 @@
 //! `via HTTP`) and GMX/Web.de `(mpNNN)` submission hops are flagged in `parse`. Keeping authenticated submissions apart is what separates a compromised
 //! account from an open relay, so every notation counts.
 
-use crate::ci::strip_prefix_ci;
+use crate::ci::{find_ci, strip_prefix_ci};
 use crate::lex::Token;
 
 /// Auth facts found outside the from clause (which reads its own comments).
@@ -24,6 +24,10 @@ pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> AuthFacts<'a> {
     for (i, t) in tokens.iter().enumerate() {
         match *t {
             Token::Comment(c) => {
+                // The keyed notations (`user=`, `auth=`, `AUTH:`) need a `=` or a `:`;
+                // most comments have neither.
+                let has_equals = memchr::memchr(b'=', c.as_bytes()).is_some();
+                let has_colon = memchr::memchr(b':', c.as_bytes()).is_some();
                 if let Some(user) = strip_prefix_ci(c, "Authenticated sender:") {
                     out.authenticated = true;
                     out.user = out.user.or(non_empty(user));
@@ -36,7 +40,7 @@ pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> AuthFacts<'a> {
                     } else {
                         out.user = out.user.or(keyed(rest, "user="));
                     }
-                } else if is_sendmail_auth(c) {
+                } else if has_equals && is_sendmail_auth(c) {
                     // Sendmail `(user=alice mech=PLAIN bits=0)` (`$&{auth_authen}` forms).
                     out.authenticated = true;
                     out.user = out.user.or(keyed(c, "user="));
@@ -44,13 +48,15 @@ pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> AuthFacts<'a> {
                     // Webmail: `(SquirrelMail authenticated user bob)`, `(… authenticated user bob)`.
                     out.authenticated = true;
                     out.user = out.user.or(user.split_whitespace().next());
-                } else if let Some(v) = c
-                    .split(',')
+                } else if let Some(v) = has_colon
+                    .then_some(c)
+                    .into_iter()
+                    .flat_map(|c| c.split(','))
                     .find_map(|seg| strip_prefix_ci(seg.trim(), "AUTH:"))
                 {
                     out.authenticated = true;
                     out.user = out.user.or(v.split_whitespace().last());
-                } else {
+                } else if has_equals {
                     for w in c.split_whitespace() {
                         if let Some(user) = strip_prefix_ci(w, "auth=") {
                             out.authenticated = true;
@@ -102,11 +108,8 @@ fn is_sendmail_auth(c: &str) -> bool {
 
 /// The text after the first case-insensitive occurrence of `phrase` in `c`.
 fn after_phrase<'a>(c: &'a str, phrase: &str) -> Option<&'a str> {
-    let n = phrase.len();
-    (0..c.len().saturating_sub(n - 1))
-        .filter(|&i| c.is_char_boundary(i) && c.is_char_boundary(i + n))
-        .find(|&i| c[i..i + n].eq_ignore_ascii_case(phrase))
-        .map(|i| &c[i + n..])
+    // An ASCII phrase can only match at a character boundary.
+    find_ci(c, phrase).and_then(|i| c.get(i + phrase.len()..))
 }
 
 fn non_empty(s: &str) -> Option<&str> {
