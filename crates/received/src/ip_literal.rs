@@ -31,6 +31,12 @@ pub(crate) fn parse_ip_literal(text: &str) -> Option<IpPort> {
             break;
         }
     }
+    // Every address (and the `IPv6:` tag) starts with a hex digit, `:` or `.`, or `i`:
+    // most words are host names and stop here.
+    match s.as_bytes().first() {
+        Some(b) if b.is_ascii_hexdigit() || matches!(b, b':' | b'.' | b'i' | b'I') => {}
+        _ => return None,
+    }
     let mut port = None;
     if let Some(rest) = strip_prefix_ci(s, "ipv6:") {
         s = rest;
