@@ -49,6 +49,23 @@ impl Quotes {
     }
 }
 
+/// A finding that the receiver's recorded result and today's check differ: worth more
+/// attention when the receiver recorded a pass (the message got the benefit of it).
+fn disagreement(
+    kind: &relayhunt_analyze::engine::findings::Kind,
+    claimed: &str,
+    hop: Option<usize>,
+    explanation: String,
+    evidence: Vec<Evidence>,
+) -> Finding {
+    let severity = if claimed == "pass" {
+        Severity::Medium
+    } else {
+        Severity::Low
+    };
+    finding(kind, severity, hop, explanation, evidence)
+}
+
 /// Findings, corroboration and human lines for one verified message.
 pub fn note(raw: &[u8], report: &Report, v: &Verification) -> VerificationNote {
     let q = Quotes::new(raw);
@@ -103,13 +120,9 @@ pub fn note(raw: &[u8], report: &Report, v: &Verification) -> VerificationNote {
             if c.result != SpfResult::TempError && claimed != c.result.as_str() {
                 let mut ev = q.results(report, "spf");
                 ev.extend(entry_ev.iter().cloned());
-                findings.push(finding(
+                findings.push(disagreement(
                     &f::SPF_DISAGREES,
-                    if claimed == "pass" {
-                        Severity::Medium
-                    } else {
-                        Severity::Low
-                    },
+                    claimed,
                     entry_hop,
                     format!(
                         "Your receiver recorded spf={claimed} for {}; checked again now for {}, SPF gives {}: {}. Either the domain's DNS changed since delivery or the recorded result is not about this relay.",
@@ -149,13 +162,9 @@ pub fn note(raw: &[u8], report: &Report, v: &Verification) -> VerificationNote {
         if let Some(claimed) = &d.claimed {
             let ours_pass = c.result == "pass";
             if c.result != "temperror" && (claimed == "pass") != ours_pass {
-                findings.push(finding(
+                findings.push(disagreement(
                     &f::DKIM_DISAGREES,
-                    if claimed == "pass" {
-                        Severity::Medium
-                    } else {
-                        Severity::Low
-                    },
+                    claimed,
                     None,
                     format!(
                         "Your receiver recorded dkim={claimed} for {}; verified again now the signature gives {}{}. A key rotated or revoked since delivery also explains a failure now.",
@@ -217,13 +226,9 @@ pub fn note(raw: &[u8], report: &Report, v: &Verification) -> VerificationNote {
         let c = &d.check;
         if let Some(claimed) = &d.claimed {
             if c.result != "temperror" && claimed != c.result {
-                findings.push(finding(
+                findings.push(disagreement(
                     &f::DMARC_DISAGREES,
-                    if claimed == "pass" {
-                        Severity::Medium
-                    } else {
-                        Severity::Low
-                    },
+                    claimed,
                     None,
                     format!(
                         "Your receiver recorded dmarc={claimed} for {}; checked again now DMARC gives {}.",

@@ -103,10 +103,16 @@ pub fn parse(file: &SourceFile, warnings: &mut Vec<Warning>) -> (Vec<Param>, Vec
 
 /// Split a Postfix list value on whitespace and commas, keeping `{...}` groups whole.
 pub fn split_list(value: &str) -> Vec<String> {
+    split_grouped(value, true)
+}
+
+/// Split `text` on whitespace (and commas when `commas` is set) outside `{ ... }` groups,
+/// which Postfix keeps whole in both main.cf lists and master.cf fields.
+pub(super) fn split_grouped(text: &str, commas: bool) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut depth = 0usize;
-    for c in value.chars() {
+    for c in text.chars() {
         match c {
             '{' => {
                 depth += 1;
@@ -116,7 +122,7 @@ pub fn split_list(value: &str) -> Vec<String> {
                 depth = depth.saturating_sub(1);
                 cur.push(c);
             }
-            c if depth == 0 && (c.is_whitespace() || c == ',') => {
+            c if depth == 0 && (c.is_whitespace() || (commas && c == ',')) => {
                 if !cur.is_empty() {
                     out.push(std::mem::take(&mut cur));
                 }

@@ -99,31 +99,7 @@ pub fn parse(file: &SourceFile, warnings: &mut Vec<Warning>) -> Vec<Service> {
 
 /// Split a master.cf entry into fields, keeping `{ ... }` groups whole.
 fn tokens(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut depth = 0usize;
-    for c in text.chars() {
-        match c {
-            '{' => {
-                depth += 1;
-                cur.push(c);
-            }
-            '}' => {
-                depth = depth.saturating_sub(1);
-                cur.push(c);
-            }
-            c if depth == 0 && c.is_whitespace() => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-            }
-            c => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
+    super::main_cf::split_grouped(text, false)
 }
 
 #[cfg(test)]
