@@ -3,7 +3,7 @@
 
 mod fakes;
 
-use fakes::{banner, spawn, standard, Action, EHLO_AFTER_TLS, EHLO_PLAIN, EHLO_TLS};
+use fakes::{answering, banner, spawn, standard, Action, EHLO_AFTER_TLS, EHLO_PLAIN, EHLO_TLS};
 use relayhunt_probe::{probe_target, ProbeOptions, TestOutcome, Timeouts, Verdict};
 use std::time::{Duration, Instant};
 
@@ -75,18 +75,10 @@ async fn endless_line_is_a_protocol_error_quickly() {
 
 #[tokio::test]
 async fn garbage_reply_codes_are_a_protocol_error() {
-    let fake = spawn(
-        banner,
-        |s, l| {
-            if l.starts_with("EHLO") {
-                Action::Reply("HTTP/1.1 400 Bad Request\r\n".into())
-            } else {
-                standard(s, l, EHLO_PLAIN)
-            }
-        },
-        None,
-        false,
-    )
+    let fake = answering(vec![(
+        "EHLO",
+        Action::Reply("HTTP/1.1 400 Bad Request\r\n".into()),
+    )])
     .await;
     let r = probe_target(fake.addr, &quick()).await;
     assert_eq!(r.verdict, Verdict::ProtocolError);
@@ -140,19 +132,7 @@ async fn multiline_replies_are_parsed_and_closed_server_is_closed() {
 
 #[tokio::test]
 async fn too_many_reply_lines_is_a_protocol_error() {
-    let fake = spawn(
-        banner,
-        |s, l| {
-            if l.starts_with("EHLO") {
-                Action::Reply("250-x\r\n".repeat(10_000))
-            } else {
-                standard(s, l, EHLO_PLAIN)
-            }
-        },
-        None,
-        false,
-    )
-    .await;
+    let fake = answering(vec![("EHLO", Action::Reply("250-x\r\n".repeat(10_000)))]).await;
     let r = probe_target(fake.addr, &quick()).await;
     assert_eq!(r.verdict, Verdict::ProtocolError);
     assert!(r.detail.contains("lines"), "{}", r.detail);
@@ -296,18 +276,10 @@ async fn closing_421_mid_battery_reconnects_and_finishes() {
 
 #[tokio::test]
 async fn server_that_always_hangs_up_gives_up_after_the_reconnect_limit() {
-    let fake = spawn(
-        banner,
-        |s, l| {
-            if l.to_ascii_uppercase().starts_with("MAIL FROM:") {
-                Action::Close("421 4.3.2 Service shutting down\r\n".into())
-            } else {
-                standard(s, l, EHLO_PLAIN)
-            }
-        },
-        None,
-        false,
-    )
+    let fake = answering(vec![(
+        "MAIL FROM:",
+        Action::Close("421 4.3.2 Service shutting down\r\n".into()),
+    )])
     .await;
     let r = probe_target(fake.addr, &quick()).await;
     assert_eq!(r.verdict, Verdict::ProtocolError, "{}", r.detail);
@@ -383,18 +355,10 @@ async fn whole_target_limit_returns_partial_transcript() {
 
 #[tokio::test]
 async fn auth_required_server() {
-    let fake = spawn(
-        banner,
-        |s, l| {
-            if l.to_ascii_uppercase().starts_with("RCPT TO:") {
-                Action::Reply("530 5.7.0 Authentication required\r\n".into())
-            } else {
-                standard(s, l, EHLO_PLAIN)
-            }
-        },
-        None,
-        false,
-    )
+    let fake = answering(vec![(
+        "RCPT TO:",
+        Action::Reply("530 5.7.0 Authentication required\r\n".into()),
+    )])
     .await;
     let r = probe_target(fake.addr, &quick()).await;
     assert_eq!(r.verdict, Verdict::AuthRequired, "{}", r.detail);

@@ -15,6 +15,7 @@ pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
 /// What the fake does in answer to a command (or to the connection, for the banner).
+#[derive(Clone)]
 pub enum Action {
     /// Send these bytes (CRLF included by the caller).
     Reply(String),
@@ -305,15 +306,19 @@ pub fn banner(_: &mut Session) -> Action {
     Action::Reply("220 fake.example ESMTP\r\n".into())
 }
 
-/// Accepts every recipient: the textbook open relay.
-pub async fn open_relay() -> Fake {
+/// The usual banner and [`standard`] answers (EHLO_PLAIN), except for commands starting
+/// (in upper case) with one of `overrides`' prefixes: the first such gets its action.
+pub async fn answering(overrides: Vec<(&'static str, Action)>) -> Fake {
     spawn(
         banner,
-        |s, l| {
-            if l.to_ascii_uppercase().starts_with("RCPT TO:") {
-                Action::Reply("250 2.1.5 Ok\r\n".into())
-            } else {
-                standard(s, l, EHLO_PLAIN)
+        move |s, l| {
+            let upper = l.to_ascii_uppercase();
+            match overrides
+                .iter()
+                .find(|(prefix, _)| upper.starts_with(prefix))
+            {
+                Some((_, action)) => action.clone(),
+                None => standard(s, l, EHLO_PLAIN),
             }
         },
         None,
@@ -322,22 +327,19 @@ pub async fn open_relay() -> Fake {
     .await
 }
 
+/// Accepts every recipient: the textbook open relay.
+pub async fn open_relay() -> Fake {
+    answering(vec![("RCPT TO:", Action::Reply("250 2.1.5 Ok\r\n".into()))]).await
+}
+
 /// Refuses relaying like Postfix does (`554 5.7.1 … Relay access denied`), multi-line.
 pub async fn closed_relay() -> Fake {
-    spawn(
-        banner,
-        |s, l| {
-            if l.to_ascii_uppercase().starts_with("RCPT TO:") {
-                Action::Reply(
-                    "554-5.7.1 Relay access denied\r\n554-5.7.1 see https://example.invalid/policy\r\n554 5.7.1 <relaytest@example.net>: Relay access denied\r\n"
-                        .into(),
-                )
-            } else {
-                standard(s, l, EHLO_PLAIN)
-            }
-        },
-        None,
-        false,
-    )
+    answering(vec![(
+        "RCPT TO:",
+        Action::Reply(
+            "554-5.7.1 Relay access denied\r\n554-5.7.1 see https://example.invalid/policy\r\n554 5.7.1 <relaytest@example.net>: Relay access denied\r\n"
+                .into(),
+        ),
+    )])
     .await
 }
