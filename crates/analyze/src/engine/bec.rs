@@ -15,38 +15,41 @@ pub fn check(msg: &Message, s: &MessageSummary) -> Vec<Finding> {
     let Some(from) = s.from.as_ref() else {
         return out;
     };
-    let from_field = msg.first("From").map(quote);
+    // Evidence is quoted only when a check fires (most messages pass all three).
+    let from_field = || msg.first("From").map(quote);
     let from_dom = from.domain.clone();
     let from_org = from_dom.as_deref().and_then(org_domain);
     let addr = from.address.as_deref().unwrap_or_default();
 
     // Lists set Reply-To to the list itself; that is not a redirection.
-    let list_orgs: Vec<String> = [
-        "List-Post",
-        "X-BeenThere",
-        "List-Id",
-        "Sender",
-        "Mailing-List",
-        "List-Unsubscribe",
-    ]
-    .iter()
-    .filter_map(|n| msg.first(n))
-    .filter_map(|h| {
-        let v = h.value.to_ascii_lowercase();
-        let inner = match (v.rfind('<'), v.rfind('>')) {
-            (Some(a), Some(b)) if b > a => v[a + 1..b].to_string(),
-            _ => v.trim().to_string(),
-        };
-        let inner = inner.trim_start_matches("mailto:").to_string();
-        addr_domain(&inner)
-            .or_else(|| Some(inner.clone()))
-            .and_then(|d| org_domain(&d))
-    })
-    .collect();
+    let list_orgs = || -> Vec<String> {
+        [
+            "List-Post",
+            "X-BeenThere",
+            "List-Id",
+            "Sender",
+            "Mailing-List",
+            "List-Unsubscribe",
+        ]
+        .iter()
+        .filter_map(|n| msg.first(n))
+        .filter_map(|h| {
+            let v = h.value.to_ascii_lowercase();
+            let inner = match (v.rfind('<'), v.rfind('>')) {
+                (Some(a), Some(b)) if b > a => v[a + 1..b].to_string(),
+                _ => v.trim().to_string(),
+            };
+            let inner = inner.trim_start_matches("mailto:").to_string();
+            addr_domain(&inner)
+                .or_else(|| Some(inner.clone()))
+                .and_then(|d| org_domain(&d))
+        })
+        .collect()
+    };
     if let (Some(fo), Some(rt)) = (&from_org, s.reply_to.as_ref()) {
         if let Some(ro) = rt.domain.as_deref().and_then(org_domain) {
-            if &ro != fo && !list_orgs.contains(&ro) {
-                let mut ev: Vec<_> = from_field.iter().cloned().collect();
+            if &ro != fo && !list_orgs().contains(&ro) {
+                let mut ev: Vec<_> = from_field().into_iter().collect();
                 ev.extend(msg.first("Reply-To").map(quote));
                 out.push(finding(
                     &f::BEC_REPLY_TO,
@@ -64,7 +67,7 @@ pub fn check(msg: &Message, s: &MessageSummary) -> Vec<Finding> {
     if let (Some(fo), Some(rp)) = (&from_org, s.return_path.as_deref()) {
         if let Some(po) = addr_domain(rp).and_then(|d| org_domain(&d)) {
             if &po != fo {
-                let mut ev: Vec<_> = from_field.iter().cloned().collect();
+                let mut ev: Vec<_> = from_field().into_iter().collect();
                 ev.extend(msg.first("Return-Path").map(quote));
                 out.push(finding(
                     &f::BEC_RETURN_PATH,
@@ -94,7 +97,7 @@ pub fn check(msg: &Message, s: &MessageSummary) -> Vec<Finding> {
                     format!(
                         "The display name shows the address {w}, but the message is really from {addr}. Mail clients often show only the name, so the reader sees an address the sender does not own."
                     ),
-                    from_field.iter().cloned().collect(),
+                    from_field().into_iter().collect(),
                 ));
             }
         }

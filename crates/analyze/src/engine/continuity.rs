@@ -7,11 +7,11 @@
 //! neither confirm nor refute, so they give [`Link::Unknown`] instead of a false alarm.
 
 use super::identity::{
-    first_label, is_private, is_public_name, literal_ip, norm_host, org_domain, same_brand,
-    same_org,
+    first_label_of, is_private, is_public_name, literal_ip, norm, org_in, same_brand,
 };
 use super::providers;
 use relayhunt_received::Hop;
+use std::borrow::Cow;
 
 /// How two adjacent hops connect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,27 +24,16 @@ pub enum Link {
     Unknown,
 }
 
-/// Compare `lower.by` with `upper.from`.
+/// Compare `lower.by` with `upper.from`. Names are normalised once and compared as
+/// borrowed slices: this runs for every adjacent pair of hops, several times per message.
 pub fn link(lower: &Hop, upper: &Hop) -> Link {
     let client_ip = upper.from.ip;
-    let names: Vec<String> = [upper.from.rdns.as_deref(), upper.from.helo.as_deref()]
-        .into_iter()
-        .flatten()
-        .map(norm_host)
-        .filter(|n| !n.is_empty())
-        .collect();
     if let (Some(a), Some(b)) = (lower.by.ip, client_ip) {
         if a == b {
             return Link::Match;
         }
     }
-    let Some(by) = lower
-        .by
-        .host
-        .as_deref()
-        .map(norm_host)
-        .filter(|b| !b.is_empty())
-    else {
+    let Some(by) = lower.by.host.as_deref().map(norm).filter(|b| !b.is_empty()) else {
         return Link::Unknown;
     };
     if let Some(by_ip) = literal_ip(&by) {
@@ -54,35 +43,30 @@ pub fn link(lower: &Hop, upper: &Hop) -> Link {
             _ => Link::Unknown,
         };
     }
-    if names.contains(&by) {
+    let names: [Option<Cow<'_, str>>; 2] = [upper.from.rdns.as_deref(), upper.from.helo.as_deref()]
+        .map(|n| n.map(norm).filter(|n| !n.is_empty()));
+    let names = || names.iter().flatten().map(|n| n.as_ref());
+    if names().any(|n| n == by) {
         return Link::Match;
     }
-    if names.iter().any(|n| {
-        same_org(n, &by)
-            || org_domain(n)
-                .zip(org_domain(&by))
-                .is_some_and(|(a, b)| same_brand(&a, &b))
-    }) {
+    let by_org = org_in(&by);
+    if names().any(|n| org_in(n).zip(by_org).is_some_and(|(a, b)| same_brand(a, b))) {
         return Link::Match;
     }
-    if names
-        .iter()
-        .any(|n| first_label(n) == first_label(&by) && !first_label(&by).is_empty())
-    {
+    let by_label = first_label_of(&by);
+    if !by_label.is_empty() && names().any(|n| first_label_of(n) == by_label) {
         return Link::Match;
     }
     let by_provider = providers::by_host(&by).map(|p| p.id);
     if by_provider.is_some()
-        && (names
-            .iter()
-            .any(|n| providers::by_host(n).map(|p| p.id) == by_provider)
+        && (names().any(|n| providers::by_host(n).map(|p| p.id) == by_provider)
             || client_ip.and_then(providers::by_ip).map(|p| p.id) == by_provider)
     {
         return Link::Match;
     }
     // Only two public names can contradict each other; the client side needs a name the
     // receiver verified (rDNS) or, failing that, its HELO.
-    let public_client = names.iter().any(|n| is_public_name(n));
+    let public_client = names().any(is_public_name);
     if is_public_name(&by) && public_client {
         return Link::Mismatch;
     }

@@ -5,6 +5,7 @@
 //! by exact host is what lets `mx1.example.co.uk` and `smtp.example.co.uk` count as one
 //! sender while `example.co.uk` and `other.co.uk` do not.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 /// True for addresses that never appear on the public internet: RFC 1918, loopback,
@@ -38,10 +39,31 @@ pub fn is_private(ip: IpAddr) -> bool {
 
 /// Lower-case a host name, drop a trailing dot and surrounding brackets.
 pub fn norm_host(h: &str) -> String {
-    h.trim()
+    norm(h).into_owned()
+}
+
+/// [`norm_host`] without the allocation when the name is already lower-case, as nearly
+/// every host name in a `Received:` header is: the name checks run several times per hop.
+pub fn norm(h: &str) -> Cow<'_, str> {
+    // Fast path: a name that starts and ends with a letter or digit has nothing to trim.
+    let plain = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+    let bytes = h.as_bytes();
+    if plain(bytes.first()) && plain(bytes.last()) {
+        return if bytes.iter().any(u8::is_ascii_uppercase) {
+            Cow::Owned(h.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(h)
+        };
+    }
+    let t = h
+        .trim()
         .trim_matches(|c| c == '[' || c == ']')
-        .trim_end_matches('.')
-        .to_ascii_lowercase()
+        .trim_end_matches('.');
+    if t.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(t.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(t)
+    }
 }
 
 /// True when the name is an IP literal (`1.2.3.4`, `[1.2.3.4]`, `[IPv6:…]`).
@@ -67,10 +89,14 @@ pub fn literal_ip(name: &str) -> Option<IpAddr> {
 /// True for a fully qualified name (has a dot, is not an IP literal).
 pub fn is_fqdn(name: &str) -> bool {
     // Same normalisation as `norm_host` without allocating: case does not matter here.
-    let n = name
-        .trim()
-        .trim_matches(|c| c == '[' || c == ']')
-        .trim_end_matches('.');
+    let plain = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+    let n = if plain(name.as_bytes().first()) && plain(name.as_bytes().last()) {
+        name
+    } else {
+        name.trim()
+            .trim_matches(|c| c == '[' || c == ']')
+            .trim_end_matches('.')
+    };
     let n = match n.get(..5) {
         Some(p) if p.eq_ignore_ascii_case("ipv6:") => &n[5..],
         _ => n,
@@ -85,7 +111,15 @@ pub fn is_fqdn(name: &str) -> bool {
 /// True when the name ends in a real public suffix (not `.local`, `.lan`, `.internal`):
 /// only such names can be compared across organisations.
 pub fn is_public_name(name: &str) -> bool {
-    let n = norm_host(name);
+    thread_local! {
+        static MEMO: std::cell::RefCell<super::memo::Memo<bool>> = Default::default();
+    }
+    MEMO.with_borrow_mut(|m| m.get_or(name.as_bytes(), || public_name(name)))
+}
+
+/// [`is_public_name`] without the memo.
+fn public_name(name: &str) -> bool {
+    let n = norm(name);
     is_fqdn(&n)
         && (psl::suffix(n.as_bytes()).is_some_and(|s| s.typ().is_some())
             // RFC 2606 names stand for public ones in examples and fixtures.
@@ -97,18 +131,68 @@ pub fn is_public_name(name: &str) -> bool {
 /// (`mail.example.co.uk` → `example.co.uk`). Falls back to the last two labels for names
 /// the list does not know; `None` for IP literals and single labels.
 pub fn org_domain(host: &str) -> Option<String> {
-    let h = norm_host(host);
-    if !is_fqdn(&h) {
+    org_range(host).map(|r| host[r].to_ascii_lowercase())
+}
+
+/// Where [`org_domain`] of `host` sits in `host` itself (before lower-casing): the answer
+/// is memoised per thread (see [`super::memo`]), since the engine asks it of the same
+/// few names many times per message and the Public Suffix List walk is the costly part.
+pub fn org_range(host: &str) -> Option<std::ops::Range<usize>> {
+    thread_local! {
+        static MEMO: std::cell::RefCell<super::memo::Memo<Option<(u16, u16)>>> =
+            Default::default();
+    }
+    let r = MEMO.with_borrow_mut(|m| {
+        m.get_or(host.as_bytes(), || {
+            let h = host;
+            let n = norm(h);
+            let org = org_of(&n)?;
+            // `norm` trims and lower-cases ASCII only, which keeps byte offsets.
+            let trimmed = norm_offset(h);
+            let start = trimmed + (org.as_ptr() as usize - n.as_ptr() as usize);
+            Some((
+                u16::try_from(start).ok()?,
+                u16::try_from(start + org.len()).ok()?,
+            ))
+        })
+    });
+    r.map(|(a, b)| usize::from(a)..usize::from(b))
+}
+
+/// Offset in `h` of the name [`norm`] returns.
+fn norm_offset(h: &str) -> usize {
+    let t = h.trim().trim_start_matches(['[', ']']);
+    t.as_ptr() as usize - h.as_ptr() as usize
+}
+
+/// [`org_domain`] of a name already in [`norm`] form, as a slice of it: the registrable
+/// domain is always a suffix of the name, so comparing organisations needs no allocation.
+pub fn org_of(h: &str) -> Option<&str> {
+    if !is_fqdn(h) {
         return None;
     }
-    if let Some(d) = psl::domain_str(&h) {
-        return Some(d.to_string());
+    if let Some(d) = psl::domain_str(h) {
+        return Some(d);
     }
-    let labels: Vec<&str> = h.rsplitn(3, '.').collect();
-    if labels.len() >= 2 && !labels[0].is_empty() && !labels[1].is_empty() {
-        Some(format!("{}.{}", labels[1], labels[0]))
-    } else {
-        None
+    let mut labels = h.rsplitn(3, '.');
+    let (last, second) = (labels.next()?, labels.next()?);
+    if last.is_empty() || second.is_empty() {
+        return None;
+    }
+    Some(&h[h.len() - last.len() - 1 - second.len()..])
+}
+
+/// [`org_of`] of a name already in [`norm`] form, through the memo.
+pub fn org_in(n: &str) -> Option<&str> {
+    org_range(n).map(|r| &n[r])
+}
+
+/// `org_domain(a) == org_domain(b)` without building either string (`None == None`).
+pub fn org_eq(a: &str, b: &str) -> bool {
+    match (org_range(a), org_range(b)) {
+        (Some(x), Some(y)) => a[x].eq_ignore_ascii_case(&b[y]),
+        (None, None) => true,
+        _ => false,
     }
 }
 
@@ -122,10 +206,7 @@ pub fn addr_domain(addr: &str) -> Option<String> {
 
 /// True when both names share an organisational domain.
 pub fn same_org(a: &str, b: &str) -> bool {
-    match (org_domain(a), org_domain(b)) {
-        (Some(x), Some(y)) => x == y,
-        _ => false,
-    }
+    org_range(a).is_some() && org_eq(a, b)
 }
 
 /// Two organisational domains of the same brand (`sourceforge.net` / `sourceforge.com`):
@@ -138,6 +219,11 @@ pub fn same_brand(a: &str, b: &str) -> bool {
 /// First label of a host (`mx1.example.org` → `mx1`).
 pub fn first_label(host: &str) -> String {
     norm_host(host).split('.').next().unwrap_or("").to_string()
+}
+
+/// [`first_label`] of a name already in [`norm`] form, borrowed.
+pub fn first_label_of(h: &str) -> &str {
+    h.split('.').next().unwrap_or("")
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod continuity;
 pub mod findings;
 pub mod freemail;
 pub mod identity;
+pub mod memo;
 pub mod providers;
 pub mod relay;
 pub mod residential;

@@ -5,7 +5,8 @@
 //! entry names the host suffixes and address ranges the provider publishes or is known to
 //! use in its `Received:` lines, and why. Adding a provider is one entry plus one test.
 
-use super::identity::norm_host;
+use super::identity::norm;
+use super::memo::Memo;
 use ipnet::IpNet;
 use std::net::IpAddr;
 
@@ -262,12 +263,30 @@ pub const PROVIDERS: &[Provider] = &[
 ];
 
 /// The provider a host name belongs to.
+///
+/// Memoised per thread (see [`super::memo`]): the same few names are looked up many
+/// times per message, and the table scan compares every suffix.
 pub fn by_host(host: &str) -> Option<&'static Provider> {
-    let h = norm_host(host);
+    thread_local! {
+        static MEMO: std::cell::RefCell<Memo<Option<u16>>> = Default::default();
+    }
+    let i = MEMO.with_borrow_mut(|m| {
+        m.get_or(host.as_bytes(), || {
+            scan_host(host).and_then(|i| u16::try_from(i).ok())
+        })
+    });
+    i.map(|i| &PROVIDERS[usize::from(i)])
+}
+
+/// [`by_host`] without the memo: the table index of the first provider with a matching
+/// suffix.
+fn scan_host(host: &str) -> Option<usize> {
+    let h = norm(host);
+    let h = h.as_ref();
     if h.is_empty() {
         return None;
     }
-    PROVIDERS.iter().find(|p| {
+    PROVIDERS.iter().position(|p| {
         p.suffixes.iter().any(|s| {
             h == *s
                 || (h.len() > s.len()
@@ -289,7 +308,7 @@ fn glob(pattern: &str, host: &str) -> bool {
 
 /// True when the host is the provider's outbound service (mail from its other customers).
 pub fn is_outbound(p: &Provider, host: &str) -> bool {
-    let h = norm_host(host);
+    let h = norm(host);
     p.outbound.iter().any(|pat| glob(pat, &h))
 }
 

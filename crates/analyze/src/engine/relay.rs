@@ -12,7 +12,7 @@ use super::continuity::{self, Link};
 use super::findings::{self as f, finding};
 use super::identity::{
     addr_domain, is_ip_literal, is_private, is_public_name, literal_ip, norm_host, org_domain,
-    same_brand,
+    org_eq, same_brand,
 };
 use super::residential;
 use super::roles;
@@ -55,15 +55,50 @@ pub struct Outcome {
 
 /// `198.51.100.25 (mail-relay.somecloud.com)` / `203.0.113.7 (no rDNS, HELO "x")`.
 pub fn describe(fp: &FromPart) -> String {
-    let ip = fp.ip.map(|i| i.to_string());
     let rdns = fp.rdns.as_deref().map(|r| r.trim_end_matches('.'));
-    match (ip, rdns, fp.helo.as_deref()) {
-        (Some(ip), Some(r), _) => format!("{ip} ({r})"),
-        (Some(ip), None, Some(h)) => format!("{ip} (HELO {h})"),
-        (Some(ip), None, None) => format!("{ip} (no rDNS)"),
-        (None, Some(r), _) => r.to_string(),
-        (None, None, Some(h)) => format!("a host calling itself {h}"),
-        (None, None, None) => "an unidentified client".to_string(),
+    let mut s = String::with_capacity(64);
+    let mut ip_then = |ip: IpAddr, parts: [&str; 3]| {
+        push_ip(&mut s, ip);
+        parts.iter().for_each(|p| s.push_str(p));
+    };
+    match (fp.ip, rdns, fp.helo.as_deref()) {
+        (Some(ip), Some(r), _) => ip_then(ip, [" (", r, ")"]),
+        (Some(ip), None, Some(h)) => ip_then(ip, [" (HELO ", h, ")"]),
+        (Some(ip), None, None) => ip_then(ip, [" (no rDNS)", "", ""]),
+        (None, Some(r), _) => s.push_str(r),
+        (None, None, Some(h)) => {
+            s.push_str("a host calling itself ");
+            s.push_str(h);
+        }
+        (None, None, None) => s.push_str("an unidentified client"),
+    }
+    s
+}
+
+/// Append an address as `Display` writes it. IPv4 is spelled out by hand: `describe`
+/// runs for many hops of every message and the formatter machinery costs more than the
+/// rest of it.
+fn push_ip(s: &mut String, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(v4) => {
+            for (i, o) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    s.push('.');
+                }
+                if o >= 100 {
+                    s.push(char::from(b'0' + o / 100));
+                }
+                if o >= 10 {
+                    s.push(char::from(b'0' + o / 10 % 10));
+                }
+                s.push(char::from(b'0' + o % 10));
+            }
+        }
+        IpAddr::V6(v6) => {
+            use std::fmt::Write as _;
+            // Writing into a String cannot fail.
+            let _ = write!(s, "{v6}");
+        }
     }
 }
 
@@ -114,7 +149,7 @@ fn unrelated_reasons(hop: &Hop, relay_org: Option<&str>) -> Vec<(String, &'stati
         ));
     }
     if let (Some(h), Some(r)) = (c.helo.as_deref(), c.rdns.as_deref()) {
-        if is_public_name(h) && is_public_name(r) && org_domain(h) != org_domain(r) {
+        if is_public_name(h) && is_public_name(r) && !org_eq(h, r) {
             out.push((
                 format!("a host that called itself {h} although its address resolves to {r}"),
                 "helo_mismatch",
@@ -305,8 +340,7 @@ fn client_flags(ctx: &Ctx<'_>, upto: usize, flags: &mut [Vec<HopFlag>], out: &mu
         let c = &hop.from;
         if c.rdns
             .as_deref()
-            .and_then(|r| residential::classify(r, c.ip))
-            .is_some()
+            .is_some_and(|r| residential::is_dynamic(r, c.ip))
         {
             flags[i].push(HopFlag::DynamicClient);
         }
@@ -347,7 +381,7 @@ fn client_flags(ctx: &Ctx<'_>, upto: usize, flags: &mut [Vec<HopFlag>], out: &mu
             }
         }
         if let (Some(h), Some(r)) = (c.helo.as_deref(), c.rdns.as_deref()) {
-            if is_public_name(h) && is_public_name(r) && org_domain(h) != org_domain(r) {
+            if is_public_name(h) && is_public_name(r) && !org_eq(h, r) {
                 flags[i].push(HopFlag::HeloMismatch);
                 let big = super::providers::by_host(h);
                 if big.is_some() && super::providers::by_host(r).is_none() {
@@ -553,22 +587,23 @@ pub fn assess(
         };
         let role = roles::judge(&view);
         let kind = role.kind;
-        let server = describe(&hops[k + 1].from);
-        let ev = vec![ctx.ev(k + 1), ctx.ev(k)];
+        // Texts and evidence only for the roles that report a finding.
+        let server = || describe(&hops[k + 1].from);
+        let ev = || vec![ctx.ev(k + 1), ctx.ev(k)];
         match kind {
             HopKind::List => out.findings.push(finding(
                 &f::MAILING_LIST,
                 Severity::Info,
                 Some(k + 1),
-                format!("{server} is the mailing list server ({}): it accepted the message for the list address and sent it on to subscribers, as lists do. Not an open relay.", role.why),
-                ev,
+                format!("{} is the mailing list server ({}): it accepted the message for the list address and sent it on to subscribers, as lists do. Not an open relay.", server(), role.why),
+                ev(),
             )),
             HopKind::Forwarder => out.findings.push(finding(
                 &f::FORWARDER,
                 Severity::Info,
                 Some(k + 1),
-                format!("{server} {}: it is that domain's inbound server or forwarder and passed the message on. Not an open relay.", role.why),
-                ev,
+                format!("{} {}: it is that domain's inbound server or forwarder and passed the message on. Not an open relay.", server(), role.why),
+                ev(),
             )),
             _ if !provider_named
                 && matches!(kind, HopKind::ProviderInternal | HopKind::AuthenticatedSubmission)
@@ -580,8 +615,8 @@ pub fn assess(
                     &f::KNOWN_PROVIDER,
                     Severity::Info,
                     Some(k + 1),
-                    format!("{server} belongs to {p}, which accepts mail only from its own account holders or customers; it is not an open relay. It received the message from {}.", describe(&hops[k].from)),
-                    ev,
+                    format!("{} belongs to {p}, which accepts mail only from its own account holders or customers; it is not an open relay. It received the message from {}.", server(), describe(&hops[k].from)),
+                    ev(),
                 ));
             }
             HopKind::ProviderInternal if role.rule == "provider.known" => {
@@ -590,16 +625,16 @@ pub fn assess(
                     &f::KNOWN_PROVIDER,
                     Severity::Info,
                     Some(k + 1),
-                    format!("{server} belongs to {}, which accepts mail only from its own account holders or customers; it is not an open relay. It received the message from {}.", role.why, describe(&hops[k].from)),
-                    ev,
+                    format!("{} belongs to {}, which accepts mail only from its own account holders or customers; it is not an open relay. It received the message from {}.", server(), role.why, describe(&hops[k].from)),
+                    ev(),
                 ));
             }
             HopKind::CustomerSmarthost => out.findings.push(finding(
                 &f::CUSTOMER_SMARTHOST,
                 Severity::Info,
                 Some(k + 1),
-                format!("{server} relayed for {} without a recorded login, which is authorised here: {} (rule {}).", describe(&hops[k].from), role.why, role.rule),
-                ev,
+                format!("{} relayed for {} without a recorded login, which is authorised here: {} (rule {}).", server(), describe(&hops[k].from), role.why, role.rule),
+                ev(),
             )),
             _ => {}
         }
@@ -785,8 +820,7 @@ pub fn assess(
         let server_like = c.ip.is_some_and(|ip| !is_private(ip))
             && c.rdns
                 .as_deref()
-                .and_then(|r| residential::classify(r, c.ip))
-                .is_none();
+                .is_none_or(|r| !residential::is_dynamic(r, c.ip));
         if !server_like || continuity::link(&hops[top - 1], &hops[top]) == Link::Mismatch {
             break;
         }
@@ -875,4 +909,31 @@ pub fn auth_phrase(auth: &AuthReport) -> String {
         _ => {}
     }
     parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_spelled_as_display_does() {
+        for a in [
+            "0.0.0.0",
+            "9.10.99.100",
+            "198.51.100.25",
+            "255.255.255.255",
+            "2001:db8::1",
+        ] {
+            let ip: IpAddr = a.parse().unwrap();
+            let mut s = String::new();
+            push_ip(&mut s, ip);
+            assert_eq!(s, ip.to_string());
+        }
+        let fp = FromPart {
+            ip: Some("203.0.113.7".parse().unwrap()),
+            helo: Some("x".into()),
+            ..FromPart::default()
+        };
+        assert_eq!(describe(&fp), "203.0.113.7 (HELO x)");
+    }
 }

@@ -7,7 +7,7 @@
 //! needs the IP. Only the labels left of the organisational domain are inspected, so
 //! `mail.dslreports.com` does not match `dsl`.
 
-use super::identity::{is_fqdn, norm_host, org_domain};
+use super::identity::{is_fqdn, norm, org_in};
 use std::net::IpAddr;
 
 /// How a keyword is matched against one token of the host (tokens split on `.` and `-`).
@@ -206,28 +206,85 @@ pub struct Dynamic {
 
 /// Classify a client by its receiver-recorded reverse DNS name (never by HELO).
 pub fn classify(rdns: &str, ip: Option<IpAddr>) -> Option<Dynamic> {
-    let host = norm_host(rdns);
-    if !is_fqdn(&host) {
+    let hit = rule_for(rdns, ip)?;
+    let host = norm(rdns);
+    Some(match RDNS_RULES.get(hit) {
+        Some(rule) => Dynamic {
+            id: rule.id,
+            reason: format!("{} (`{}` in {})", rule.reason, rule.keyword, host),
+        },
+        None => Dynamic {
+            id: "rdns.embedded_ip",
+            reason: format!(
+                "the name {host} spells out the address it points to, as ISPs name customer lines"
+            ),
+        },
+    })
+}
+
+/// `classify(rdns, ip).is_some()`, without building the reason.
+pub fn is_dynamic(rdns: &str, ip: Option<IpAddr>) -> bool {
+    rule_for(rdns, ip).is_some()
+}
+
+/// The index in [`RDNS_RULES`] of the rule that marks the name (one past the end for the
+/// embedded-address rule). The engine asks this of every client name several times per
+/// message, so answers are memoised per thread (see [`super::memo`]), keyed by the name
+/// and the address.
+fn rule_for(rdns: &str, ip: Option<IpAddr>) -> Option<usize> {
+    thread_local! {
+        static MEMO: std::cell::RefCell<super::memo::Memo<Option<usize>>> = Default::default();
+    }
+    let (v4, v6);
+    let addr: &[u8] = match ip {
+        None => &[],
+        Some(IpAddr::V4(a)) => {
+            v4 = a.octets();
+            &v4
+        }
+        Some(IpAddr::V6(a)) => {
+            v6 = a.octets();
+            &v6
+        }
+    };
+    // Key: the address length (0, 4 or 16), the address, then the name.
+    let mut key = [0u8; 128];
+    let len = 1 + addr.len() + rdns.len();
+    if len > key.len() {
+        return scan(rdns, ip);
+    }
+    key[0] = addr.len() as u8;
+    key[1..=addr.len()].copy_from_slice(addr);
+    key[1 + addr.len()..len].copy_from_slice(rdns.as_bytes());
+    MEMO.with_borrow_mut(|m| m.get_or(&key[..len], || scan(rdns, ip)))
+}
+
+/// [`rule_for`] without the memo. It borrows: the name is normalised without copying
+/// when already lower-case, tokens are slices of it, and the embedded-address test (the
+/// costliest) runs at most once.
+fn scan(rdns: &str, ip: Option<IpAddr>) -> Option<usize> {
+    let host = norm(rdns);
+    let host = host.as_ref();
+    if !is_fqdn(host) {
         return None;
     }
-    let local = match org_domain(&host) {
-        Some(org) if host.len() > org.len() => host[..host.len() - org.len() - 1].to_string(),
+    let local = match org_in(host) {
+        Some(org) if host.len() > org.len() => &host[..host.len() - org.len() - 1],
         Some(_) => return None,
-        None => host.clone(),
+        None => host,
     };
-    let tokens: Vec<&str> = local
-        .split(['.', '-', '_'])
-        .filter(|t| !t.is_empty())
-        .collect();
-    let server = tokens.first().is_some_and(|t| {
+    let tokens = || local.split(['.', '-', '_']).filter(|t| !t.is_empty());
+    let server = tokens().next().is_some_and(|t| {
         let word = t.trim_end_matches(|c: char| c.is_ascii_digit());
         SERVER_WORDS.contains(&word)
     });
     if server {
         return None;
     }
-    for rule in RDNS_RULES {
-        let hit = tokens.iter().any(|t| match rule.how {
+    let mut embedded: Option<bool> = None;
+    let mut embeds = || *embedded.get_or_insert_with(|| embeds_ip(tokens(), ip));
+    for (i, rule) in RDNS_RULES.iter().enumerate() {
+        let hit = tokens().any(|t| match rule.how {
             Match::Prefix => t
                 .trim_start_matches(|c: char| c.is_ascii_digit())
                 .starts_with(rule.keyword),
@@ -237,54 +294,57 @@ pub fn classify(rdns: &str, ip: Option<IpAddr>) -> Option<Dynamic> {
                 .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit())),
         });
         // Generic words (host, ip, user, cust) only count next to the spelled-out address.
-        if hit && (rule.how == Match::Prefix || embeds_ip(&tokens, ip) || rule.keyword.len() > 4) {
-            return Some(Dynamic {
-                id: rule.id,
-                reason: format!("{} (`{}` in {})", rule.reason, rule.keyword, host),
-            });
+        if hit && (rule.how == Match::Prefix || embeds() || rule.keyword.len() > 4) {
+            return Some(i);
         }
     }
-    if embeds_ip(&tokens, ip) {
-        return Some(Dynamic {
-            id: "rdns.embedded_ip",
-            reason: format!(
-                "the name {host} spells out the address it points to, as ISPs name customer lines"
-            ),
-        });
+    if embeds() {
+        return Some(RDNS_RULES.len());
     }
     None
 }
 
 /// True when three or more octets of the IPv4 address appear as separate tokens (in either
 /// order), or the address appears as 8 hex digits.
-fn embeds_ip(tokens: &[&str], ip: Option<IpAddr>) -> bool {
+fn embeds_ip<'t>(tokens: impl Iterator<Item = &'t str> + Clone, ip: Option<IpAddr>) -> bool {
     let Some(IpAddr::V4(v4)) = ip else {
         return false;
     };
     let o = v4.octets();
-    let hex = format!("{:02x}{:02x}{:02x}{:02x}", o[0], o[1], o[2], o[3]);
-    if tokens.iter().any(|t| t.contains(&hex)) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = [0u8; 8];
+    for (i, b) in o.iter().enumerate() {
+        hex[2 * i] = HEX[usize::from(b >> 4)];
+        hex[2 * i + 1] = HEX[usize::from(b & 0xf)];
+    }
+    let hex = std::str::from_utf8(&hex).unwrap_or_default();
+    if tokens.clone().any(|t| t.contains(hex)) {
         return true;
     }
     // Split further on digit/letter boundaries: "c-73-22-1-5", "d1-2-3-4", "ip68-1-2-3".
-    let mut nums: Vec<u16> = Vec::new();
+    // A host name has at most 255 bytes, so at most 128 numbers: a stack array holds them.
+    let mut nums = [0u16; 128];
+    let mut count = 0;
     for t in tokens {
-        let mut cur = String::new();
-        for ch in t.chars().chain(std::iter::once(' ')) {
-            if ch.is_ascii_digit() {
-                cur.push(ch);
-            } else if !cur.is_empty() {
-                if cur.len() <= 3 {
-                    if let Ok(n) = cur.parse() {
-                        nums.push(n);
-                    }
+        let (mut value, mut digits) = (0u16, 0usize);
+        for b in t.bytes().chain(std::iter::once(b' ')) {
+            if b.is_ascii_digit() {
+                digits += 1;
+                if digits <= 3 {
+                    value = value * 10 + u16::from(b - b'0');
                 }
-                cur.clear();
+            } else if digits > 0 {
+                if digits <= 3 && count < nums.len() {
+                    nums[count] = value;
+                    count += 1;
+                }
+                (value, digits) = (0, 0);
             }
         }
     }
-    let fwd = o.iter().map(|&x| u16::from(x)).collect::<Vec<_>>();
-    let rev: Vec<u16> = fwd.iter().rev().copied().collect();
+    let nums = &nums[..count];
+    let fwd = o.map(u16::from);
+    let rev = [fwd[3], fwd[2], fwd[1], fwd[0]];
     let contains_run = |needle: &[u16]| nums.windows(needle.len()).any(|w| w == needle);
     contains_run(&fwd[1..])
         || contains_run(&fwd[..3])

@@ -130,8 +130,7 @@ pub const RULES: &[RoleRule] = &[
             let dynamic = c
                 .rdns
                 .as_deref()
-                .and_then(|r| residential::classify(r, c.ip))
-                .is_some();
+                .is_some_and(|r| residential::is_dynamic(r, c.ip));
             (dynamic && same_brand(&co, so))
                 .then(|| format!("customer line {} of {so}", relay::describe(c)))
         },

@@ -10,7 +10,7 @@
 //! header below it is only that relay's claim.
 
 use super::identity::addr_domain;
-use super::identity::{is_private, is_public_name, norm_host, org_domain, same_org};
+use super::identity::{is_private, is_public_name, norm, norm_host, org_domain, org_in};
 use super::providers::{self, Provider, ProviderKind};
 use crate::config::{TrustKind, TrustedEntry};
 use relayhunt_received::Hop;
@@ -37,6 +37,9 @@ pub struct Scope<'a> {
 }
 
 fn cfg_match_host(entries: &[(TrustKind, TrustedEntry)], host: Option<&str>) -> Option<String> {
+    if entries.is_empty() {
+        return None;
+    }
     let h = norm_host(host?);
     entries.iter().find(|e| e.1.matches_host(&h)).map(|e| {
         let (id, what) = e.0.describe();
@@ -62,7 +65,7 @@ fn forwarder_for_recipient(hop: &Hop, lower: Option<&Hop>) -> Option<String> {
     let lower = lower?;
     let f = &hop.from;
     let rdns = f.rdns.as_deref().filter(|r| is_public_name(r))?;
-    if super::residential::classify(rdns, f.ip).is_some() {
+    if super::residential::is_dynamic(rdns, f.ip) {
         return None;
     }
     let client_org = org_domain(rdns)?;
@@ -135,17 +138,34 @@ pub fn no_client(hop: &Hop) -> bool {
 
 /// True when the hop is a mailbox fetch (fetchmail over POP3/IMAP) by the user's own agent.
 pub fn is_fetch(hop: &Hop) -> bool {
-    let p = hop
-        .protocol_raw
-        .as_deref()
-        .unwrap_or("")
-        .to_ascii_uppercase();
-    let s = hop.software.as_deref().unwrap_or("").to_ascii_lowercase();
+    let starts_ci = |v: Option<&str>, p: &[u8]| {
+        v.and_then(|v| v.as_bytes().get(..p.len()))
+            .is_some_and(|b| b.eq_ignore_ascii_case(p))
+    };
+    let p = hop.protocol_raw.as_deref();
     hop.non_relay == Some(relayhunt_received::NonRelay::Retrieval)
-        || p.starts_with("POP")
-        || p.starts_with("IMAP")
-        || s.contains("fetchmail")
-        || hop.raw.to_ascii_lowercase().contains("(fetchmail")
+        || starts_ci(p, b"POP")
+        || starts_ci(p, b"IMAP")
+        || hop
+            .software
+            .as_deref()
+            .is_some_and(|s| contains_ci(s.as_bytes(), b"fetchmail"))
+        || contains_ci(hop.raw.as_bytes(), b"(fetchmail")
+}
+
+/// Case-insensitive substring test for an ASCII needle, without lower-casing a copy of
+/// the haystack (this runs on every raw `Received:` header the walk looks at).
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, _)) = needle.split_first() else {
+        return true;
+    };
+    hay.len() >= needle.len()
+        && memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), hay).any(
+            |i| {
+                hay.get(i..i + needle.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+            },
+        )
 }
 
 /// Is the client of `hop` inside trusted infrastructure? Returns why.
@@ -199,11 +219,11 @@ fn client_inside(
     } else {
         f.rdns.as_deref().into_iter().collect()
     };
+    let by_norm = norm(by);
+    let by_org = org_in(&by_norm);
     let other_org = client_names.iter().any(|n| {
         is_public_name(n)
-            && org_domain(n).is_some_and(|o| {
-                Some(o.as_str()) != org_domain(by).as_deref() && Some(o.as_str()) != home_org
-            })
+            && org_in(&norm(n)).is_some_and(|o| Some(o) != by_org && Some(o) != home_org)
     });
     if let Some(r) = forwarder_for_recipient(hop, lower) {
         return Some(r);
@@ -215,10 +235,11 @@ fn client_inside(
             ));
         }
     }
-    if client_names
-        .iter()
-        .any(|n| same_org(n, by) || home_org.is_some_and(|h| org_domain(n).as_deref() == Some(h)))
-    {
+    if client_names.iter().any(|n| {
+        let n = norm(n);
+        let o = org_in(&n);
+        (o.is_some() && o == by_org) || (home_org.is_some() && o == home_org)
+    }) {
         return Some("trusted.same_org: trusted because the client belongs to the receiver's organisation (the recipient's own infrastructure)".into());
     }
     None

@@ -5,7 +5,7 @@
 //! compares exact domains. This is computed from the headers alone so it works on old mail
 //! and on mail whose receiver wrote no `dmarc=` result.
 
-use crate::engine::identity::{addr_domain, norm_host, org_domain};
+use crate::engine::identity::{addr_domain, norm, norm_host, org_domain, same_org};
 use crate::report::Alignment;
 
 /// Domain of an identity that may be `user@domain`, `@domain` or a bare `domain`.
@@ -21,15 +21,12 @@ pub fn identity_domain(id: &str) -> Option<String> {
 
 /// Relaxed alignment: same organisational domain.
 pub fn aligned_relaxed(a: &str, b: &str) -> bool {
-    match (org_domain(a), org_domain(b)) {
-        (Some(x), Some(y)) => x == y,
-        _ => false,
-    }
+    same_org(a, b)
 }
 
 /// Strict alignment: same domain.
 pub fn aligned_strict(a: &str, b: &str) -> bool {
-    norm_host(a) == norm_host(b)
+    norm(a) == norm(b)
 }
 
 /// Compute alignment. `spf_pass` is the trusted SPF result being `pass`; `have_results`
