@@ -4,70 +4,22 @@
 //! time, and floors on how much structure comes out.
 
 use relayhunt_received::{parse, ParseNote};
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// Raw `Received:` values of one message (unfolded later by the parser itself).
-fn received_headers(raw: &[u8]) -> Vec<String> {
-    let text = String::from_utf8_lossy(raw);
-    let mut out = Vec::new();
-    let mut current: Option<String> = None;
-    for (n, line) in text.split('\n').enumerate() {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if n == 0 && line.starts_with("From ") {
-            continue; // mbox separator line
-        }
-        if line.is_empty() {
-            break; // end of the header block
-        }
-        if line.starts_with([' ', '\t']) {
-            if let Some(c) = current.as_mut() {
-                c.push('\n');
-                c.push_str(line);
-            }
-            continue;
-        }
-        if let Some(c) = current.take() {
-            out.push(c);
-        }
-        if line
-            .get(..9)
-            .is_some_and(|n| n.eq_ignore_ascii_case("received:"))
-        {
-            current = Some(line[9..].to_string());
-        }
-    }
-    out.extend(current);
-    out
-}
-
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files(&p, out);
-        } else if p.file_name().is_some_and(|n| n != "README.md") {
-            out.push(p);
-        }
-    }
-}
+#[path = "../benches/support/corpus.rs"]
+mod corpus;
 
 #[test]
 fn every_corpus_received_header_parses_within_bounds() {
     let Some(root) = relayhunt_testdata::shared("corpus") else {
         return;
     };
-    let mut paths = Vec::new();
-    files(&root, &mut paths);
+    let paths = corpus::files_sorted(&root);
     assert!(
         paths.len() > 3000,
         "corpus not found or incomplete at {}",
         root.display()
     );
-    paths.sort();
 
     let (mut headers, mut with_from, mut ip, mut by, mut date, mut proto) = (0, 0, 0, 0, 0, 0);
     let mut rdns = 0;
@@ -80,7 +32,7 @@ fn every_corpus_received_header_parses_within_bounds() {
     let started = Instant::now();
     for path in &paths {
         let raw = std::fs::read(path).expect("corpus file readable");
-        for value in received_headers(&raw) {
+        for value in corpus::message_received(&raw) {
             headers += 1;
             bytes += value.len();
             let t0 = Instant::now();

@@ -1,5 +1,8 @@
 //! Every `Received:` value of the shared corpus (`../shared/corpus`, or the folder given),
-//! as written (folded), for the throughput bench and example.
+//! as written (folded), for the throughput bench and example and the corpus test.
+
+// Included by the bench, the example and the corpus test; each uses a part of it.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
@@ -17,16 +20,21 @@ pub fn corpus_dir(dir: Option<PathBuf>) -> PathBuf {
 
 /// All `Received:` header values under `dir`, in a stable (sorted path) order.
 pub fn received_headers(dir: &Path) -> Vec<String> {
-    let mut paths = Vec::new();
-    files(dir, &mut paths);
-    paths.sort();
     let mut headers = Vec::new();
-    for p in &paths {
+    for p in &files_sorted(dir) {
         if let Ok(raw) = std::fs::read(p) {
-            received(&raw, &mut headers);
+            headers.extend(message_received(&raw));
         }
     }
     headers
+}
+
+/// Every message file under `dir` (READMEs aside), sorted by path.
+pub fn files_sorted(dir: &Path) -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    files(dir, &mut paths);
+    paths.sort();
+    paths
 }
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -44,7 +52,8 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// `Received:` values of one message's header block, folding kept (the parser unfolds).
-fn received(raw: &[u8], out: &mut Vec<String>) {
+pub fn message_received(raw: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
     let text = String::from_utf8_lossy(raw);
     let mut cur: Option<String> = None;
     for (n, line) in text.split('\n').enumerate() {
@@ -71,4 +80,5 @@ fn received(raw: &[u8], out: &mut Vec<String>) {
         }
     }
     out.extend(cur);
+    out
 }
