@@ -261,6 +261,31 @@ fn unfold_into(out: &mut Vec<u8>, lines: &[u8]) {
     }
 }
 
+/// [`unfold_into`] and [`trim_wsp`] for text already known to be UTF-8: the pieces are
+/// cut at ASCII bytes, so the result needs no second validation and no second copy.
+fn unfold_str(lines: &str) -> String {
+    let mut out = String::with_capacity(lines.len());
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', lines.as_bytes()).chain([lines.len()]) {
+        let part = &lines[start..end];
+        if start == 0 {
+            out.push_str(part);
+        } else {
+            let cont = part.trim_start_matches([' ', '\t']);
+            if !cont.is_empty() {
+                out.push(' ');
+                out.push_str(cont);
+            }
+        }
+        start = end + 1;
+    }
+    let kept = out.trim_end_matches([' ', '\t']).len();
+    out.truncate(kept);
+    let lead = out.len() - out.trim_start_matches([' ', '\t']).len();
+    out.drain(..lead);
+    out
+}
+
 fn trim_wsp(mut value: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = value {
         value = rest;
@@ -300,9 +325,7 @@ impl<'a> Splitter<'a> {
             Ok(text) => {
                 let lines = &text[p.value_at..];
                 let value = if p.folded {
-                    let mut v = Vec::with_capacity(lines.len());
-                    unfold_into(&mut v, lines.as_bytes());
-                    lossy(trim_wsp(&v))
+                    unfold_str(lines)
                 } else {
                     lines.trim_matches([' ', '\t']).to_owned()
                 };

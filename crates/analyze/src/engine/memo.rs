@@ -12,33 +12,46 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// Most names a memo holds before it starts over.
 pub const CAPACITY: usize = 4096;
 
-/// FNV-1a: host names are short, and SipHash's set-up would cost more than the lookup.
+/// A multiply-rotate hash over eight bytes at a time (the FxHash step): host names are
+/// short, and SipHash's rounds would cost more than the lookup.
 #[derive(Default)]
-pub struct Fnv(u64);
+pub struct WordHash(u64);
 
-impl Hasher for Fnv {
+impl WordHash {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for WordHash {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
         }
-        self.0 = h;
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
     }
 }
 
 /// Name → answer, bounded.
 #[derive(Default)]
 pub struct Memo<V> {
-    map: HashMap<Box<[u8]>, V, BuildHasherDefault<Fnv>>,
+    map: HashMap<Box<[u8]>, V, BuildHasherDefault<WordHash>>,
 }
 
 impl<V: Clone> Memo<V> {

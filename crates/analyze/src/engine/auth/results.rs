@@ -8,41 +8,32 @@
 
 use crate::report::{AuthResults, MethodResult, Property, ReceivedSpf};
 
-/// Split on `sep` outside comments and quoted strings. Bounded by the input length.
-fn split_top(s: &str, sep: char) -> Vec<String> {
+/// Split on `sep` outside comments and quoted strings. Bounded by the input length. The
+/// pieces are slices of `s`: everything but the separators is kept as written.
+fn split_top(s: &str, sep: char) -> Vec<&str> {
     let mut out = Vec::new();
-    let mut cur = String::new();
+    let mut start = 0;
     let mut depth = 0usize;
     let mut quoted = false;
     let mut esc = false;
-    for ch in s.chars() {
+    for (i, ch) in s.char_indices() {
         if esc {
-            cur.push(ch);
             esc = false;
             continue;
         }
         match ch {
-            '\\' if quoted || depth > 0 => {
-                esc = true;
-                cur.push(ch);
+            '\\' if quoted || depth > 0 => esc = true,
+            '"' if depth == 0 => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted && depth > 0 => depth -= 1,
+            c if c == sep && depth == 0 && !quoted => {
+                out.push(&s[start..i]);
+                start = i + c.len_utf8();
             }
-            '"' if depth == 0 => {
-                quoted = !quoted;
-                cur.push(ch);
-            }
-            '(' if !quoted => {
-                depth += 1;
-                cur.push(ch);
-            }
-            ')' if !quoted && depth > 0 => {
-                depth -= 1;
-                cur.push(ch);
-            }
-            c if c == sep && depth == 0 && !quoted => out.push(std::mem::take(&mut cur)),
-            c => cur.push(c),
+            _ => {}
         }
     }
-    out.push(cur);
+    out.push(&s[start..]);
     out
 }
 
@@ -121,7 +112,7 @@ fn tokens(seg: &str) -> (Vec<String>, Vec<String>) {
             joined.push(format!("{last}{w}"));
             i += 1;
         } else {
-            joined.push(w.clone());
+            joined.push(std::mem::take(&mut words[i]));
             i += 1;
         }
     }
