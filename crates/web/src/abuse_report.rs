@@ -30,9 +30,10 @@ pub enum ReportError {
     /// No header proves the relay handed the message on.
     #[error("no Received header records a connection from {0}; the report would have no evidence")]
     NoEvidence(std::net::IpAddr),
-    /// The takedown writer refused an address.
+    /// The takedown writer refused the input: an address that cannot go into a header, or
+    /// a message without the envelope sender XARF requires.
     #[error("{0}")]
-    Address(String),
+    Refused(String),
 }
 
 /// Write the report on `a` for `to`, from `reporter`, dated `now_unix`.
@@ -74,7 +75,7 @@ pub fn build(
         reporter,
         now_unix,
     };
-    report::build(&input, format).map_err(|e| ReportError::Address(e.to_string()))
+    report::build(&input, format).map_err(|e| ReportError::Refused(e.to_string()))
 }
 
 /// The download file name: `abuse-report-198.51.100.25.eml`.

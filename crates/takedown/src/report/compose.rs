@@ -23,7 +23,7 @@ pub enum Format {
     Eml,
     /// RFC 5965 Abuse Reporting Format: multipart/report; report-type=feedback-report.
     Arf,
-    /// XARF v4 JSON (for abuse desks with an API or web intake).
+    /// XARF v4 JSON, schema 4.2.0 (for abuse desks with an API or web intake).
     Xarf,
 }
 
@@ -44,6 +44,19 @@ impl Format {
             Format::Xarf => "json",
         }
     }
+}
+
+/// Why a report cannot be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The recipient or the reporter's address cannot go into the report.
+    #[error(transparent)]
+    Address(#[from] AddressError),
+    /// XARF's messaging/spam type requires the envelope sender (`smtp_from`) and the
+    /// message records no usable one; the report will not invent it.
+    #[error("XARF needs the message's envelope sender (smtp_from) and it records none usable ({0}); write --format eml or arf instead")]
+    NoEnvelopeSender(String),
 }
 
 /// A finished report.
@@ -250,7 +263,7 @@ fn feedback_report(input: &ReportInput<'_>) -> String {
 }
 
 /// Build the report in `format`.
-pub fn build(input: &ReportInput<'_>, format: Format) -> Result<Built, AddressError> {
+pub fn build(input: &ReportInput<'_>, format: Format) -> Result<Built, BuildError> {
     let subject = subject(input);
     let to = header_value::address(&input.to)?;
     let bytes = match format {

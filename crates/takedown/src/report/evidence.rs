@@ -48,10 +48,12 @@ pub struct Evidence {
     /// When the relay handed the message over (UTC seconds), from the proving line's date,
     /// else the `Date:` header.
     pub when_unix: Option<i64>,
-    /// `Return-Path:` address (ARF Original-Mail-From).
+    /// Envelope sender: the `Return-Path:` address, else the proving line's
+    /// `envelope-from` (ARF Original-Mail-From, XARF smtp_from).
     pub mail_from: Option<String>,
     /// Domain of the `From:` address (ARF Reported-Domain).
     pub from_domain: Option<String>,
+    /// `Subject:` decoded (RFC 2047), untrusted text: bound and clean it before use.
     pub subject: Option<String>,
     pub message_id: Option<String>,
     /// Envelope recipient from the proving line's `for` clause (ARF Original-Rcpt-To).
@@ -252,14 +254,28 @@ pub fn gather(raw: &[u8], relay: Option<IpAddr>) -> Evidence {
             .and_then(|f| mail_parser::DateTime::parse_rfc822(&f.value))
             .map(|d| d.to_timestamp());
     }
+    // The envelope sender: `Return-Path:`, else what the proving line records of the
+    // relay's MAIL FROM (`(envelope-from <x>)`, as Exim and others write it).
     ev.mail_from = get("Return-Path")
         .map(|f| angle(&f.value))
-        .filter(|a| a.contains('@'));
+        .filter(|a| a.contains('@'))
+        .or_else(|| {
+            ev.proving
+                .as_ref()
+                .and_then(|p| relayhunt_received::parse(&p.value).envelope_from)
+                .map(|a| angle(&a))
+                .filter(|a| a.contains('@'))
+        });
     ev.from_domain = get("From")
         .map(|f| angle(&f.value))
         .and_then(|a| a.rsplit_once('@').map(|(_, d)| d.to_string()))
         .and_then(|d| super::header_value::domain(&d));
-    ev.subject = get("Subject").map(|f| f.value.clone());
+    // As a reader sees it: RFC 2047 encoded words decoded by mail-parser (headers only,
+    // within the bound above), else the raw value.
+    ev.subject = mail_parser::MessageParser::new()
+        .parse_headers(&raw[..raw.len().min(MAX_HEADER_BYTES)])
+        .and_then(|m| m.subject().map(str::to_string))
+        .or_else(|| get("Subject").map(|f| f.value.clone()));
     ev.message_id = get("Message-ID").map(|f| angle(&f.value));
     ev.auth_results = fs
         .iter()
@@ -315,6 +331,18 @@ From: \"CEO\" <ceo@victim-corp.test>\r\nSubject: Urgent wire\r\nDate: Thu, 14 Ma
         );
         let ev = gather(MSG, Some("203.0.113.7".parse().unwrap()));
         assert_eq!(ev.conduct, Conduct::DirectSender);
+    }
+
+    #[test]
+    fn without_return_path_the_envelope_sender_comes_from_the_proving_line() {
+        let msg = b"Received: from relay.test ([198.51.100.25]) by mx.example.org with esmtp\r\n\
+\t(envelope-from <bounce@relay.test>) id 1x; Thu, 14 May 2026 21:20:01 +0000\r\n\
+Subject: s\r\n\r\nbody\r\n";
+        let ev = gather(msg, Some("198.51.100.25".parse().unwrap()));
+        assert_eq!(ev.mail_from.as_deref(), Some("bounce@relay.test"));
+        // The Return-Path, where there is one, is the envelope sender at delivery.
+        let ev = gather(MSG, Some("198.51.100.25".parse().unwrap()));
+        assert_eq!(ev.mail_from.as_deref(), Some("ceo@victim-corp.test"));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::config::Reporter;
 use crate::owner::Owner;
 use std::net::IpAddr;
 
-pub use compose::{build, Built, Format};
+pub use compose::{build, BuildError, Built, Format};
 
 /// What the report is about.
 #[derive(Debug, Clone)]

@@ -1,11 +1,13 @@
 //! Every message of the shared corpus through the report builder: no panic, the proving
-//! line found, and the original attached byte for byte (eml and ARF, parsed back).
+//! line found, and the original attached byte for byte (eml and ARF, parsed back; XARF
+//! validated against the published schema, its evidence decoded).
 
 use mail_auth::report::Feedback;
 use mail_parser::{MessageParser, PartType};
 use relayhunt_takedown::config::Reporter;
 use relayhunt_takedown::lookup::special_kind;
-use relayhunt_takedown::report::{build, evidence, Format, ReportInput, Source};
+use relayhunt_takedown::report::header_value;
+use relayhunt_takedown::report::{build, evidence, BuildError, Format, ReportInput, Source};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -43,6 +45,7 @@ fn every_corpus_message_with_a_public_relay_yields_a_report_with_the_original_in
         org: None,
     };
     let (mut reported, mut skipped) = (0, 0);
+    let (mut xarf_valid, mut xarf_no_sender) = (0, 0);
     let mut failures = Vec::new();
     let mut reader_panics: Vec<String> = Vec::new();
     let mut reader_disagrees: Vec<String> = Vec::new();
@@ -113,11 +116,46 @@ fn every_corpus_message_with_a_public_relay_yields_a_report_with_the_original_in
                 ));
             }
         }
+        match build(&input, Format::Xarf) {
+            Ok(built) => {
+                let doc: serde_json::Value = serde_json::from_slice(&built.bytes).unwrap();
+                let problems = crate::xarf_schema::problems(&doc);
+                if !problems.is_empty() {
+                    failures.push(format!("{}: XARF invalid: {problems:?}", path.display()));
+                } else if crate::xarf_schema::evidence(&doc, "message/rfc822").as_deref()
+                    != Some(msg)
+                {
+                    failures.push(format!("{}: XARF evidence differs", path.display()));
+                } else {
+                    xarf_valid += 1;
+                }
+            }
+            // Refused only when the message records no plain envelope sender.
+            Err(BuildError::NoEnvelopeSender(why)) => {
+                let return_path = evidence::fields(msg)
+                    .into_iter()
+                    .find(|f| f.name.eq_ignore_ascii_case("Return-Path"))
+                    .map(|f| {
+                        f.value
+                            .trim_matches(|c| c == '<' || c == '>' || c == ' ')
+                            .to_string()
+                    });
+                if return_path.is_some_and(|a| header_value::address(&a).is_ok()) {
+                    failures.push(format!(
+                        "{}: XARF refused ({why}) though the Return-Path is an address",
+                        path.display()
+                    ));
+                }
+                xarf_no_sender += 1;
+            }
+            Err(e) => failures.push(format!("{}: XARF: {e}", path.display())),
+        }
         reported += 1;
     }
     eprintln!(
         "{reported} reports (eml + ARF) from {} files, {skipped} without a public relay, in {:?}; \
-         mail-parser panicked reading back {} and misplaced the attachment end in {}",
+         mail-parser panicked reading back {} and misplaced the attachment end in {}; \
+         {xarf_valid} valid XARF, {xarf_no_sender} refused for want of an envelope sender",
         all.len(),
         t.elapsed(),
         reader_panics.len(),
@@ -136,6 +174,11 @@ fn every_corpus_message_with_a_public_relay_yields_a_report_with_the_original_in
     assert!(
         reported > 2000,
         "only {reported} messages had a public relay"
+    );
+    assert_eq!(xarf_valid + xarf_no_sender, reported);
+    assert!(
+        xarf_no_sender < reported / 10,
+        "{xarf_no_sender} of {reported} messages record no envelope sender"
     );
 }
 

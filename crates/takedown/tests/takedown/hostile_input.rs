@@ -115,3 +115,42 @@ proptest! {
         );
     }
 }
+
+proptest! {
+    #[test]
+    fn xarf_from_hostile_text_and_dates_stays_valid_against_the_schema(
+        s in "(?s).{0,1200}",
+        when in any::<i64>(),
+    ) {
+        use relayhunt_takedown::config::Reporter;
+        use relayhunt_takedown::report::evidence::{Conduct, Evidence, Field};
+        use relayhunt_takedown::report::{build, Format, ReportInput, Source};
+        // Every untrusted value at once: the configured organisation, the message's
+        // subject, Message-ID and recipient, the authenticated user, the proving line and
+        // its date.
+        let reporter = Reporter { name: Some(s.clone()), email: "desk@example.org".into(), org: Some(s.clone()) };
+        let evidence = Evidence {
+            conduct: Conduct::AuthenticatedRelay { user: Some(s.clone()) },
+            proving: Some(Field { name: "Received".into(), value: s.clone(), line: 1 }),
+            when_unix: Some(when),
+            mail_from: Some("bounce@evil.test".into()),
+            rcpt_to: Some(s.clone()),
+            subject: Some(s.clone()),
+            message_id: Some(s.clone()),
+            ..Evidence::default()
+        };
+        let input = ReportInput {
+            relay: "198.51.110.25".parse().unwrap(),
+            source: Source::Message,
+            original: Some(s.as_bytes()),
+            evidence,
+            owner: None,
+            to: "abuse@provider.test".into(),
+            reporter: &reporter,
+            now_unix: 1_795_478_400,
+        };
+        let built = build(&input, Format::Xarf).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&built.bytes).unwrap();
+        prop_assert_eq!(crate::xarf_schema::problems(&doc), Vec::<String>::new(), "{:#}", doc);
+    }
+}

@@ -11,3 +11,4 @@ mod submit_smtp;
 mod support;
 mod whois_command;
 mod whois_dialects;
+mod xarf_schema;

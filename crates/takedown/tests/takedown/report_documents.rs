@@ -1,6 +1,7 @@
 //! Abuse reports written from real messages, parsed back with mail-parser and mail-auth.
 
 use crate::support::{read, HttpFixture, Reply};
+use crate::xarf_schema;
 use clap::Parser;
 use mail_auth::report::{Feedback, FeedbackType};
 use mail_parser::{MessageParser, MimeHeaders, PartType};
@@ -272,7 +273,7 @@ fn arf_for_a_crlf_8bit_phish_has_the_rfc5965_fields_and_the_intact_original() {
 }
 
 #[test]
-fn xarf_json_carries_the_report_fields_and_the_original_as_a_base64_sample() {
+fn xarf_for_a_relayed_spam_is_a_valid_messaging_spam_report_with_the_original_as_evidence() {
     let w = world();
     let Some(msg_path) = relayhunt_testdata::shared(RELAYED_SPAM) else {
         return;
@@ -289,19 +290,109 @@ fn xarf_json_carries_the_report_fields_and_the_original_as_a_base64_sample() {
     );
     assert_eq!(code, 0);
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-    assert_eq!(doc["Version"], "2");
+    assert_eq!(xarf_schema::problems(&doc), Vec::<String>::new(), "{doc:#}");
+    assert_eq!(doc["xarf_version"], "4.2.0");
     assert_eq!(
-        doc["ReporterInfo"]["ReporterOrgEmail"],
-        "abuse-desk@example.org"
+        (&doc["category"], &doc["type"], &doc["protocol"]),
+        (&"messaging".into(), &"spam".into(), &"smtp".into())
     );
-    assert_eq!(doc["Report"]["ReportClass"], "Messaging");
-    assert_eq!(doc["Report"]["SourceIp"], "195.129.80.16");
-    assert_eq!(doc["Report"]["Date"], "2002-09-06T09:28:20Z");
-    assert_eq!(doc["Report"]["SmtpRcptToAddress"], "ilug@linux.ie");
-    let payload = doc["Report"]["Samples"][0]["Payload"].as_str().unwrap();
+    assert_eq!(
+        doc["reporter"],
+        serde_json::json!({"org": "Example Org SOC", "contact": "abuse-desk@example.org", "domain": "example.org"})
+    );
+    assert_eq!(doc["source_identifier"], "195.129.80.16");
+    // 10:28:20 +0100 in the line lugh.tuatha.org wrote when the relay connected.
+    assert_eq!(doc["timestamp"], "2002-09-06T09:28:20Z");
+    assert_eq!(doc["smtp_from"], "ilug-admin@linux.ie");
+    assert_eq!(doc["smtp_to"], "ilug@linux.ie");
+    assert_eq!(doc["tags"], serde_json::json!(["smtp:open-relay"]));
+    let description = doc["description"].as_str().unwrap();
+    assert!(
+        description.starts_with("Open mail relay: 195.129.80.16 relayed a message it had accepted from an unrelated outside source (66.133.58.215) to lugh.tuatha.org"),
+        "{description}"
+    );
     let original = corpus(RELAYED_SPAM);
     let without_mbox_line = &original[original.iter().position(|&b| b == b'\n').unwrap() + 1..];
-    assert_eq!(b64decode(payload), without_mbox_line);
+    assert_eq!(
+        xarf_schema::evidence(&doc, "message/rfc822").as_deref(),
+        Some(without_mbox_line)
+    );
+    let text = String::from_utf8(xarf_schema::evidence(&doc, "text/plain").unwrap()).unwrap();
+    assert!(
+        has(&text, "Received: from relay.dub-t3-1.nwcgroup.com (postfix@relay.dub-t3-1.nwcgroup.com [195.129.80.16])"),
+        "{text}"
+    );
+}
+
+#[test]
+fn xarf_is_refused_for_a_message_without_an_envelope_sender_rather_than_made_up() {
+    let w = world();
+    let msg = w.dir.path().join("no-return-path.eml");
+    let message =
+        "Received: from mail-relay.somecloud.test (mail-relay.somecloud.test [198.51.110.25])\r\n\
+         \tby mx.example.org (Postfix) with ESMTP id 4Xk2 for <cfo@example.org>;\r\n\
+         \tMon, 23 Nov 2026 10:00:00 +0000\r\n\
+         From: \"CEO\" <ceo@victim-corp.test>\r\nSubject: wire today\r\n\r\nPay.\r\n";
+    std::fs::write(&msg, message).unwrap();
+    let args = |f: &'static str| {
+        [
+            msg.to_str().unwrap().to_string(),
+            "--relay".into(),
+            "198.51.110.25".into(),
+            "--no-lookup".into(),
+            "--to".into(),
+            "abuse@somecloud.test".into(),
+            "--format".into(),
+            f.into(),
+        ]
+    };
+    let (code, out) = run(&w, &args("xarf").each_ref().map(String::as_str));
+    assert_eq!(code, 2, "XARF spam requires smtp_from");
+    assert!(!out.exists());
+    // The same message as ARF is fine (Original-Mail-From is optional there) ...
+    let (code, _) = run(&w, &args("arf").each_ref().map(String::as_str));
+    assert_eq!(code, 0);
+    // ... and with the envelope sender recorded, XARF is written and valid.
+    std::fs::write(
+        &msg,
+        format!("Return-Path: <bounce@somecloud.test>\r\n{message}"),
+    )
+    .unwrap();
+    let (code, out) = run(&w, &args("xarf").each_ref().map(String::as_str));
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(xarf_schema::problems(&doc), Vec::<String>::new(), "{doc:#}");
+    assert_eq!(doc["smtp_from"], "bounce@somecloud.test");
+    assert_eq!(doc["source_port"], 25);
+}
+
+#[test]
+fn a_probe_finding_in_xarf_is_a_valid_open_service_report_with_the_transcript() {
+    let w = world();
+    let probe = crate::support::data("probe/open-relay.json");
+    let (code, out) = run(&w, &["--probe-result", probe.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(xarf_schema::problems(&doc), Vec::<String>::new(), "{doc:#}");
+    assert_eq!(
+        (&doc["category"], &doc["type"], &doc["service"]),
+        (
+            &"vulnerability".into(),
+            &"open_service".into(),
+            &"smtp".into()
+        )
+    );
+    assert_eq!(doc["source_identifier"], "198.51.110.25");
+    assert_eq!(doc["source_port"], 25);
+    assert_eq!(doc["timestamp"], "2026-11-20T09:14:03Z");
+    assert_eq!(doc["evidence_source"], "vulnerability_scan");
+    let transcript = String::from_utf8(xarf_schema::evidence(&doc, "text/plain").unwrap()).unwrap();
+    assert!(
+        transcript.contains("C: RCPT TO:<canary-7f3a@sink.example.net>"),
+        "{transcript}"
+    );
+    assert!(transcript.contains("S: 250 2.1.5 Ok"), "{transcript}");
+    assert!(doc.get("smtp_from").is_none());
 }
 
 #[test]
@@ -386,6 +477,14 @@ Subject: =?utf-8?b?SGkNCkJjYzogdmljdGltQGNvcnAudGVzdA==?=\r\n\r\nbody\r\n";
         reporter: &reporter,
         now_unix: 1_795_478_400,
     };
+    let xarf: serde_json::Value =
+        serde_json::from_slice(&build(&input, Format::Xarf).unwrap().bytes).unwrap();
+    assert_eq!(
+        xarf_schema::problems(&xarf),
+        Vec::<String>::new(),
+        "{xarf:#}"
+    );
+    assert_eq!(xarf["subject"], "Hi Bcc: victim@corp.test");
     for format in [Format::Eml, Format::Arf] {
         let built = build(&input, format).unwrap();
         let m = MessageParser::default().parse(&built.bytes).unwrap();
@@ -434,31 +533,6 @@ fn a_relay_absent_from_the_received_chain_is_refused_with_a_clear_error() {
     );
     assert_eq!(code, 2);
     assert!(!Path::new(&out).exists());
-}
-
-fn b64decode(s: &str) -> Vec<u8> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    };
-    let clean: Vec<u8> = s
-        .bytes()
-        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
-        .collect();
-    let mut out = Vec::new();
-    for chunk in clean.chunks(4) {
-        let mut n = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            n |= u32::from(val(c)) << (18 - 6 * i);
-        }
-        for i in 0..chunk.len().saturating_sub(1) {
-            out.push((n >> (16 - 8 * i)) as u8);
-        }
-    }
-    out
 }
 
 #[test]

@@ -155,6 +155,21 @@ async fn abuse_report_download_is_the_takedown_report_for_the_relay() {
     .text();
     assert!(arf.contains("Feedback-Type: abuse"));
     assert!(arf.contains("Source-IP: 198.51.110.25"));
+    let xarf = get(
+        &st,
+        &format!("{url}/abuse-report?to=abuse%40somecloud.example&format=xarf"),
+    )
+    .await;
+    assert_eq!(xarf.status, StatusCode::OK, "{}", xarf.text());
+    assert_eq!(xarf.header("content-type"), "application/json");
+    let doc: serde_json::Value = serde_json::from_str(&xarf.text()).unwrap();
+    assert_eq!(doc["xarf_version"], "4.2.0");
+    assert_eq!(
+        (&doc["category"], &doc["type"]),
+        (&"messaging".into(), &"spam".into())
+    );
+    assert_eq!(doc["source_identifier"], "198.51.110.25");
+    assert_eq!(doc["reporter"]["contact"], "analyst@soc.example");
     // Without a recipient the known abuse contact is used; a bad one is refused.
     let r = get(&st, &format!("{url}/abuse-report")).await;
     assert_eq!(r.status, StatusCode::OK);
