@@ -262,11 +262,12 @@ pub fn execute_with_hooks<W: Write>(
         limits: settings.limits,
         progress,
         // Lines are rendered by the workers unless owners or verification notes are added
-        // to them afterwards.
-        render_ndjson: settings.format == Format::Ndjson
+        // to them afterwards; a recorder keeps the same document, so it is rendered there
+        // (in parallel, once) whatever is printed.
+        render_ndjson: ((settings.format == Format::Ndjson && !settings.quiet)
+            || recorder.is_some())
             && owner.is_none()
-            && verifier.is_none()
-            && !settings.quiet,
+            && verifier.is_none(),
         digest: recorder.is_some(),
         ..BatchOptions::default()
     };

@@ -3,7 +3,8 @@
 //! The store crate builds on this one, so this crate only defines where analysed messages
 //! go; the binary passes the store's implementation in. The recorder sees every analysed
 //! message in input order, after the owner lookup (`--owner`), whether or not anything is
-//! printed (`--quiet` still records).
+//! printed (`--quiet` still records). Its JSON document comes pre-rendered by the analysis
+//! worker in [`Analyzed::line`] unless owners or verification notes were added afterwards.
 
 use crate::batch::Analyzed;
 

@@ -142,14 +142,17 @@ fn analyze(a: AnalyzeArgs) -> u8 {
             return 2;
         }
     };
-    let mut store = match a.store.open() {
-        Ok(store) => store,
+    let mut recorder = match a
+        .store
+        .open()
+        .and_then(|store| store.map(relayhunt_store::Recorder::new).transpose())
+    {
+        Ok(recorder) => recorder,
         Err(e) => {
             eprintln!("relayhunt: --store: {e}");
             return 2;
         }
     };
-    let mut recorder = store.as_mut().map(relayhunt_store::Recorder::new);
     relayhunt_analyze::cli::run_with_hooks(
         a.analyze,
         relayhunt_analyze::cli::Hooks {

@@ -53,6 +53,9 @@ pub enum StoreError {
     /// The connection to the store was lost for good.
     #[error("{0}")]
     Closed(String),
+    /// The thread writing a bulk import stopped: its own error, or why it could not run.
+    #[error("{0}")]
+    Writer(String),
     /// The async runtime for the PostgreSQL driver could not start.
     #[error("cannot start the PostgreSQL client runtime: {0}")]
     Runtime(std::io::Error),

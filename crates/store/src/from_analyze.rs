@@ -1,9 +1,10 @@
 //! From the analyzer's results to store records, and the recorder `analyze --store` uses.
 //!
-//! The recorder buffers messages and writes them in batches of [`Recorder::BATCH`] (or
-//! whatever arrived within [`Recorder::MAX_DELAY`]), one transaction per batch: one commit
-//! per message would cap SQLite at a few hundred messages per second, while a batch that
-//! is killed loses only itself, and the rerun skips what was committed.
+//! The recorder hands records to a writer thread that writes them in batches of
+//! [`Recorder::BATCH`] (or whatever arrived within [`Recorder::MAX_DELAY`]), one
+//! transaction per batch: one commit per message would cap SQLite at a few hundred
+//! messages per second, while a batch that is killed loses only itself, and the rerun
+//! skips what was committed.
 
 use crate::error::StoreError;
 use crate::model::{AddStats, NewFinding, NewHop, NewMessage, RelayOwner};
@@ -11,6 +12,8 @@ use crate::Store;
 use relayhunt_analyze::batch::Analyzed;
 use relayhunt_analyze::report::{HopFlag, HopRole};
 use relayhunt_analyze::Report;
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Lower-case hex of a digest.
@@ -153,75 +156,151 @@ impl NewMessage {
 }
 
 /// Keeps analysed messages in a store, in batched transactions (`analyze --store`).
-pub struct Recorder<'s> {
-    store: &'s mut Store,
-    pending: Vec<NewMessage>,
-    oldest: Option<Instant>,
-    stats: AddStats,
+///
+/// The store is written on a thread of its own ("store-writer"), fed through a bounded
+/// channel: the thread that receives analysed messages only turns them into records and
+/// hands them over, so analysis (on the batch's workers) and SQLite run at the same time,
+/// and a store slower than the analysis holds the batch back instead of piling records up
+/// in memory (at most [`Recorder::QUEUE`] wait). One writer keeps the arrival order, and
+/// each batch is one transaction, as [`Store::add_messages`] writes it.
+pub struct Recorder {
+    queue: Option<SyncSender<NewMessage>>,
+    writer: Option<JoinHandle<Result<AddStats, StoreError>>>,
+    location: String,
+    /// What the writer ended with, once joined.
+    ended: Option<Result<AddStats, String>>,
 }
 
-impl<'s> Recorder<'s> {
+impl Recorder {
     /// Messages per transaction.
     pub const BATCH: usize = 1000;
-    /// Longest a message waits in the buffer before its batch is written.
+    /// Longest a message waits in the writer before its batch is written.
     pub const MAX_DELAY: Duration = Duration::from_secs(1);
+    /// Records waiting for the writer at most: enough to ride out a commit, few enough that
+    /// memory does not depend on how far the store lags behind.
+    pub const QUEUE: usize = 256;
 
-    /// A recorder writing into `store`.
-    pub fn new(store: &'s mut Store) -> Self {
-        Recorder {
-            store,
-            pending: Vec::with_capacity(Self::BATCH),
-            oldest: None,
-            stats: AddStats::default(),
-        }
+    /// A recorder writing into `store` from its own thread.
+    pub fn new(store: Store) -> Result<Self, StoreError> {
+        let location = store.location().to_string();
+        let (queue, inbox) = sync_channel(Self::QUEUE);
+        let writer = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || write_batches(store, &inbox))
+            .map_err(|e| StoreError::Writer(format!("cannot start the store writer: {e}")))?;
+        Ok(Recorder {
+            queue: Some(queue),
+            writer: Some(writer),
+            location,
+            ended: None,
+        })
     }
 
-    /// Buffer one message; writes the batch when it is full or old enough.
+    /// Hand one message to the writer. Fails when the writer has stopped (its error).
     pub fn push(&mut self, m: NewMessage) -> Result<(), StoreError> {
-        self.oldest.get_or_insert_with(Instant::now);
-        self.pending.push(m);
-        if self.pending.len() >= Self::BATCH
-            || self.oldest.is_some_and(|t| t.elapsed() >= Self::MAX_DELAY)
-        {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    /// Write what is buffered, in one transaction.
-    pub fn flush(&mut self) -> Result<(), StoreError> {
-        if self.pending.is_empty() {
+        let sent = self.queue.as_ref().is_some_and(|q| q.send(m).is_ok());
+        if sent {
             return Ok(());
         }
-        let s = self.store.add_messages(&self.pending)?;
-        self.stats.added += s.added;
-        self.stats.duplicates += s.duplicates;
-        self.pending.clear();
-        self.oldest = None;
-        Ok(())
+        match self.join() {
+            Err(e) => Err(StoreError::Writer(e)),
+            Ok(_) => Err(StoreError::Writer("the store writer has stopped".into())),
+        }
     }
 
-    /// What was written so far.
-    pub fn stats(&self) -> AddStats {
-        self.stats
+    /// Write everything handed over and stop the writer; returns what was written.
+    pub fn close(&mut self) -> Result<AddStats, StoreError> {
+        self.join().map_err(StoreError::Writer)
+    }
+
+    /// Stop accepting, let the writer commit what it holds, and keep its result.
+    fn join(&mut self) -> Result<AddStats, String> {
+        self.queue = None;
+        if let Some(writer) = self.writer.take() {
+            let ended = match writer.join() {
+                Ok(r) => r.map_err(|e| e.to_string()),
+                Err(_) => Err("the store writer panicked".to_string()),
+            };
+            self.ended = Some(ended);
+        }
+        self.ended
+            .clone()
+            .unwrap_or_else(|| Err("the store writer never started".into()))
     }
 }
 
-impl relayhunt_analyze::record::Recorder for Recorder<'_> {
+/// The writer thread: batches of up to [`Recorder::BATCH`] messages, written when full,
+/// when the oldest has waited [`Recorder::MAX_DELAY`], or when the sender is done.
+fn write_batches(mut store: Store, inbox: &Receiver<NewMessage>) -> Result<AddStats, StoreError> {
+    let mut stats = AddStats::default();
+    let mut pending: Vec<NewMessage> = Vec::with_capacity(Recorder::BATCH);
+    let mut deadline = Instant::now();
+    let checkpoints = store.background_checkpoints()?;
+    let mut write = |pending: &mut Vec<NewMessage>| -> Result<(), StoreError> {
+        if !pending.is_empty() {
+            let s = store.add_messages(pending)?;
+            if let Some(c) = &checkpoints {
+                c.committed();
+            }
+            stats.added += s.added;
+            stats.duplicates += s.duplicates;
+            pending.clear();
+        }
+        Ok(())
+    };
+    loop {
+        let next = if pending.is_empty() {
+            inbox.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        } else {
+            inbox.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        };
+        match next {
+            Ok(m) => {
+                if pending.is_empty() {
+                    deadline = Instant::now() + Recorder::MAX_DELAY;
+                }
+                pending.push(m);
+                if pending.len() >= Recorder::BATCH {
+                    write(&mut pending)?;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => write(&mut pending)?,
+            Err(RecvTimeoutError::Disconnected) => {
+                write(&mut pending)?;
+                return Ok(stats);
+            }
+        }
+    }
+}
+
+impl Drop for Recorder {
+    /// What was handed over is committed even when the run stopped early.
+    fn drop(&mut self) {
+        let _ = self.join();
+    }
+}
+
+impl relayhunt_analyze::record::Recorder for Recorder {
     fn record(&mut self, a: &Analyzed) -> Result<(), String> {
-        let json = relayhunt_analyze::output::json::analyzed(a)
-            .map_err(|e| format!("{}: cannot serialise the report: {e}", a.location))?;
+        let json = match &a.line {
+            // The document the analysis worker already rendered (NDJSON line, same bytes
+            // as `analyzed()`), while nothing was added to the report after it.
+            Some(line) if a.owners.is_empty() && a.verification.is_none() => {
+                String::from_utf8(line.strip_suffix(b"\n").unwrap_or(line).to_vec())
+                    .map_err(|e| format!("{}: report is not UTF-8: {e}", a.location))?
+            }
+            _ => relayhunt_analyze::output::json::analyzed(a)
+                .map_err(|e| format!("{}: cannot serialise the report: {e}", a.location))?,
+        };
         let m = NewMessage::from_analyzed(a, json).map_err(|e| e.to_string())?;
         self.push(m).map_err(|e| e.to_string())
     }
 
     fn finish(&mut self) -> Result<String, String> {
-        self.flush().map_err(|e| e.to_string())?;
+        let stats = self.join()?;
         Ok(format!(
             "stored {} new message(s) in {}, {} already there",
-            self.stats.added,
-            self.store.location(),
-            self.stats.duplicates
+            stats.added, self.location, stats.duplicates
         ))
     }
 }

@@ -22,10 +22,11 @@ pub(crate) struct Migration {
 }
 
 /// Every migration, oldest first.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "messages with hops and findings, relays, probe runs and results, audits, reports",
-    sql: r#"
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "messages with hops and findings, relays, probe runs and results, audits, reports",
+        sql: r#"
 CREATE TABLE messages (
     id {id},
     content_hash TEXT NOT NULL UNIQUE,
@@ -151,7 +152,18 @@ CREATE TABLE reports (
 );
 CREATE INDEX reports_relay_ip ON reports (relay_ip);
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        name: "drop indexes no query reads (verdict alone, hop sender, finding id): each cost \
+               a B-tree insert per message, hop or finding on every import",
+        sql: r#"
+DROP INDEX IF EXISTS messages_verdict;
+DROP INDEX IF EXISTS hops_from_ip;
+DROP INDEX IF EXISTS findings_finding;
+"#,
+    },
+];
 
 /// The newest schema version this build writes.
 pub(crate) fn latest() -> i64 {

@@ -8,6 +8,7 @@
 //! values and one test suite checks both.
 
 use crate::error::StoreError;
+use crate::sqlite::Checkpoints;
 
 /// A value bound to a statement parameter or read from a column.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,4 +154,11 @@ pub(crate) trait Db: Send {
 
     /// Start a transaction that takes the write lock at once.
     fn begin(&mut self) -> Result<(), StoreError>;
+
+    /// For a bulk writer: move checkpoints off this connection, to a thread woken by
+    /// [`Checkpoints::committed`]. `None` when the engine has none to move (PostgreSQL
+    /// checkpoints in the server).
+    fn background_checkpoints(&mut self) -> Result<Option<Checkpoints>, StoreError> {
+        Ok(None)
+    }
 }

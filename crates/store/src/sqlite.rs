@@ -4,21 +4,70 @@
 //! being killed (only an operating-system crash or power loss can drop the last commits),
 //! and lets readers (`relayhunt relays`, the web UI) run while a batch is writing. A busy
 //! timeout makes a second writer wait for the first instead of failing at once.
+//!
+//! Bulk imports write batches of ~1,000 messages (each with its JSON report, several KB)
+//! per transaction. With SQLite's defaults that batch does not fit the 2 MB page cache, so
+//! pages spill to the WAL before the commit, statement journals go to temporary files, and
+//! a checkpoint (copy back and fsync) follows nearly every commit. The page cache is
+//! therefore capped at [`CACHE_KIB`], temporary data stays in memory and checkpoints run
+//! every [`CHECKPOINT_PAGES`] pages: a fixed ceiling on memory, whatever the input size.
 
 use crate::error::StoreError;
 use crate::sql::{Backend, Db, Row, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::Connection;
 use std::path::Path;
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// How long a writer waits for another writer's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Page cache ceiling per connection, in KiB: a whole import batch with its indexes.
+const CACHE_KIB: u32 = 32 * 1024;
+
+/// WAL pages (4 KiB) written before an automatic checkpoint: a few batches, so pages that
+/// every batch touches (index interiors, relays) are copied back once for several commits.
+const CHECKPOINT_PAGES: u32 = 8192;
+
 /// An open SQLite store.
 pub(crate) struct Sqlite {
     conn: Connection,
+    file: std::path::PathBuf,
     path: String,
+}
+
+/// WAL pages the writer lets pile up before checkpointing itself while checkpoints run on
+/// their own thread ([`Checkpoints`]): only reached when that thread falls behind, so the
+/// WAL file stays bounded (~256 MiB) whatever the import size.
+const CHECKPOINT_PAGES_BEHIND: u32 = 65_536;
+
+/// Checkpoints of a bulk writer, run by a second connection on a thread of its own:
+/// copying the WAL back into the database file and syncing it is about a quarter of the
+/// writer's time, and it need not hold up the next batch. Dropping it lets the last
+/// checkpoint finish; the file is left consistent either way (the WAL is the truth).
+pub(crate) struct Checkpoints {
+    wake: Option<SyncSender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Checkpoints {
+    /// A transaction was committed: checkpoint soon (requests made while one runs merge).
+    pub(crate) fn committed(&self) {
+        if let Some(w) = &self.wake {
+            let _ = w.try_send(());
+        }
+    }
+}
+
+impl Drop for Checkpoints {
+    fn drop(&mut self) {
+        self.wake = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl Sqlite {
@@ -36,9 +85,17 @@ impl Sqlite {
         // filesystems without shared memory, where the default journal still works.
         conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
             .map_err(err)?;
-        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
-            .map_err(err)?;
-        Ok(Sqlite { conn, path: shown })
+        conn.execute_batch(&format!(
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+             PRAGMA cache_size = -{CACHE_KIB}; PRAGMA temp_store = MEMORY; \
+             PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES};"
+        ))
+        .map_err(err)?;
+        Ok(Sqlite {
+            conn,
+            file: path.to_path_buf(),
+            path: shown,
+        })
     }
 
     fn err(&self, source: rusqlite::Error) -> StoreError {
@@ -49,18 +106,27 @@ impl Sqlite {
     }
 }
 
-/// `$1` → `?1`: the statements are written for PostgreSQL.
-fn placeholders(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-            out.push('?');
-        } else {
-            out.push(c);
-        }
+/// `$1` → `?1`: the statements are written for PostgreSQL. Runs on every statement
+/// (before the prepared-statement cache lookup), so it jumps from `$` to `$` with memchr
+/// and copies nothing when there is no placeholder.
+fn placeholders(sql: &str) -> std::borrow::Cow<'_, str> {
+    let b = sql.as_bytes();
+    let mut hits = memchr::memchr_iter(b'$', b)
+        .filter(|&i| b.get(i + 1).is_some_and(u8::is_ascii_digit))
+        .peekable();
+    if hits.peek().is_none() {
+        return std::borrow::Cow::Borrowed(sql);
     }
-    out
+    let mut out = String::with_capacity(sql.len());
+    let mut start = 0;
+    for i in hits {
+        // `$` is ASCII: `i` and `i + 1` are character boundaries.
+        out.push_str(&sql[start..i]);
+        out.push('?');
+        start = i + 1;
+    }
+    out.push_str(&sql[start..]);
+    std::borrow::Cow::Owned(out)
 }
 
 impl rusqlite::ToSql for Value {
@@ -135,6 +201,29 @@ impl Db for Sqlite {
 
     fn begin(&mut self) -> Result<(), StoreError> {
         self.batch("BEGIN IMMEDIATE")
+    }
+
+    fn background_checkpoints(&mut self) -> Result<Option<Checkpoints>, StoreError> {
+        let other = Connection::open(&self.file).map_err(|e| self.err(e))?;
+        other.busy_timeout(BUSY_TIMEOUT).map_err(|e| self.err(e))?;
+        self.batch(&format!(
+            "PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES_BEHIND}"
+        ))?;
+        let (wake, requests) = sync_channel::<()>(1);
+        let thread = std::thread::Builder::new()
+            .name("store-checkpoint".into())
+            .spawn(move || {
+                for () in requests.iter() {
+                    // PASSIVE never waits for the writer; a busy or failed checkpoint is
+                    // retried after the next commit, or done by the writer itself.
+                    let _ = other.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })
+            .map_err(|e| StoreError::Writer(format!("cannot start the checkpoint thread: {e}")))?;
+        Ok(Some(Checkpoints {
+            wake: Some(wake),
+            thread: Some(thread),
+        }))
     }
 }
 

@@ -193,6 +193,14 @@ impl Store {
         })
     }
 
+    /// For a bulk import: checkpoints run on their own thread until the result is dropped
+    /// (see [`crate::sqlite::Checkpoints`]); wake it after each batch.
+    pub(crate) fn background_checkpoints(
+        &mut self,
+    ) -> Result<Option<crate::sqlite::Checkpoints>, StoreError> {
+        self.db.background_checkpoints()
+    }
+
     /// Record who owns `ip` and where to report abuse. Only relays already in the store are
     /// updated; returns whether one was.
     pub fn set_owner(&mut self, ip: IpAddr, owner: &RelayOwner) -> Result<bool, StoreError> {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::pg::Cluster;
+use relayhunt_pg_fixture::Cluster;
 use relayhunt_store::{Backend, Store};
 
 #[test]

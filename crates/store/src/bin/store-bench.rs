@@ -9,20 +9,26 @@
 //! rightly skip the copies as duplicates). Then, each into a fresh store file:
 //! 1. store only: the ×1 corpus analysed into records beforehand, then written with
 //!    `add_messages` in batches of 1,000 (what the store itself costs);
-//! 2. end to end, as `relayhunt analyze --store` runs: mbox → batch analysis on all cores
-//!    → `Recorder` → SQLite, for ×1 and ×N (peak RSS, reset between runs through
-//!    `/proc/self/clear_refs`, shows whether memory grows with the input);
+//! 2. end to end through the code of `relayhunt analyze --store -q` (its settings,
+//!    `execute_with_hooks`, the store's `Recorder` with its writer thread, mimalloc as in
+//!    the binary): mbox → analysis on all cores → writer thread → SQLite, for ×1 and ×N
+//!    (peak RSS, reset between runs through `/proc/self/clear_refs`, shows whether memory
+//!    grows with the input);
 //! 3. the ×1 import again into its own store: every message a duplicate.
 
 use relayhunt_analyze::batch::{self, BatchOptions, Outcome};
+use relayhunt_analyze::cli::Hooks;
 use relayhunt_analyze::input::{mbox, Inputs, ReadOptions};
-use relayhunt_analyze::record::Recorder as _;
 use relayhunt_analyze::Config;
 use relayhunt_store::{NewMessage, Recorder, Store};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+/// The allocator the `relayhunt` binary uses, so the figures are the command's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn shared_dir() -> PathBuf {
     std::env::var_os("RELAYHUNT_SHARED")
@@ -55,6 +61,35 @@ fn vm_hwm_mib() -> f64 {
         .map_or(0.0, |kib| kib / 1024.0)
 }
 
+/// CPU seconds this process has used (user + system, all threads), from `/proc/self/stat`:
+/// on a shared machine the wall clock says how much CPU the run got, this says how much
+/// it needed.
+fn cpu_secs() -> f64 {
+    let ticks = fs::read_to_string("/proc/self/stat").ok().and_then(|s| {
+        // Fields after the command name (which is in parentheses); utime and stime are
+        // the 14th and 15th fields of the line.
+        let rest = s.get(s.rfind(')')? + 2..)?;
+        let f: Vec<&str> = rest.split(' ').collect();
+        Some(f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?)
+    });
+    // The kernel's USER_HZ, 100 on Linux.
+    ticks.map_or(0.0, |t| t / 100.0)
+}
+
+/// Wall seconds and CPU seconds of `f`, with its result.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, f64) {
+    let (wall, cpu) = (Instant::now(), cpu_secs());
+    let out = f();
+    (out, wall.elapsed().as_secs_f64(), cpu_secs() - cpu)
+}
+
+/// The 1, 5 and 15 minute load averages, to print next to the figures.
+fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split(' ').take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 fn reset_hwm() {
     let _ = fs::write("/proc/self/clear_refs", "5");
 }
@@ -67,23 +102,33 @@ fn fresh_store(dir: &Path, name: &str) -> io::Result<Store> {
     Store::open_file(&path).map_err(io::Error::other)
 }
 
-/// `analyze --store` on `mbox` into `store`: (messages stored, duplicates, seconds).
-fn import(mbox: &Path, store: &mut Store) -> (u64, u64, f64) {
-    let inputs = Inputs::new([mbox.display().to_string()], ReadOptions::default());
-    let opts = BatchOptions {
-        digest: true,
-        ..BatchOptions::default()
+/// `relayhunt analyze --store -q MBOX` into `store`: the command's own code (settings
+/// from the same flags, `execute_with_hooks`, the store's `Recorder` and its writer
+/// thread), output discarded. Returns (messages stored, duplicates).
+fn import(mbox: &Path, store: Store) -> io::Result<(u64, u64)> {
+    let args = relayhunt_analyze::cli::Args {
+        paths: vec![mbox.display().to_string()],
+        quiet: true,
+        no_progress: true,
+        ..Default::default()
     };
-    let cfg = Config::default();
-    let started = Instant::now();
-    let mut rec = Recorder::new(store);
-    batch::run(inputs, &cfg, &opts, |o| match o {
-        Outcome::Analyzed(a) => rec.record(&a).is_ok(),
-        Outcome::Failed(_) => true,
-    });
-    rec.finish().expect("final commit");
-    let s = rec.stats();
-    (s.added, s.duplicates, started.elapsed().as_secs_f64())
+    let settings = relayhunt_analyze::cli::settings(args, false).map_err(io::Error::other)?;
+    let mut rec = Recorder::new(store).map_err(io::Error::other)?;
+    let (_, _, failed) = relayhunt_analyze::cli::execute_with_hooks(
+        &settings,
+        io::sink(),
+        false,
+        false,
+        Hooks {
+            recorder: Some(&mut rec),
+            ..Hooks::default()
+        },
+    );
+    let s = rec.close().map_err(io::Error::other)?;
+    if failed {
+        return Err(io::Error::other("recording failed"));
+    }
+    Ok((s.added, s.duplicates))
 }
 
 fn main() -> io::Result<()> {
@@ -137,11 +182,14 @@ fn main() -> io::Result<()> {
     write(&one, 1)?;
     write(&many, copies)?;
     println!(
-        "corpus: {} files; {} cores; store files in {}",
+        "corpus: {} files; {} cores; load average {}; store files in {}",
         files.len(),
         std::thread::available_parallelism().map_or(1, |n| n.get()),
+        load_average(),
         dir.display()
     );
+    println!("| run | messages read | stored | seconds | messages/s | CPU seconds | peak RSS |");
+    println!("|---|--:|--:|--:|--:|--:|--:|");
 
     // 1. The store alone.
     let mut records: Vec<NewMessage> = Vec::new();
@@ -161,14 +209,16 @@ fn main() -> io::Result<()> {
         },
     );
     let mut store = fresh_store(&dir, "store-only.sqlite")?;
-    let started = Instant::now();
-    let mut added = 0;
-    for chunk in records.chunks(Recorder::BATCH) {
-        added += store.add_messages(chunk).map_err(io::Error::other)?.added;
-    }
-    let secs = started.elapsed().as_secs_f64();
+    let (added, secs, cpu) = timed(|| -> io::Result<u64> {
+        let mut added = 0;
+        for chunk in records.chunks(Recorder::BATCH) {
+            added += store.add_messages(chunk).map_err(io::Error::other)?.added;
+        }
+        Ok(added)
+    });
+    let added = added?;
     println!(
-        "| store only (records prepared), ×1 | {} | {added} | {secs:.2} | {:.0} | – |",
+        "| store only (records prepared), ×1 | {} | {added} | {secs:.2} | {:.0} | {cpu:.2} | – |",
         records.len(),
         added as f64 / secs
     );
@@ -176,35 +226,27 @@ fn main() -> io::Result<()> {
     drop(store);
 
     // 2. End to end, ×1 and ×N; 3. the ×1 import again.
-    for (label, path, name) in [
-        ("×1", &one, "e2e-x1.sqlite"),
-        ("×N", &many, "e2e-xn.sqlite"),
-    ] {
-        let mut store = fresh_store(&dir, name)?;
-        reset_hwm();
-        let (added, dups, secs) = import(path, &mut store);
-        let label = if label == "×N" {
-            format!("×{copies}")
-        } else {
-            label.to_string()
-        };
+    let row = |label: &str, (added, dups): (u64, u64), secs: f64, cpu: f64| {
         println!(
-            "| analyze --store, {label} | {} | {added} | {secs:.2} | {:.0} | {:.1} MiB |",
+            "| {label} | {} | {added} | {secs:.2} | {:.0} | {cpu:.2} | {:.1} MiB |",
             added + dups,
             (added + dups) as f64 / secs,
             vm_hwm_mib()
-        );
-        if label == "×1" {
+        )
+    };
+    for (n, path, name) in [(1, &one, "e2e-x1.sqlite"), (copies, &many, "e2e-xn.sqlite")] {
+        let store = fresh_store(&dir, name)?;
+        reset_hwm();
+        let (counts, secs, cpu) = timed(|| import(path, store));
+        row(&format!("analyze --store, ×{n}"), counts?, secs, cpu);
+        if n == 1 {
+            let store = Store::open_file(&dir.join(name)).map_err(io::Error::other)?;
             reset_hwm();
-            let (a2, d2, s2) = import(path, &mut store);
-            println!(
-                "| analyze --store again (all duplicates), ×1 | {} | {a2} | {s2:.2} | {:.0} | {:.1} MiB |",
-                a2 + d2,
-                (a2 + d2) as f64 / s2,
-                vm_hwm_mib()
-            );
+            let (counts, secs, cpu) = timed(|| import(path, store));
+            row("the same ×1 again (all duplicates)", counts?, secs, cpu);
         }
     }
+    println!("load average after: {}", load_average());
     let _ = fs::remove_dir_all(&dir);
     Ok(())
 }

@@ -4,8 +4,6 @@
 
 #![allow(dead_code)]
 
-pub mod pg;
-
 use relayhunt_analyze::batch::{self, BatchOptions, Outcome};
 use relayhunt_analyze::input::{Inputs, ReadOptions};
 use relayhunt_analyze::Config;

@@ -1,5 +1,7 @@
 //! A throwaway PostgreSQL cluster on loopback for the tests: `initdb` into a temporary
 //! folder, `pg_ctl start` on a free port with `fsync=off`, stopped and deleted on drop.
+//! One crate so that every suite running against PostgreSQL (the store, the web UI's
+//! store pages) starts it the same way.
 //!
 //! `initdb` refuses to run as root, and tests run as root in CI: then the folder is given
 //! to the `postgres` user and the server programs run through `runuser -u postgres`.
