@@ -131,7 +131,38 @@ fn limit(n: usize) -> String {
     }
 }
 
+/// One list query: `SELECT columns FROM table [WHERE column = $1] ORDER BY order
+/// [LIMIT n]`, every row through `map`. The lists of messages, probes, reports, runs and
+/// audits differ only in these parts.
+struct List<'a> {
+    columns: &'a str,
+    table: &'a str,
+    /// Keep the rows whose `column` equals the value.
+    only: Option<(&'a str, Value)>,
+    order: &'a str,
+    limit: usize,
+}
+
 impl Store {
+    fn list<T>(
+        &mut self,
+        q: List<'_>,
+        map: impl Fn(&Row) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let (filter, params) = match q.only {
+            Some((column, value)) => (format!(" WHERE {column} = $1"), vec![value]),
+            None => (String::new(), Vec::new()),
+        };
+        let sql = format!(
+            "SELECT {} FROM {}{filter} ORDER BY {}{}",
+            q.columns,
+            q.table,
+            q.order,
+            limit(q.limit)
+        );
+        self.db.query(&sql, &params)?.iter().map(map).collect()
+    }
+
     /// Relays matching `filter`, ordered by last seen or message count (ties by address).
     pub fn relays(&mut self, filter: &RelayFilter) -> Result<Vec<Relay>, StoreError> {
         let mut clauses: Vec<String> = Vec::new();
@@ -193,45 +224,37 @@ impl Store {
         };
         let relay_row = relay(&row)?;
         let owner_json = row.opt_text(13)?;
-        let messages = self
-            .db
-            .query(
-                &format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE relay_ip = $1 \
-                     ORDER BY seen_at DESC, id DESC{}",
-                    limit(limit_each)
-                ),
-                std::slice::from_ref(&key),
-            )?
-            .iter()
-            .map(message)
-            .collect::<Result<_, _>>()?;
-        let probes = self
-            .db
-            .query(
-                &format!(
-                    "SELECT {PROBE_COLUMNS} FROM probe_results WHERE ip = $1 \
-                     ORDER BY probed_at DESC, id DESC{}",
-                    limit(limit_each)
-                ),
-                std::slice::from_ref(&key),
-            )?
-            .iter()
-            .map(|r| probe_result(r, false))
-            .collect::<Result<_, _>>()?;
-        let reports = self
-            .db
-            .query(
-                &format!(
-                    "SELECT {REPORT_COLUMNS} FROM reports WHERE relay_ip = $1 \
-                     ORDER BY created_at DESC, id DESC{}",
-                    limit(limit_each)
-                ),
-                std::slice::from_ref(&key),
-            )?
-            .iter()
-            .map(report)
-            .collect::<Result<_, _>>()?;
+        let only = |column| Some((column, key.clone()));
+        let messages = self.list(
+            List {
+                columns: MESSAGE_COLUMNS,
+                table: "messages",
+                only: only("relay_ip"),
+                order: "seen_at DESC, id DESC",
+                limit: limit_each,
+            },
+            message,
+        )?;
+        let probes = self.list(
+            List {
+                columns: PROBE_COLUMNS,
+                table: "probe_results",
+                only: only("ip"),
+                order: "probed_at DESC, id DESC",
+                limit: limit_each,
+            },
+            |r| probe_result(r, false),
+        )?;
+        let reports = self.list(
+            List {
+                columns: REPORT_COLUMNS,
+                table: "reports",
+                only: only("relay_ip"),
+                order: "created_at DESC, id DESC",
+                limit: limit_each,
+            },
+            report,
+        )?;
         Ok(Some(RelayHistory {
             relay: relay_row,
             owner_json,
@@ -247,22 +270,16 @@ impl Store {
         relay: Option<IpAddr>,
         limit_n: usize,
     ) -> Result<Vec<MessageRow>, StoreError> {
-        let (filter, params) = match relay {
-            Some(ip) => (" WHERE relay_ip = $1", vec![Value::from(ip.to_string())]),
-            None => ("", Vec::new()),
-        };
-        self.db
-            .query(
-                &format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM messages{filter} \
-                     ORDER BY seen_at DESC, id DESC{}",
-                    limit(limit_n)
-                ),
-                &params,
-            )?
-            .iter()
-            .map(message)
-            .collect()
+        self.list(
+            List {
+                columns: MESSAGE_COLUMNS,
+                table: "messages",
+                only: relay.map(|ip| ("relay_ip", ip.to_string().into())),
+                order: "seen_at DESC, id DESC",
+                limit: limit_n,
+            },
+            message,
+        )
     }
 
     /// One stored message with its hops, findings and report.
@@ -346,17 +363,16 @@ impl Store {
 
     /// Probe runs, newest first.
     pub fn probe_runs(&mut self, limit_n: usize) -> Result<Vec<ProbeRun>, StoreError> {
-        self.db
-            .query(
-                &format!(
-                    "SELECT {RUN_COLUMNS} FROM probe_runs ORDER BY started_at DESC, id DESC{}",
-                    limit(limit_n)
-                ),
-                &[],
-            )?
-            .iter()
-            .map(probe_run)
-            .collect()
+        self.list(
+            List {
+                columns: RUN_COLUMNS,
+                table: "probe_runs",
+                only: None,
+                order: "started_at DESC, id DESC",
+                limit: limit_n,
+            },
+            probe_run,
+        )
     }
 
     /// One probe run with its results (transcripts included), in the order recorded.
@@ -401,17 +417,16 @@ impl Store {
 
     /// Audits, newest first (without their report JSON).
     pub fn audits(&mut self, limit_n: usize) -> Result<Vec<AuditRow>, StoreError> {
-        self.db
-            .query(
-                &format!(
-                    "SELECT {AUDIT_COLUMNS} FROM audits ORDER BY audited_at DESC, id DESC{}",
-                    limit(limit_n)
-                ),
-                &[],
-            )?
-            .iter()
-            .map(|r| audit(r, false))
-            .collect()
+        self.list(
+            List {
+                columns: AUDIT_COLUMNS,
+                table: "audits",
+                only: None,
+                order: "audited_at DESC, id DESC",
+                limit: limit_n,
+            },
+            |r| audit(r, false),
+        )
     }
 
     /// One audit with its report JSON.
@@ -431,22 +446,16 @@ impl Store {
         relay: Option<IpAddr>,
         limit_n: usize,
     ) -> Result<Vec<ReportRow>, StoreError> {
-        let (filter, params) = match relay {
-            Some(ip) => (" WHERE relay_ip = $1", vec![Value::from(ip.to_string())]),
-            None => ("", Vec::new()),
-        };
-        self.db
-            .query(
-                &format!(
-                    "SELECT {REPORT_COLUMNS} FROM reports{filter} \
-                     ORDER BY created_at DESC, id DESC{}",
-                    limit(limit_n)
-                ),
-                &params,
-            )?
-            .iter()
-            .map(report)
-            .collect()
+        self.list(
+            List {
+                columns: REPORT_COLUMNS,
+                table: "reports",
+                only: relay.map(|ip| ("relay_ip", ip.to_string().into())),
+                order: "created_at DESC, id DESC",
+                limit: limit_n,
+            },
+            report,
+        )
     }
 
     /// How many rows each table holds.
