@@ -1,10 +1,9 @@
 //! The store-backed pages and their JSON: analyses kept on request (and only then, once per
 //! message), the relay list with the filters of `relayhunt relays`, one relay's history, a
 //! stored message, probe runs with transcripts and audits; and a server without a store.
+//! Every scenario with a store runs on SQLite and on PostgreSQL ([`on_both!`]).
 
-use crate::support::{
-    get, post_form, sample, send, state, state_with_store, upload, upload_and_keep, NOW,
-};
+use crate::support::{get, post_form, sample, send, state, upload, upload_and_keep, Stores, NOW};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use relayhunt_store::{NewAudit, NewProbeResult, NewProbeRun, NewReport};
@@ -18,9 +17,8 @@ fn store_of(st: &Arc<AppState>) -> std::sync::MutexGuard<'_, relayhunt_store::St
     st.store.as_ref().unwrap().lock().unwrap()
 }
 
-#[tokio::test]
-async fn analyses_are_kept_only_when_asked_and_once_per_message() {
-    let (st, _dir) = state_with_store(Options::default());
+async fn analyses_are_kept_only_when_asked_and_once_per_message(stores: &Stores) {
+    let st = stores.state(Options::default());
     // The form offers the choice.
     let home = get(&st, "/").await.text();
     assert!(home.contains(r#"name="store""#), "{home}");
@@ -75,9 +73,8 @@ async fn analyses_are_kept_only_when_asked_and_once_per_message() {
     assert_eq!(get(&st, "/messages/99").await.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn api_analyze_keeps_with_store_1_and_serve_store_keeps_all() {
-    let (st, _dir) = state_with_store(Options::default());
+async fn api_analyze_keeps_with_store_1_and_serve_store_keeps_all(stores: &Stores) {
+    let st = stores.state(Options::default());
     let post = |q: &'static str| {
         Request::post(format!("/api/analyze{q}"))
             .body(Body::from(sample("seed-relay.eml")))
@@ -90,7 +87,7 @@ async fn api_analyze_keeps_with_store_1_and_serve_store_keeps_all() {
     assert_eq!(r["analysis"]["stored"]["new"], true);
 
     // `serve --store`: every analysis, no box to tick.
-    let (all, _dir2) = state_with_store(Options {
+    let all = stores.state(Options {
         store_all: true,
         ..Options::default()
     });
@@ -100,9 +97,8 @@ async fn api_analyze_keeps_with_store_1_and_serve_store_keeps_all() {
     assert_eq!(store_of(&all).counts().unwrap().messages, 2);
 }
 
-#[tokio::test]
-async fn relay_list_filters_like_relayhunt_relays() {
-    let (st, _dir) = state_with_store(Options::default());
+async fn relay_list_filters_like_relayhunt_relays(stores: &Stores) {
+    let st = stores.state(Options::default());
     upload_and_keep(&st, &sample("seed-relay.eml")).await;
     let Some(corpus) = crate::support::corpus(crate::browser::CORPUS_RELAY) else {
         return;
@@ -183,9 +179,8 @@ async fn relay_list_filters_like_relayhunt_relays() {
     }
 }
 
-#[tokio::test]
-async fn probe_runs_and_audits_are_listed_with_their_details() {
-    let (st, _dir) = state_with_store(Options::default());
+async fn probe_runs_and_audits_are_listed_with_their_details(stores: &Stores) {
+    let st = stores.state(Options::default());
     let (run, result) = {
         let mut s = store_of(&st);
         let run = s
@@ -263,6 +258,43 @@ async fn probe_runs_and_audits_are_listed_with_their_details() {
         get(&st, "/api/audits/77").await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+/// Runs each scenario (an `async fn(&Stores)`) as its own test on SQLite, and all of
+/// them one after the other on one throwaway PostgreSQL cluster (a database each): the
+/// pages and their JSON must not depend on the engine. Used by `xss.rs` too.
+macro_rules! on_both {
+    ($postgres:ident: $($scenario:path => $sqlite:ident),+ $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $sqlite() {
+                $scenario(&$crate::support::Stores::sqlite()).await;
+            }
+        )+
+
+        #[tokio::test]
+        async fn $postgres() {
+            let Some(stores) = $crate::support::Stores::postgres() else {
+                return;
+            };
+            $(
+                eprintln!("on PostgreSQL: {}", stringify!($scenario));
+                $scenario(&stores).await;
+            )+
+        }
+    };
+}
+pub(crate) use on_both;
+
+on_both! {
+    store_pages_on_postgres:
+    analyses_are_kept_only_when_asked_and_once_per_message
+        => analyses_are_kept_only_when_asked_and_once_per_message_sqlite,
+    api_analyze_keeps_with_store_1_and_serve_store_keeps_all
+        => api_analyze_keeps_with_store_1_and_serve_store_keeps_all_sqlite,
+    relay_list_filters_like_relayhunt_relays => relay_list_filters_like_relayhunt_relays_sqlite,
+    probe_runs_and_audits_are_listed_with_their_details
+        => probe_runs_and_audits_are_listed_with_their_details_sqlite,
 }
 
 #[tokio::test]

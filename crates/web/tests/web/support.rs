@@ -104,22 +104,61 @@ pub fn state() -> Arc<AppState> {
     state_with(Options::default(), Vec::new())
 }
 
-/// State with the test clock and a fresh SQLite store in a temporary folder (kept alive by
-/// the returned guard).
-pub fn state_with_store(options: Options) -> (Arc<AppState>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = relayhunt_store::Store::open(dir.path().join("store.sqlite").to_str().unwrap())
-        .expect("open a fresh SQLite store");
-    let st = AppState::new(
-        Options {
-            now: Some(NOW),
-            ..options
-        },
-        None,
-        Ok(reporter()),
-    )
-    .with_store(store);
-    (Arc::new(st), dir)
+/// Where the stores of a test live: SQLite files in a temporary folder, or databases in a
+/// throwaway PostgreSQL cluster on loopback. Each [`Stores::state`] gets a fresh, empty one.
+pub enum Stores {
+    /// SQLite files in this folder.
+    Sqlite(tempfile::TempDir),
+    /// Databases in this cluster.
+    Postgres(relayhunt_pg_fixture::Cluster),
+}
+
+/// Numbers the stores of one test binary, so no two scenarios share one.
+static NEXT_STORE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+
+impl Stores {
+    /// SQLite files in a new temporary folder.
+    pub fn sqlite() -> Stores {
+        Stores::Sqlite(tempfile::tempdir().unwrap())
+    }
+
+    /// A new PostgreSQL cluster, or `None` (skip said on stderr) when PostgreSQL is not
+    /// installed and CI does not require it (`RELAYHUNT_REQUIRE_MTAS=1`).
+    pub fn postgres() -> Option<Stores> {
+        relayhunt_pg_fixture::Cluster::start().map(Stores::Postgres)
+    }
+
+    /// State with the test clock and a fresh, empty store.
+    pub fn state(&self, options: Options) -> Arc<AppState> {
+        let n = NEXT_STORE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let target = match self {
+            Stores::Sqlite(dir) => dir
+                .path()
+                .join(format!("store-{n}.sqlite"))
+                .display()
+                .to_string(),
+            Stores::Postgres(pg) => pg.database(&format!("web_{n}")),
+        };
+        let store = relayhunt_store::Store::open(&target)
+            .unwrap_or_else(|e| panic!("open a fresh store at {target}: {e}"));
+        let st = AppState::new(
+            Options {
+                now: Some(NOW),
+                ..options
+            },
+            None,
+            Ok(reporter()),
+        )
+        .with_store(store);
+        Arc::new(st)
+    }
+}
+
+/// State with the test clock and a fresh SQLite store (its folder kept alive by the
+/// returned guard).
+pub fn state_with_store(options: Options) -> (Arc<AppState>, Stores) {
+    let stores = Stores::sqlite();
+    (stores.state(options), stores)
 }
 
 /// A response, read whole.

@@ -2,7 +2,7 @@
 //! rDNS, `by` names, Message-ID and Authentication-Results reach every page, the SVG and the
 //! JSON, and nowhere become markup, an event handler or a script URL.
 
-use crate::support::{get, state_with, state_with_store, tags, upload, upload_and_keep};
+use crate::support::{get, state_with, tags, upload, upload_and_keep, Stores};
 use relayhunt_web::Options;
 
 /// A relay hop whose HELO and rDNS are payloads, under a Subject and From that are too.
@@ -159,9 +159,8 @@ async fn standalone_svg_shows_payloads_as_text() {
     assert!(!doc.contains("</text><script>"));
 }
 
-#[tokio::test]
-async fn relay_pages_and_lists_show_payloads_as_text() {
-    let (st, _dir) = state_with_store(Options {
+async fn relay_pages_and_lists_show_payloads_as_text(stores: &Stores) {
+    let st = stores.state(Options {
         trusted: vec!["*.victim.example".into()],
         ..Options::default()
     });
@@ -195,10 +194,9 @@ async fn json_carries_payloads_verbatim_and_is_never_sniffed_as_html() {
 /// them: in the relay's rDNS, HELO and owner, a message's subject, sender, hops, findings
 /// and even verdict and severity, a probe's banner and transcript, a report's recipient,
 /// and an audited file's name and value.
-#[tokio::test]
-async fn stored_payloads_stay_text_on_every_store_page() {
+async fn stored_payloads_stay_text_on_every_store_page(stores: &Stores) {
     use relayhunt_store::*;
-    let (st, _dir) = state_with_store(Options {
+    let st = stores.state(Options {
         trusted: vec!["*.victim.example".into()],
         ..Options::default()
     });
@@ -338,4 +336,11 @@ async fn stored_payloads_stay_text_on_every_store_page() {
     let h = get(&st, "/api/relays/198.51.100.77").await.json();
     assert_eq!(h["rdns"], "x\"><svg/onload=alert('rdns')>.example");
     assert_eq!(h["probes"][0]["target"], "<svg onload=alert('target')>");
+}
+
+crate::store::on_both! {
+    stored_payloads_on_postgres:
+    relay_pages_and_lists_show_payloads_as_text => relay_pages_and_lists_show_payloads_as_text_sqlite,
+    stored_payloads_stay_text_on_every_store_page
+        => stored_payloads_stay_text_on_every_store_page_sqlite,
 }
