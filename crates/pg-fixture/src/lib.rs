@@ -36,7 +36,9 @@ fn bin_dir() -> Option<PathBuf> {
     versions.pop().map(|(_, b)| b)
 }
 
-fn is_root() -> bool {
+/// True when the process runs as root (PostgreSQL and Chromium both refuse or need care
+/// then: initdb must drop to another user, Chromium needs `--no-sandbox`).
+pub fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

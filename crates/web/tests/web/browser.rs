@@ -54,17 +54,6 @@ fn chromium() -> Option<PathBuf> {
     None
 }
 
-fn running_as_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(1).map(|u| u == "0"))
-        })
-        .unwrap_or(false)
-}
-
 /// The app on 127.0.0.1 (an ephemeral port), served until the test ends.
 async fn serve(state: Arc<AppState>) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -104,7 +93,7 @@ impl Chromium {
                 "no-first-run",
                 "dns-prefetch-disable",
             ]);
-        if running_as_root() {
+        if relayhunt_pg_fixture::is_root() {
             cfg = cfg.no_sandbox();
         }
         let (browser, mut handler) = Browser::launch(cfg.build().unwrap()).await.unwrap();
