@@ -17,6 +17,17 @@ pub(crate) fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     }
 }
 
+/// Haystacks shorter than this are searched byte by byte: a `memchr` call costs a few
+/// dozen instructions of dispatch and setup before it looks at the first byte, more than a
+/// plain loop spends on a typical comment or word.
+const SHORT: usize = 64;
+
+/// True when `s` holds the byte `b`. Header tokens are short (most under 40 bytes), so a
+/// plain loop is cheaper here than `memchr`'s vectorised search and its setup.
+pub(crate) fn has_byte(s: &str, b: u8) -> bool {
+    s.bytes().any(|x| x == b)
+}
+
 /// Byte offset of the first occurrence of `needle` in `haystack`, ignoring ASCII case.
 pub(crate) fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
     let h = haystack.as_bytes();
@@ -30,6 +41,13 @@ pub(crate) fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
     }
     let last_start = h.len() - n.len();
     let (lo, up) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    if h.len() < SHORT {
+        // `to_ascii_lowercase` maps only `A-Z`, so a byte lower-cases to `lo` exactly when
+        // it is `lo` or `up`.
+        return (0..=last_start).find(|&i| {
+            h[i].to_ascii_lowercase() == lo && h[i + 1..i + n.len()].eq_ignore_ascii_case(rest)
+        });
+    }
     let mut at = 0;
     while at <= last_start {
         let i = at + memchr::memchr2(lo, up, &h[at..=last_start])?;
@@ -75,6 +93,9 @@ mod tests {
             }
         }
         assert_eq!(find_ci("abc", ""), Some(0));
+        let long = format!("{}TLS: x", "a t ".repeat(30));
+        assert_eq!(find_ci(&long, "tls:"), naive(&long, "tls:"));
+        assert!(has_byte("a:b", b':') && !has_byte("ab", b':'));
         assert!(contains_ci(
             "(Authenticated Sender: x)",
             "authenticated sender"

@@ -19,23 +19,20 @@ pub(crate) struct IpPort {
 /// Parse one IP literal, tolerating the decorations listed in the module docs.
 /// Returns `None` for anything that is not an address (host names, `unknown`, `?.?.?.?`).
 pub(crate) fn parse_ip_literal(text: &str) -> Option<IpPort> {
-    let mut s = text.trim();
-    // Strip any number of enclosing brackets / parentheses.
-    loop {
-        let before = s.len();
-        s = s
-            .trim_start_matches(['[', '('])
-            .trim_end_matches([']', ')']);
-        s = s.trim();
-        if s.len() == before {
-            break;
-        }
-    }
+    let mut s = strip_enclosing(text);
     // Every address (and the `IPv6:` tag) starts with a hex digit, `:` or `.`, or `i`:
     // most words are host names and stop here.
     match s.as_bytes().first() {
         Some(b) if b.is_ascii_hexdigit() || matches!(b, b':' | b'.' | b'i' | b'I') => {}
         _ => return None,
+    }
+    // The common case, a plain dotted quad, needs none of the steps below: no tag, port,
+    // zone or other spelling can be part of it.
+    if let Some(v4) = dotted_quad(s.as_bytes()) {
+        return Some(IpPort {
+            ip: IpAddr::V4(v4),
+            port: None,
+        });
     }
     let mut port = None;
     if let Some(rest) = strip_prefix_ci(s, "ipv6:") {
@@ -48,7 +45,7 @@ pub(crate) fn parse_ip_literal(text: &str) -> Option<IpPort> {
         return None;
     }
     // Zone index (`fe80::1%11`) is local to the writer and dropped.
-    let s = memchr::memchr(b'%', s.as_bytes()).map_or(s, |i| &s[..i]);
+    let s = s.bytes().position(|b| b == b'%').map_or(s, |i| &s[..i]);
     // Only hex digits, dots and colons spell an address (or `v4:port`): host names and
     // words stop here instead of going through two failed address parses.
     if !s
@@ -90,11 +87,86 @@ pub(crate) fn parse_ip_literal(text: &str) -> Option<IpPort> {
     None
 }
 
+/// `text` without any number of enclosing brackets, parentheses and whitespace (`[[a]`,
+/// `( [a] )`): leading `[`/`(`, trailing `]`/`)` and whitespace at either end.
+///
+/// Works on bytes: the trimming through `str` patterns decoded every character and cost
+/// more than the address parse. A non-ASCII byte at an end may start Unicode whitespace,
+/// which only the `char` path knows, so that rare case goes through it.
+fn strip_enclosing(text: &str) -> &str {
+    let b = text.as_bytes();
+    let (mut start, mut end) = (0, b.len());
+    while start < end
+        && matches!(
+            b[start],
+            b'[' | b'(' | b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c
+        )
+    {
+        start += 1;
+    }
+    while end > start
+        && matches!(
+            b[end - 1],
+            b']' | b')' | b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c
+        )
+    {
+        end -= 1;
+    }
+    if start < end && !(b[start].is_ascii() && b[end - 1].is_ascii()) {
+        return strip_enclosing_chars(text);
+    }
+    text.get(start..end).unwrap_or("")
+}
+
+/// [`strip_enclosing`] through `char` patterns (Unicode whitespace included).
+fn strip_enclosing_chars(text: &str) -> &str {
+    let mut s = text.trim();
+    loop {
+        let before = s.len();
+        s = s
+            .trim_start_matches(['[', '('])
+            .trim_end_matches([']', ')']);
+        s = s.trim();
+        if s.len() == before {
+            return s;
+        }
+    }
+}
+
+/// A dotted quad exactly as `Ipv4Addr::from_str` accepts it (four decimal octets of one
+/// to three digits, no leading zero, each at most 255), or `None` for anything else
+/// (which then goes the long way).
+fn dotted_quad(s: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (k, o) in octets.iter_mut().enumerate() {
+        if k > 0 {
+            if s.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut v: u32 = 0;
+        while i < s.len() && i - start < 3 && s[i].is_ascii_digit() {
+            v = v * 10 + u32::from(s[i] - b'0');
+            i += 1;
+        }
+        if i == start || (s[start] == b'0' && i - start > 1) {
+            return None;
+        }
+        *o = u8::try_from(v).ok()?;
+    }
+    (i == s.len()).then_some(Ipv4Addr::from(octets))
+}
+
 /// Offset of the last `]:` in `s` (a bracketed address followed by a port).
 fn rfind_bracket_colon(s: &str) -> Option<usize> {
+    // Address texts are short: a backwards loop costs less than setting up `memrchr`.
     let b = s.as_bytes();
-    memchr::memrchr_iter(b':', b)
-        .find(|&i| i > 0 && b[i - 1] == b']')
+    (1..b.len())
+        .rev()
+        .find(|&i| b[i] == b':' && b[i - 1] == b']')
         .map(|i| i - 1)
 }
 
@@ -155,6 +227,48 @@ mod tests {
         assert_eq!(ip("unknown"), None);
         assert_eq!(ip("cafe"), None);
         assert_eq!(ip(""), None);
+    }
+
+    #[test]
+    fn byte_paths_agree_with_the_std_and_char_paths() {
+        for s in [
+            "1.2.3.4",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "0.0.0.0",
+            "1.2.3",
+            "1.2.3.4.",
+            "1.2.3.4.5",
+            "1..2.3",
+            "1.2.3.04",
+            "1234.1.1.1",
+            "1.2.3.4 ",
+            "+1.2.3.4",
+            "",
+        ] {
+            assert_eq!(
+                dotted_quad(s.as_bytes()),
+                s.parse::<Ipv4Addr>().ok(),
+                "{s:?}"
+            );
+        }
+        for s in [
+            " [(1.2.3.4)] ",
+            "[[1.2.3.4:1]",
+            "((",
+            "])",
+            "(]",
+            "\u{a0}[1.2.3.4]",
+            "[x]\u{2003}",
+            "é[1]",
+            "[ ( a ) ]",
+            "",
+            " ",
+            "\t[a]\n",
+        ] {
+            assert_eq!(strip_enclosing(s), strip_enclosing_chars(s), "{s:?}");
+        }
     }
 
     #[test]

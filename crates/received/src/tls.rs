@@ -12,7 +12,7 @@
 //!
 //! Versions are kept as written (`TLSv1.3`, `TLS1_3`): the notation itself hints at the MTA.
 
-use crate::ci::{find_ci, strip_prefix_ci};
+use crate::ci::{find_ci, has_byte, strip_prefix_ci};
 use crate::lex::{comment_words, Token};
 
 /// Borrowed TLS facts; either half may be missing.
@@ -61,9 +61,7 @@ pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> TlsFacts<'a> {
                             });
                         }
                     }
-                } else if let Some(pos) =
-                    memchr::memchr(b'/', w.as_bytes()).and_then(|_| find_ci(w, "/TLS/"))
-                {
+                } else if let Some(pos) = has_byte(w, b'/').then(|| find_ci(w, "/TLS/")).flatten() {
                     let c = &w[pos + 5..];
                     if !c.is_empty() {
                         out.merge(TlsFacts {
@@ -95,8 +93,8 @@ fn from_comment(c: &str) -> TlsFacts<'_> {
     }
     // Every notation below but the bare version holds a `:` or a `=`: most comments
     // (`(Postfix)`, host-info) have neither and skip the searches.
-    let has_colon = memchr::memchr(b':', c.as_bytes()).is_some();
-    let has_equals = memchr::memchr(b'=', c.as_bytes()).is_some();
+    let has_colon = has_byte(c, b':');
+    let has_equals = has_byte(c, b'=');
     // tls-colon (possibly after `AUTH: …,`)
     if let Some(pos) = has_colon.then(|| find_ci(c, "TLS:")).flatten() {
         if pos == 0 || c[..pos].trim_end().ends_with(',') {
