@@ -155,6 +155,13 @@ fn from_comment(c: &str) -> TlsFacts<'_> {
 }
 
 fn is_version(s: &str) -> bool {
+    // Most comments and words start with another letter: answer before trimming.
+    if s.bytes()
+        .next()
+        .is_none_or(|b| b.is_ascii_alphanumeric() && !matches!(b, b't' | b'T' | b's' | b'S'))
+    {
+        return false;
+    }
     let s = s.trim();
     (strip_prefix_ci(s, "TLS").is_some() || strip_prefix_ci(s, "SSL").is_some())
         && s.len() <= 16
