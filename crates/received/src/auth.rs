@@ -8,7 +8,7 @@
 //! `via HTTP`) and GMX/Web.de `(mpNNN)` submission hops are flagged in `parse`. Keeping authenticated submissions apart is what separates a compromised
 //! account from an open relay, so every notation counts.
 
-use crate::ci::{find_ci, has_byte, strip_prefix_ci};
+use crate::ci::{find_ci, has_colon_equals, strip_prefix_ci};
 use crate::lex::Token;
 
 /// Auth facts found outside the from clause (which reads its own comments).
@@ -26,8 +26,7 @@ pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> AuthFacts<'a> {
             Token::Comment(c) => {
                 // The keyed notations (`user=`, `auth=`, `AUTH:`) need a `=` or a `:`;
                 // most comments have neither.
-                let has_equals = has_byte(c, b'=');
-                let has_colon = has_byte(c, b':');
+                let (has_colon, has_equals) = has_colon_equals(c);
                 if let Some(user) = strip_prefix_ci(c, "Authenticated sender:") {
                     out.authenticated = true;
                     out.user = out.user.or(non_empty(user));

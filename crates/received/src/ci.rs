@@ -28,6 +28,14 @@ pub(crate) fn has_byte(s: &str, b: u8) -> bool {
     s.bytes().any(|x| x == b)
 }
 
+/// Whether `s` holds a `:` and whether it holds a `=`, in one pass over it. The pass
+/// has no early exit, so the compiler vectorises it over long comments.
+pub(crate) fn has_colon_equals(s: &str) -> (bool, bool) {
+    s.bytes().fold((false, false), |(c, e), b| {
+        (c | (b == b':'), e | (b == b'='))
+    })
+}
+
 /// Byte offset of the first occurrence of `needle` in `haystack`, ignoring ASCII case.
 pub(crate) fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
     let h = haystack.as_bytes();
@@ -96,6 +104,8 @@ mod tests {
         let long = format!("{}TLS: x", "a t ".repeat(30));
         assert_eq!(find_ci(&long, "tls:"), naive(&long, "tls:"));
         assert!(has_byte("a:b", b':') && !has_byte("ab", b':'));
+        assert_eq!(has_colon_equals("a=b"), (false, true));
+        assert_eq!(has_colon_equals("TLS: x"), (true, false));
         assert!(contains_ci(
             "(Authenticated Sender: x)",
             "authenticated sender"

@@ -69,17 +69,29 @@ pub(crate) fn classify(
         debug_assert!(!rule.id.is_empty() && !rule.reason.is_empty());
         let hit = match rule.place {
             Place::With => with_word.is_some_and(|w| with_matches(w, rule.needle)),
-            Place::Comment | Place::CommentContains => receiver
-                .iter()
-                .flat_map(|part| part.iter())
-                .chain(if has_from_clause { &[][..] } else { lead })
-                .any(|t| match *t {
-                    Token::Comment(c) if matches!(rule.place, Place::Comment) => {
-                        comment_starts(c, rule.needle)
+            Place::Comment | Place::CommentContains => {
+                let lead = if has_from_clause { &[][..] } else { lead };
+                // Plain loops: the chained iterator cost more than the comparisons.
+                let mut hit = false;
+                for part in receiver.iter().copied().chain([lead]) {
+                    for t in part {
+                        if let Token::Comment(c) = *t {
+                            hit = if matches!(rule.place, Place::Comment) {
+                                comment_starts(c, rule.needle)
+                            } else {
+                                c.len() >= rule.needle.len() && contains_ci(c, rule.needle)
+                            };
+                            if hit {
+                                break;
+                            }
+                        }
                     }
-                    Token::Comment(c) => contains_ci(c, rule.needle),
-                    _ => false,
-                }),
+                    if hit {
+                        break;
+                    }
+                }
+                hit
+            }
             Place::Lead => lead.iter().any(|t| match *t {
                 Token::Comment(c) => {
                     qmail_tail(c).is_some_and(|rest| comment_starts(rest, rule.needle))

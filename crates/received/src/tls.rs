@@ -12,7 +12,7 @@
 //!
 //! Versions are kept as written (`TLSv1.3`, `TLS1_3`): the notation itself hints at the MTA.
 
-use crate::ci::{find_ci, has_byte, strip_prefix_ci};
+use crate::ci::{find_ci, has_byte, has_colon_equals, strip_prefix_ci};
 use crate::lex::{comment_words, Token};
 
 /// Borrowed TLS facts; either half may be missing.
@@ -61,7 +61,10 @@ pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> TlsFacts<'a> {
                             });
                         }
                     }
-                } else if let Some(pos) = has_byte(w, b'/').then(|| find_ci(w, "/TLS/")).flatten() {
+                } else if let Some(pos) = (w.len() > "/TLS/".len() && has_byte(w, b'/'))
+                    .then(|| find_ci(w, "/TLS/"))
+                    .flatten()
+                {
                     let c = &w[pos + 5..];
                     if !c.is_empty() {
                         out.merge(TlsFacts {
@@ -93,8 +96,7 @@ fn from_comment(c: &str) -> TlsFacts<'_> {
     }
     // Every notation below but the bare version holds a `:` or a `=`: most comments
     // (`(Postfix)`, host-info) have neither and skip the searches.
-    let has_colon = has_byte(c, b':');
-    let has_equals = has_byte(c, b'=');
+    let (has_colon, has_equals) = has_colon_equals(c);
     // tls-colon (possibly after `AUTH: …,`)
     if let Some(pos) = has_colon.then(|| find_ci(c, "TLS:")).flatten() {
         if pos == 0 || c[..pos].trim_end().ends_with(',') {
