@@ -1,5 +1,7 @@
 //! The store end to end through the real binary: `analyze --store` on real mail, killed
-//! with SIGKILL part-way and run again; importing twice; `relays` and `relays show`.
+//! with SIGKILL part-way and run again; importing twice; `relays` and `relays show`. Each
+//! runs on an SQLite file and again on a throwaway PostgreSQL cluster on loopback, since a
+//! team's shared store must behave the same through the same commands.
 
 use relayhunt_store::{RelayFilter, RelayOrder, Store};
 use std::collections::BTreeMap;
@@ -26,6 +28,44 @@ fn relayhunt(args: &[&str]) -> Output {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
+}
+
+/// Where a test's stores live: SQLite files in a temporary folder, or databases of a
+/// throwaway PostgreSQL cluster (skipped, loudly, where PostgreSQL is not installed and
+/// not required).
+enum Backend {
+    Sqlite(tempfile::TempDir),
+    Postgres(relayhunt_pg_fixture::Cluster),
+}
+
+impl Backend {
+    fn sqlite() -> Backend {
+        Backend::Sqlite(tempfile::tempdir().unwrap())
+    }
+
+    fn postgres() -> Option<Backend> {
+        relayhunt_pg_fixture::Cluster::start().map(Backend::Postgres)
+    }
+
+    /// A new, empty store named `name`: what `--db` is given.
+    fn db(&self, name: &str) -> String {
+        match self {
+            Backend::Sqlite(dir) => dir
+                .path()
+                .join(format!("{name}.sqlite"))
+                .display()
+                .to_string(),
+            Backend::Postgres(cluster) => cluster.database(name),
+        }
+    }
+
+    /// True once `db` can be opened without creating it (a database always can).
+    fn exists(&self, db: &str) -> bool {
+        match self {
+            Backend::Sqlite(_) => Path::new(db).exists(),
+            Backend::Postgres(_) => true,
+        }
+    }
 }
 
 /// Message count per relay, the part of a store two runs must agree on exactly.
@@ -64,26 +104,28 @@ fn stored_line(stderr: &str) -> (u64, u64) {
 
 #[test]
 fn a_batch_killed_part_way_keeps_its_commits_and_a_rerun_completes_it() {
+    kill_and_rerun(&Backend::sqlite());
+}
+
+#[test]
+fn a_batch_killed_part_way_keeps_its_commits_on_postgres_too() {
+    if let Some(pg) = Backend::postgres() {
+        kill_and_rerun(&pg);
+    }
+}
+
+fn kill_and_rerun(backend: &Backend) {
     let (Some(public), Some(pot)) = (corpus("spamassassin_public"), corpus("phishing_pot")) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let killed_db = dir.path().join("killed.sqlite");
-    let clean_db = dir.path().join("clean.sqlite");
+    let killed_db = backend.db("killed");
+    let clean_db = backend.db("clean");
     let inputs = [public, pot];
-    let args = |db: &Path| -> Vec<String> {
-        let mut a: Vec<String> = [
-            "analyze",
-            "--store",
-            "--db",
-            db.to_str().unwrap(),
-            "-q",
-            "-j",
-            "1",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let args = |db: &str| -> Vec<String> {
+        let mut a: Vec<String> = ["analyze", "--store", "--db", db, "-q", "-j", "1"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         a.extend(inputs.iter().cloned());
         a
     };
@@ -100,7 +142,7 @@ fn a_batch_killed_part_way_keeps_its_commits_and_a_rerun_completes_it() {
         "{}",
         text(&out.stderr)
     );
-    let mut clean = Store::open(clean_db.to_str().unwrap()).unwrap();
+    let mut clean = Store::open(&clean_db).unwrap();
     let total = clean.counts().unwrap().messages;
     assert!(total > 2000, "{total}");
 
@@ -120,8 +162,8 @@ fn a_batch_killed_part_way_keeps_its_commits_and_a_rerun_completes_it() {
             "nothing committed within 2 minutes"
         );
         std::thread::sleep(Duration::from_millis(10));
-        if killed_db.exists() {
-            if let Ok(mut s) = Store::open(killed_db.to_str().unwrap()) {
+        if backend.exists(&killed_db) {
+            if let Ok(mut s) = Store::open(&killed_db) {
                 seen_before_kill = s.counts().map(|c| c.messages).unwrap_or(0);
             }
         }
@@ -134,7 +176,7 @@ fn a_batch_killed_part_way_keeps_its_commits_and_a_rerun_completes_it() {
         "the run ended before it was killed"
     );
 
-    let mut killed = Store::open(killed_db.to_str().unwrap()).unwrap();
+    let mut killed = Store::open(&killed_db).unwrap();
     let after_kill = killed.counts().unwrap();
     assert!(
         after_kill.messages >= seen_before_kill,
@@ -166,7 +208,7 @@ fn a_batch_killed_part_way_keeps_its_commits_and_a_rerun_completes_it() {
         "{}",
         text(&out.stderr)
     );
-    let mut killed = Store::open(killed_db.to_str().unwrap()).unwrap();
+    let mut killed = Store::open(&killed_db).unwrap();
     let done = killed.counts().unwrap();
     let reference = clean.counts().unwrap();
     assert_eq!(done, reference);
@@ -175,12 +217,22 @@ fn a_batch_killed_part_way_keeps_its_commits_and_a_rerun_completes_it() {
 
 #[test]
 fn importing_twice_adds_nothing_and_relays_lists_what_was_seen() {
+    import_twice_and_list(&Backend::sqlite());
+}
+
+#[test]
+fn importing_twice_and_listing_relays_on_postgres() {
+    if let Some(pg) = Backend::postgres() {
+        import_twice_and_list(&pg);
+    }
+}
+
+fn import_twice_and_list(backend: &Backend) {
     let Some(tdata) = corpus("spamassassin_tdata") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("s.sqlite");
-    let db = db.to_str().unwrap();
+    let db = backend.db("s");
+    let db = db.as_str();
     let first = relayhunt(&[
         "analyze", "--store", "--db", db, "--format", "ndjson", &tdata,
     ]);
@@ -241,9 +293,20 @@ fn importing_twice_adds_nothing_and_relays_lists_what_was_seen() {
 
 #[test]
 fn audit_and_probe_record_into_the_store() {
+    audit_and_probe(&Backend::sqlite());
+}
+
+#[test]
+fn audit_and_probe_record_into_postgres() {
+    if let Some(pg) = Backend::postgres() {
+        audit_and_probe(&pg);
+    }
+}
+
+fn audit_and_probe(backend: &Backend) {
+    let db = backend.db("s");
+    let db = db.as_str();
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("s.sqlite");
-    let db = db.to_str().unwrap();
     let conf = dir.path().join("main.cf");
     std::fs::write(
         &conf,
