@@ -46,21 +46,21 @@ pub(crate) fn detect<'a>(
     by: &[Token<'a>],
     with_raw: Option<&'a str>,
 ) -> Option<String> {
+    // Each rule looks at every comment; the comments are picked out of the tokens once
+    // (a line has a handful) instead of walking all tokens again for every rule.
+    let all_comments = Comments::of(all);
+    let lead_comments = Comments::of(lead);
     for rule in RULES {
         debug_assert!(!rule.id.is_empty() && !rule.reason.is_empty());
-        let hay: &[Token<'a>] = match rule.place {
-            Place::AnyComment => all,
-            Place::Lead => lead,
+        let hay = match rule.place {
+            Place::AnyComment => &all_comments,
+            Place::Lead => &lead_comments,
         };
-        for t in hay {
-            if let Token::Comment(c) = *t {
-                if strip_prefix_ci(c, rule.needle).is_some() {
-                    return Some(match rule.canonical {
-                        Some(name) => name.to_string(),
-                        None => cap(c).to_string(),
-                    });
-                }
-            }
+        if let Some(c) = hay.find(|c| strip_prefix_ci(c, rule.needle).is_some()) {
+            return Some(match rule.canonical {
+                Some(name) => name.to_string(),
+                None => cap(c).to_string(),
+            });
         }
     }
     // Microsoft: `with Microsoft SMTP Server (…)`, `with Microsoft SMTPSVC(6.0.3790.4675)`.
@@ -99,6 +99,44 @@ pub(crate) fn detect<'a>(
         }
     }
     None
+}
+
+/// The comments of a token run, in order: kept in place when there are few (as on
+/// every real line), else read from the tokens on each search.
+enum Comments<'t, 'a> {
+    Few([&'a str; FEW], usize),
+    Many(&'t [Token<'a>]),
+}
+
+/// More comments than any real line holds.
+const FEW: usize = 12;
+
+impl<'t, 'a> Comments<'t, 'a> {
+    fn of(tokens: &'t [Token<'a>]) -> Self {
+        let mut few = [""; FEW];
+        let mut n = 0;
+        for t in tokens {
+            if let Token::Comment(c) = *t {
+                if n == FEW {
+                    return Comments::Many(tokens);
+                }
+                few[n] = c;
+                n += 1;
+            }
+        }
+        Comments::Few(few, n)
+    }
+
+    /// The first comment `hit` accepts.
+    fn find(&self, mut hit: impl FnMut(&str) -> bool) -> Option<&'a str> {
+        match self {
+            Comments::Few(few, n) => few[..*n].iter().copied().find(|c| hit(c)),
+            Comments::Many(tokens) => tokens.iter().find_map(|t| match *t {
+                Token::Comment(c) if hit(c) => Some(c),
+                _ => None,
+            }),
+        }
+    }
 }
 
 /// `(name [ip])`, `([ip])`, `(ip)`: the receiver's own address, not a product name.
