@@ -136,7 +136,7 @@ mod tests {
     use crate::lex::tokenize;
 
     fn body(s: &str) -> Vec<Token<'_>> {
-        let all: Vec<Token<'_>> = tokenize(s).into_iter().map(|t| t.token).collect();
+        let all: Vec<Token<'_>> = tokenize(s).tokens;
         let end = all
             .iter()
             .rposition(|t| *t == Token::Semi)

@@ -23,20 +23,57 @@ pub(crate) enum Token<'a> {
     Semi,
 }
 
-/// A token and the byte offset just after it (used to slice out the date text).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Spanned<'a> {
-    pub token: Token<'a>,
-    pub end: usize,
-    /// The opening `(`, `[`, `<` or `"` was never closed: the token ran to the end of the
-    /// input and swallowed whatever followed (a sign of hostile or broken structure).
-    pub open: bool,
+/// How many of the last top-level `;` [`Lexed`] remembers: the date is looked for after
+/// one of the last four.
+pub(crate) const SEMIS: usize = 4;
+
+/// The tokens of a line, plus the two facts about their positions later stages need.
+///
+/// Positions are kept only where they are used (the last `;`s, whether the last token is
+/// unclosed) instead of beside every token, so the token vector is the one the clause
+/// readers borrow and is not copied out of a wider one.
+pub(crate) struct Lexed<'a> {
+    pub tokens: Vec<Token<'a>>,
+    /// The last token's opening `(`, `[`, `<` or `"` was never closed: it ran to the end of
+    /// the input and swallowed whatever followed (a sign of hostile or broken structure).
+    /// Only the last token can be unclosed.
+    pub last_open: bool,
+    /// Token index and byte offset just after each of the last [`SEMIS`] `;` tokens, as a
+    /// ring indexed by `n_semis`.
+    semis: [(usize, usize); SEMIS],
+    n_semis: usize,
+}
+
+impl<'a> Lexed<'a> {
+    fn with_capacity(n: usize) -> Self {
+        Lexed {
+            tokens: Vec::with_capacity(n),
+            last_open: false,
+            semis: [(0, 0); SEMIS],
+            n_semis: 0,
+        }
+    }
+
+    fn push(&mut self, token: Token<'a>, end: usize, open: bool) {
+        if token == Token::Semi {
+            self.semis[self.n_semis % SEMIS] = (self.tokens.len(), end);
+            self.n_semis += 1;
+        }
+        self.tokens.push(token);
+        self.last_open = open;
+    }
+
+    /// The last [`SEMIS`] `;` tokens, the latest first: token index and the byte offset
+    /// just after the `;`.
+    pub fn semis_latest_first(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        (0..self.n_semis.min(SEMIS)).map(move |k| self.semis[(self.n_semis - 1 - k) % SEMIS])
+    }
 }
 
 /// Split `text` into tokens. Commas count as separators, like whitespace.
-pub(crate) fn tokenize(text: &str) -> Vec<Spanned<'_>> {
+pub(crate) fn tokenize(text: &str) -> Lexed<'_> {
     let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(32);
+    let mut out = Lexed::with_capacity(32);
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -44,11 +81,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Spanned<'_>> {
             b' ' | b',' | b'\t' => i += 1,
             b';' => {
                 i += 1;
-                out.push(Spanned {
-                    token: Token::Semi,
-                    end: i,
-                    open: false,
-                });
+                out.push(Token::Semi, i, false);
             }
             b'(' => {
                 let start = i + 1;
@@ -72,22 +105,14 @@ pub(crate) fn tokenize(text: &str) -> Vec<Spanned<'_>> {
                 }
                 let inner = text[start..j].trim();
                 i = (j + 1).min(bytes.len());
-                out.push(Spanned {
-                    token: Token::Comment(inner),
-                    end: i,
-                    open: j >= bytes.len(),
-                });
+                out.push(Token::Comment(inner), i, j >= bytes.len());
             }
             b'[' => {
                 let start = i + 1;
                 let close = find_byte(bytes, start, b']');
                 if bytes[start..close].iter().any(|&b| breaks_group(b)) {
                     // Not an address literal: a stray `[` in someone's text.
-                    out.push(Spanned {
-                        token: Token::Word(&text[i..i + 1]),
-                        end: i + 1,
-                        open: false,
-                    });
+                    out.push(Token::Word(&text[i..i + 1]), i + 1, false);
                     i += 1;
                     continue;
                 }
@@ -105,11 +130,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Spanned<'_>> {
                         i = p_end;
                     }
                 }
-                out.push(Spanned {
-                    token: Token::Bracket(inner, port),
-                    end: i,
-                    open: close >= bytes.len(),
-                });
+                out.push(Token::Bracket(inner, port), i, close >= bytes.len());
             }
             b'<' => {
                 // A quoted local part may hold `>` (`<"a>b"@example>`): skip quoted runs.
@@ -128,30 +149,22 @@ pub(crate) fn tokenize(text: &str) -> Vec<Spanned<'_>> {
                 }
                 if stray {
                     // Not an address: a stray `<` in someone's text.
-                    out.push(Spanned {
-                        token: Token::Word(&text[i..i + 1]),
-                        end: i + 1,
-                        open: false,
-                    });
+                    out.push(Token::Word(&text[i..i + 1]), i + 1, false);
                     i += 1;
                     continue;
                 }
                 i = (close + 1).min(bytes.len());
-                out.push(Spanned {
-                    token: Token::Angle(text[start..close].trim()),
-                    end: i,
-                    open: close >= bytes.len(),
-                });
+                out.push(
+                    Token::Angle(text[start..close].trim()),
+                    i,
+                    close >= bytes.len(),
+                );
             }
             b'"' => {
                 let start = i + 1;
                 let close = find_byte(bytes, start, b'"');
                 i = (close + 1).min(bytes.len());
-                out.push(Spanned {
-                    token: Token::Quoted(&text[start..close]),
-                    end: i,
-                    open: close >= bytes.len(),
-                });
+                out.push(Token::Quoted(&text[start..close]), i, close >= bytes.len());
             }
             _ => {
                 let start = i;
@@ -167,11 +180,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Spanned<'_>> {
                         i = close + 1;
                     }
                 }
-                out.push(Spanned {
-                    token: Token::Word(&text[start..i]),
-                    end: i,
-                    open: false,
-                });
+                out.push(Token::Word(&text[start..i]), i, false);
             }
         }
     }
@@ -226,7 +235,7 @@ mod tests {
     use super::*;
 
     fn toks(s: &str) -> Vec<Token<'_>> {
-        tokenize(s).into_iter().map(|t| t.token).collect()
+        tokenize(s).tokens
     }
 
     #[test]
@@ -269,14 +278,23 @@ mod tests {
 
     #[test]
     fn unclosed_tokens_are_marked_open() {
-        let open: Vec<bool> = tokenize("a (b) (c").iter().map(|t| t.open).collect();
-        assert_eq!(open, vec![false, false, true]);
-        assert!(tokenize("\"x").iter().all(|t| t.open));
-        assert!(!tokenize("<\"a>b\"@c> d")[0].open);
+        assert!(tokenize("a (b) (c").last_open);
+        assert!(!tokenize("a (b) (c)").last_open);
+        assert!(!tokenize("a (b (c)) d").last_open);
+        assert!(tokenize("\"x").last_open);
+        assert!(!tokenize("<\"a>b\"@c>").last_open);
         assert_eq!(
             toks("<\"a>b\"@c> d"),
             vec![Token::Angle("\"a>b\"@c"), Token::Word("d")]
         );
+    }
+
+    #[test]
+    fn the_last_semicolons_are_remembered() {
+        let l = tokenize("a; b ;c; d;e ;");
+        let semis: Vec<(usize, usize)> = l.semis_latest_first().collect();
+        assert_eq!(semis, vec![(9, 14), (7, 11), (5, 8), (3, 6)]);
+        assert_eq!(tokenize("a b").semis_latest_first().count(), 0);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::date::parse_date;
 use crate::from_clause::{self, FromContext, FromFacts};
 use crate::hop::{ByPart, FromPart, Hop, ParseNote, Protocol, TlsInfo};
 use crate::ip_literal::parse_ip_literal;
-use crate::lex::{self, Spanned, Token};
+use crate::lex::{self, Lexed, Token};
 use crate::normalize::normalize;
 use crate::{auth, non_relay, protocol, software, tls};
 use std::ops::Range;
@@ -25,36 +25,36 @@ pub use crate::normalize::MAX_RECEIVED_LEN;
 pub fn parse(value: &str) -> Hop {
     let norm = normalize(value);
     let text = norm.text.as_str();
-    let spanned = lex::tokenize(text);
-    let tokens: Vec<Token<'_>> = spanned.iter().map(|s| s.token).collect();
+    let lexed = lex::tokenize(text);
+    let tokens: &[Token<'_>] = &lexed.tokens;
 
     let mut notes = Vec::new();
     if let Some(original_len) = norm.truncated_from {
         notes.push(ParseNote::Truncated { original_len });
     }
 
-    let (body_end, date_raw, date) = split_date(text, &spanned);
+    let (body_end, date_raw, date) = split_date(text, &lexed);
     let body = &tokens[..body_end];
     let clauses = clause::split(body);
 
     // An unclosed `(`, `[`, `<` or `"` swallows the rest of the line (it is always the last
     // token): whoever opened it, what it holds cannot be told apart, so no receiver fact is
     // read from it.
-    let last_open = spanned.last().is_some_and(|s| s.open);
+    let last_open = lexed.last_open;
     // Either way the receiver's part of the line cannot be told from client text.
     let unreadable = last_open || clauses.suspect;
-    let with_tokens = without_swallowed(slice(body, &clauses.with), &tokens, last_open);
+    let with_tokens = without_swallowed(slice(body, &clauses.with), tokens, last_open);
     let with = protocol::analyze(with_tokens);
     let protocol_raw = with.raw_words.map(|(a, b)| lex::span(text, a, b));
     let via = leading_words(text, slice(body, &clauses.via));
 
     let lead = slice(body, &Some(clauses.lead.clone()));
-    let by_tokens = without_swallowed(slice(body, &clauses.by), &tokens, last_open);
+    let by_tokens = without_swallowed(slice(body, &clauses.by), tokens, last_open);
     // Only text after the from clause can name the receiving software: the from clause
     // holds client-chosen text, which must not be able to switch dialect rules.
     let after_from = clauses.from.as_ref().map_or(clauses.lead.end, |r| r.end);
     let software = software::detect(
-        without_swallowed(&tokens[after_from.min(tokens.len())..], &tokens, last_open),
+        without_swallowed(&tokens[after_from.min(tokens.len())..], tokens, last_open),
         lead,
         by_tokens,
         protocol_raw,
@@ -121,7 +121,7 @@ pub fn parse(value: &str) -> Hop {
         None => match lead.first() {
             Some(Token::Comment(c)) => match strip_prefix_ci(c, "from ") {
                 Some(inner) => {
-                    lead_from_tokens = lex::tokenize(inner).into_iter().map(|s| s.token).collect();
+                    lead_from_tokens = lex::tokenize(inner).tokens;
                     Some(&lead_from_tokens)
                 }
                 None => None,
@@ -149,15 +149,15 @@ pub fn parse(value: &str) -> Hop {
     let envelope_from = ff
         .envelope_from
         .or_else(|| first_value(slice(body, &clauses.late_from)))
-        .or_else(|| scan_envelope_from(&tokens))
+        .or_else(|| scan_envelope_from(tokens))
         .filter(|s| !s.is_empty());
 
-    let tls_facts = tls::scan(&tokens);
+    let tls_facts = tls::scan(tokens);
     // Only the receiver's text can say the client authenticated; the from clause reports
     // its own (positional) findings.
     let mut auth_facts = auth::scan(lead);
     for part in [recv_a, recv_b] {
-        let part = without_swallowed(part, &tokens, last_open);
+        let part = without_swallowed(part, tokens, last_open);
         let r = auth::scan(part);
         auth_facts.authenticated |= r.authenticated;
         auth_facts.user = auth_facts.user.or(r.user);
@@ -287,24 +287,21 @@ fn slice<'t, 'a>(tokens: &'t [Token<'a>], r: &Option<Range<usize>>) -> &'t [Toke
 /// Returns the end of the body (token index), the date text and the parsed date.
 fn split_date<'a>(
     text: &'a str,
-    spanned: &[Spanned<'a>],
+    lexed: &Lexed<'a>,
 ) -> (usize, Option<&'a str>, Option<crate::HopDate>) {
+    let tokens = &lexed.tokens;
     // The receiver writes its date after its `by`; a `;` before the last `by` is inside
     // the client's HELO text and cannot start the date.
-    let last_by = spanned
+    let last_by = tokens
         .iter()
-        .rposition(|s| matches!(s.token, Token::Word(w) if w.eq_ignore_ascii_case("by")));
+        .rposition(|t| matches!(*t, Token::Word(w) if w.eq_ignore_ascii_case("by")));
     let after_by = last_by.map_or(0, |b| b + 1);
-    let semis = spanned
-        .iter()
-        .enumerate()
-        .rev()
-        .take_while(|(i, _)| *i >= after_by)
-        .filter(|(_, s)| s.token == Token::Semi)
-        .map(|(i, _)| i);
+    let semis = lexed
+        .semis_latest_first()
+        .take_while(|&(i, _)| i >= after_by);
     let mut last: Option<(usize, &'a str)> = None;
-    for i in semis.take(4) {
-        let date_text = text.get(spanned[i].end..).unwrap_or("").trim();
+    for (i, end) in semis.take(lex::SEMIS) {
+        let date_text = text.get(end..).unwrap_or("").trim();
         if last.is_none() {
             last = Some((i, date_text));
         }
@@ -316,10 +313,11 @@ fn split_date<'a>(
         return (i, (!t.is_empty()).then_some(t), None);
     }
     // No `;`: a weekday or ISO date word late in the line starts the date.
-    for (i, s) in spanned.iter().enumerate().skip(after_by) {
-        if let Token::Word(w) = s.token {
+    for (i, t) in tokens.iter().enumerate().skip(after_by) {
+        if let Token::Word(w) = *t {
             if looks_like_date_start(w) {
-                let start = s.end - w.len();
+                // Words are slices of `text`, uncut: their offset is where they start.
+                let start = (w.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
                 let date_text = &text[start..];
                 if let Some(d) = parse_date(date_text) {
                     return (i, Some(date_text), Some(d));
@@ -327,7 +325,7 @@ fn split_date<'a>(
             }
         }
     }
-    (spanned.len(), None, None)
+    (tokens.len(), None, None)
 }
 
 fn looks_like_date_start(w: &str) -> bool {

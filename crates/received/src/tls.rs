@@ -184,7 +184,7 @@ mod tests {
     use crate::lex::tokenize;
 
     fn tls(s: &str) -> (Option<&str>, Option<&str>) {
-        let toks: Vec<Token<'_>> = tokenize(s).into_iter().map(|t| t.token).collect();
+        let toks: Vec<Token<'_>> = tokenize(s).tokens;
         let f = scan(&toks);
         (f.version, f.cipher)
     }
