@@ -107,8 +107,13 @@ fn canonical_fields(b: &[u8]) -> Option<Fields> {
     let mut i = 0;
     // Optional `Www, `.
     if b.len() >= 5 && b[0].is_ascii_alphabetic() {
-        let day = std::str::from_utf8(b.get(..3)?).ok()?;
-        if !WEEKDAYS.iter().any(|w| w.eq_ignore_ascii_case(day)) || &b[3..5] != b", " {
+        // Compared as bytes: only ASCII can equal a weekday name.
+        let day = b.get(..3)?;
+        if !WEEKDAYS
+            .iter()
+            .any(|w| w.as_bytes().eq_ignore_ascii_case(day))
+            || &b[3..5] != b", "
+        {
             return None;
         }
         i = 5;
@@ -125,14 +130,18 @@ fn canonical_fields(b: &[u8]) -> Option<Fields> {
     if b.get(i) != Some(&b' ') {
         return None;
     }
-    let mon = std::str::from_utf8(b.get(i + 1..i + 4)?).ok()?;
-    let month = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(mon))? as u32 + 1;
+    let mon = b.get(i + 1..i + 4)?;
+    let month = MONTHS
+        .iter()
+        .position(|m| m.as_bytes().eq_ignore_ascii_case(mon))? as u32
+        + 1;
     i += 4;
     if b.get(i) != Some(&b' ') {
         return None;
     }
-    let year_text = std::str::from_utf8(b.get(i + 1..i + 5)?).ok()?;
-    digits(i + 1, 4)?;
+    // Four digits; the year `parse_year` gives for them, without a text round trip.
+    let year4 = i64::from(digits(i + 1, 4)?);
+    let year = if year4 < 1000 { 1900 + year4 } else { year4 };
     i += 5;
     if b.get(i) != Some(&b' ') || b.get(i + 3) != Some(&b':') || b.get(i + 6) != Some(&b':') {
         return None;
@@ -160,7 +169,7 @@ fn canonical_fields(b: &[u8]) -> Option<Fields> {
     }
     let off = (zh * 60 + zm) as i32;
     Some(Fields {
-        year: parse_year(year_text),
+        year: Some(year),
         month: Some(month),
         day: Some(day),
         hms: Some((h, m, sec)),
