@@ -23,6 +23,8 @@ pub(crate) enum Token<'a> {
     Semi,
 }
 
+use std::cell::Cell;
+
 /// How many of the last top-level `;` [`Lexed`] remembers: the date is looked for after
 /// one of the last four.
 pub(crate) const SEMIS: usize = 4;
@@ -44,10 +46,45 @@ pub(crate) struct Lexed<'a> {
     n_semis: usize,
 }
 
+thread_local! {
+    /// The emptied token vector of the last line this thread parsed (see [`recycle`]).
+    static SPARE: Cell<Vec<Token<'static>>> = const { Cell::new(Vec::new()) };
+}
+
+/// Token vectors above this capacity are freed rather than kept: a hostile 16 KiB line
+/// must not pin its vector for the life of the thread.
+const SPARE_MAX: usize = 1024;
+
+/// Give a line's token vector back for the next line on this thread.
+///
+/// A line's vector is usually over a kilobyte, past the allocator's per-thread cache, so
+/// allocating and freeing it cost more than any stage that reads it. The vector is kept
+/// empty between lines; converting between token lifetimes collects the empty vector into
+/// one of the same layout, which the standard library does in place (same allocation), so
+/// no unsafe code is needed. Were it ever not in place, it would only allocate again.
+pub(crate) fn recycle(tokens: Vec<Token<'_>>) {
+    if tokens.capacity() <= SPARE_MAX {
+        SPARE.set(emptied(tokens));
+    }
+}
+
+/// `tokens`' allocation, emptied, as a vector of tokens of another lifetime.
+// `filter_map` (not `filter`) because the item type changes; nothing is ever yielded.
+#[allow(clippy::unnecessary_filter_map)]
+fn emptied<'b>(mut tokens: Vec<Token<'_>>) -> Vec<Token<'b>> {
+    tokens.clear();
+    tokens.into_iter().filter_map(|_| None).collect()
+}
+
 impl<'a> Lexed<'a> {
     fn with_capacity(n: usize) -> Self {
+        let spare = emptied(SPARE.take());
         Lexed {
-            tokens: Vec::with_capacity(n),
+            tokens: if spare.capacity() >= n {
+                spare
+            } else {
+                Vec::with_capacity(n)
+            },
             last_open: false,
             semis: [(0, 0); SEMIS],
             n_semis: 0,

@@ -214,6 +214,7 @@ pub fn parse(value: &str) -> Hop {
         non_relay,
         notes,
     };
+    lex::recycle(lexed.tokens);
     Hop {
         raw: norm.text,
         ..hop
