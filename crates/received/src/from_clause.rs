@@ -22,7 +22,7 @@
 use crate::ci::strip_prefix_ci;
 use crate::hop::ParseNote;
 use crate::ip_literal::{parse_ip_literal, parse_ip_prefix, IpPort};
-use crate::lex::{comment_words, Token};
+use crate::lex::{comment_words, CommentWords, Token};
 use std::net::IpAddr;
 
 /// What the from clause says, borrowed from the header text.
@@ -863,18 +863,38 @@ fn keyed<'a>(c: &'a str, key: &str) -> Option<&'a str> {
 
 /// Words of a comment, with `name[1.2.3.4]` (no space, as some MTAs write) split into the
 /// name and the bracketed address. `user@[ip]` stays whole (it is an ident form).
-fn comment_pieces(c: &str) -> impl Iterator<Item = &str> {
-    comment_words(c).flat_map(|w| {
-        let split_at = w
-            .find('[')
-            .filter(|&i| i > 0 && !w[..i].contains(['@', '=', '[', ':']));
-        match split_at {
-            Some(i) => [Some(&w[..i]), Some(&w[i..])],
-            None => [Some(w), None],
+fn comment_pieces(c: &str) -> CommentPieces<'_> {
+    CommentPieces {
+        words: comment_words(c),
+        pending: None,
+    }
+}
+
+/// Iterator of [`comment_pieces`]: a plain state machine (the word, or its name and then
+/// its bracket), which costs less than flattening a pair per word.
+struct CommentPieces<'a> {
+    words: CommentWords<'a>,
+    /// The bracketed half of a split word, handed out next.
+    pending: Option<&'a str>,
+}
+
+impl<'a> Iterator for CommentPieces<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if let Some(p) = self.pending.take() {
+            return Some(p);
         }
-        .into_iter()
-        .flatten()
-    })
+        let w = self.words.next()?;
+        let b = w.as_bytes();
+        match b.iter().position(|&x| x == b'[') {
+            Some(i) if i > 0 && !b[..i].iter().any(|x| matches!(x, b'@' | b'=' | b':')) => {
+                self.pending = w.get(i..);
+                w.get(..i)
+            }
+            _ => Some(w),
+        }
+    }
 }
 
 /// An ident as written, without the brackets some MTAs wrap it in.

@@ -52,7 +52,10 @@ const PROTOCOL_RULES: &[(&str, Protocol, &str)] = &[
 /// Map one word to a protocol, if it is a known spelling.
 pub(crate) fn protocol_from_word(word: &str) -> Option<Protocol> {
     // `ESMTP/TLS/DHE-RSA-…` (S-Web), `ESMTP-TLS`: the part before `/`.
-    let head = word.split('/').next().unwrap_or(word);
+    let head = word
+        .bytes()
+        .position(|b| b == b'/')
+        .map_or(word, |i| &word[..i]);
     PROTOCOL_RULES
         .iter()
         .find(|(spelling, _, _)| spelling.eq_ignore_ascii_case(head))
