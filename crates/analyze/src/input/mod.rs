@@ -273,13 +273,19 @@ impl Inputs {
         }
     }
 
-    /// A buffer of at least `len` bytes: the spare one when there is one.
+    /// A buffer of at least `len` bytes: the spare one when there is one. A new buffer is
+    /// asked of the allocator as zeroed memory (`vec![0; n]`), which it can hand out from
+    /// fresh pages without writing them, instead of being filled with zeros byte by byte.
     fn buffer(&mut self, len: usize) -> Vec<u8> {
-        let mut buf = self.spare.take().unwrap_or_default();
-        if buf.len() < len {
-            buf.resize(len, 0);
+        match self.spare.take() {
+            Some(mut buf) if !buf.is_empty() => {
+                if buf.len() < len {
+                    buf.resize(len, 0);
+                }
+                buf
+            }
+            _ => vec![0; len],
         }
-        buf
     }
 
     /// Hand out the items of `f`; the bytes from `keep` on (an unfinished message) move to
