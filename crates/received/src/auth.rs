@@ -107,6 +107,9 @@ fn is_sendmail_auth(c: &str) -> bool {
 
 /// The text after the first case-insensitive occurrence of `phrase` in `c`.
 fn after_phrase<'a>(c: &'a str, phrase: &str) -> Option<&'a str> {
+    if c.len() < phrase.len() {
+        return None;
+    }
     // An ASCII phrase can only match at a character boundary.
     find_ci(c, phrase).and_then(|i| c.get(i + phrase.len()..))
 }

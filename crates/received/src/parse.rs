@@ -182,8 +182,10 @@ pub fn parse(value: &str) -> Hop {
         notes.push(ParseNote::Unparsed);
     }
 
-    let hop = Hop {
-        raw: String::new(),
+    lex::recycle(lexed.tokens);
+    // `raw` last: every other field is copied out of it first, then it moves in, so the
+    // hop is built once rather than built and moved again.
+    Hop {
         from: FromPart {
             helo: ff.helo.map(|h| h.to_owned_string()),
             rdns: ff.rdns.map(str::to_string),
@@ -213,11 +215,7 @@ pub fn parse(value: &str) -> Hop {
         software,
         non_relay,
         notes,
-    };
-    lex::recycle(lexed.tokens);
-    Hop {
         raw: norm.text,
-        ..hop
     }
 }
 
