@@ -123,7 +123,9 @@ fn from_comment(c: &str) -> TlsFacts<'_> {
     }
     // exim-triple, optionally labelled: `(tls_cipher TLS-1.0:RSA_AES_256_CBC_SHA:32)`,
     // `(Cipher TLSv1:DES-CBC3-SHA:168)` (Exim 3 / customised received_header_text).
-    if has_colon {
+    // The triple has exactly two `:` and its optional label none: address comments
+    // (`[2001:db8::1]`) have more and skip the splitting.
+    if has_colon && c.bytes().filter(|&b| b == b':').count() == 2 {
         let triple = c
             .split_once(' ')
             .filter(|(label, _)| {
