@@ -7,6 +7,7 @@
 //! the "sender IP is …" evidence), and never fails: unknown pieces are kept as properties.
 
 use crate::report::{AuthResults, MethodResult, Property, ReceivedSpf};
+use std::borrow::Cow;
 
 /// Split on `sep` outside comments and quoted strings. Bounded by the input length. The
 /// pieces are slices of `s`: everything but the separators is kept as written.
@@ -39,84 +40,115 @@ fn split_top(s: &str, sep: char) -> Vec<&str> {
 
 /// Tokens of one segment: words (`a=b`, `a`), with comments pulled out separately.
 /// Whitespace around `=` is tolerated (`header.d = example.org`).
-fn tokens(seg: &str) -> (Vec<String>, Vec<String>) {
-    let mut words = Vec::new();
-    let mut comments = Vec::new();
-    let mut cur = String::new();
-    let mut comment = String::new();
+///
+/// Words and comments are slices of `seg`: a word is copied only when quote marks must be
+/// taken out of it or a `key = value` written with spaces is joined.
+fn tokens(seg: &str) -> (Vec<Cow<'_, str>>, Vec<&str>) {
+    let mut words: Vec<Cow<'_, str>> = Vec::new();
+    let mut comments: Vec<&str> = Vec::new();
+    let mut word = Word::default();
+    let mut comment_at = 0;
     let mut depth = 0usize;
     let mut quoted = false;
-    for ch in seg.chars() {
+    for (i, ch) in seg.char_indices() {
         if depth > 0 {
+            // Nested parentheses stay part of the outermost comment.
             match ch {
-                '(' => {
-                    depth += 1;
-                    comment.push(ch);
-                }
+                '(' => depth += 1,
                 ')' => {
                     depth -= 1;
                     if depth == 0 {
-                        let c = comment.trim().to_string();
-                        if !c.is_empty() {
-                            comments.push(c);
-                        }
-                        comment.clear();
-                    } else {
-                        comment.push(ch);
+                        push_comment(&mut comments, &seg[comment_at..i]);
                     }
                 }
-                c => comment.push(c),
+                _ => {}
             }
             continue;
         }
         match ch {
-            '"' => quoted = !quoted,
+            '"' => {
+                quoted = !quoted;
+                word.start.get_or_insert(i);
+                word.quotes = true;
+            }
             '(' if !quoted => {
                 depth = 1;
-                if !cur.is_empty() {
-                    words.push(std::mem::take(&mut cur));
-                }
+                comment_at = i + 1;
+                word.end(seg, i, &mut words);
             }
-            c if c.is_whitespace() && !quoted => {
-                if !cur.is_empty() {
-                    words.push(std::mem::take(&mut cur));
-                }
+            c if c.is_whitespace() && !quoted => word.end(seg, i, &mut words),
+            _ => {
+                word.start.get_or_insert(i);
+                word.filled = true;
             }
-            c => cur.push(c),
         }
     }
-    if !cur.is_empty() {
-        words.push(cur);
+    word.end(seg, seg.len(), &mut words);
+    if depth > 0 {
+        push_comment(&mut comments, &seg[comment_at..]);
     }
-    if depth > 0 && !comment.trim().is_empty() {
-        comments.push(comment.trim().to_string());
+    (join_spaced_pairs(words), comments)
+}
+
+/// The word being read by [`tokens`]: where it starts, whether it holds a character
+/// (quote marks alone make no word) and whether quote marks must be taken out of it.
+#[derive(Default)]
+struct Word {
+    start: Option<usize>,
+    filled: bool,
+    quotes: bool,
+}
+
+impl Word {
+    /// End the word at byte `end` of `seg`; keep it when it holds a character.
+    fn end<'a>(&mut self, seg: &'a str, end: usize, words: &mut Vec<Cow<'a, str>>) {
+        if let (true, Some(start)) = (self.filled, self.start) {
+            let w = &seg[start..end];
+            words.push(if self.quotes {
+                Cow::Owned(w.replace('"', ""))
+            } else {
+                Cow::Borrowed(w)
+            });
+        }
+        *self = Word::default();
     }
-    // Re-join `key = value` written with spaces.
-    let mut joined: Vec<String> = Vec::new();
+}
+
+/// Keep a comment's text, trimmed, unless it is blank.
+fn push_comment<'a>(comments: &mut Vec<&'a str>, text: &'a str) {
+    let c = text.trim();
+    if !c.is_empty() {
+        comments.push(c);
+    }
+}
+
+/// Re-join `key = value`, `key= value` and `key =value` written with spaces.
+fn join_spaced_pairs(mut words: Vec<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
+    let mut joined: Vec<Cow<'_, str>> = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {
         let w = &words[i];
         if w == "=" && !joined.is_empty() && i + 1 < words.len() {
             let last = joined.pop().unwrap_or_default();
-            joined.push(format!("{last}={}", words[i + 1]));
+            joined.push(Cow::Owned(format!("{last}={}", words[i + 1])));
             i += 2;
         } else if w.ends_with('=')
             && w.len() > 1
             && i + 1 < words.len()
             && !words[i + 1].contains('=')
         {
-            joined.push(format!("{w}{}", words[i + 1]));
+            joined.push(Cow::Owned(format!("{w}{}", words[i + 1])));
             i += 2;
         } else if w.starts_with('=') && w.len() > 1 && !joined.is_empty() {
             let last = joined.pop().unwrap_or_default();
-            joined.push(format!("{last}{w}"));
+            joined.push(Cow::Owned(format!("{last}{w}")));
             i += 1;
         } else {
             joined.push(std::mem::take(&mut words[i]));
             i += 1;
         }
     }
-    (joined, comments)
+    joined
 }
 
 /// Parse one method segment (`spf=pass (comment) smtp.mailfrom=x`). `None` if it has no
