@@ -9,23 +9,8 @@ use relayhunt_analyze::input::{mbox, Inputs, ReadOptions};
 use relayhunt_analyze::message::{Limits, Message, MessageError};
 use relayhunt_analyze::{engine, Config};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            corpus_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "eml") {
-            out.push(p);
-        }
-    }
-}
 
 fn config() -> Config {
     Config {
@@ -43,8 +28,7 @@ fn every_corpus_message_is_analysed_without_panic_within_bounds() {
     let Some(corpus) = relayhunt_testdata::shared("corpus") else {
         return;
     };
-    let mut files = Vec::new();
-    corpus_files(&corpus, &mut files);
+    let files = relayhunt_testdata::eml_files(&corpus);
     assert!(
         files.len() > 3000,
         "corpus has only {} messages",
@@ -124,8 +108,10 @@ fn corpus_as_one_mbox_through_the_parallel_batch_matches_one_by_one() {
         return;
     };
     let mut files = Vec::new();
-    corpus_files(&corpus.join("phishing_pot"), &mut files);
-    corpus_files(&corpus.join("osst_users_publicinbox"), &mut files);
+    files.extend(relayhunt_testdata::eml_files(&corpus.join("phishing_pot")));
+    files.extend(relayhunt_testdata::eml_files(
+        &corpus.join("osst_users_publicinbox"),
+    ));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("corpus.mbox");
     let mut w = std::io::BufWriter::new(fs::File::create(&path).unwrap());

@@ -11,21 +11,6 @@ use relayhunt_analyze::Config;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            corpus_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "eml") {
-            out.push(p);
-        }
-    }
-}
-
 /// What one item of input is, in a form both paths can be compared on.
 #[derive(Debug, PartialEq, Eq)]
 enum Seen {
@@ -232,8 +217,7 @@ fn block_reader_matches_line_reader_on_oversized_messages() {
 }
 
 fn corpus_mbox(dir: &Path, corpus: &Path) -> (PathBuf, usize) {
-    let mut files = Vec::new();
-    corpus_files(corpus, &mut files);
+    let files = relayhunt_testdata::eml_files(corpus);
     assert!(files.len() > 3000, "corpus has {} messages", files.len());
     let path = dir.join("corpus.mbox");
     let mut w = std::io::BufWriter::new(fs::File::create(&path).unwrap());

@@ -9,23 +9,7 @@ mod support {
 
 use relayhunt_analyze::message::{Limits, Message};
 use std::fs;
-use std::path::{Path, PathBuf};
 use support::reference_split as reference;
-
-fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            corpus_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "eml") {
-            out.push(p);
-        }
-    }
-}
 
 fn tuned(raw: &[u8], limits: &Limits) -> reference::Split {
     match Message::parse(raw, limits) {
@@ -63,8 +47,7 @@ fn tuned_splitter_matches_the_plain_one_on_the_corpus() {
     let Some(corpus) = relayhunt_testdata::shared("corpus") else {
         return;
     };
-    let mut files = Vec::new();
-    corpus_files(&corpus, &mut files);
+    let files = relayhunt_testdata::eml_files(&corpus);
     assert!(files.len() > 3000, "corpus has {} messages", files.len());
     let small = Limits {
         max_header_bytes: 2000,
