@@ -239,14 +239,7 @@ fn feedback_report(input: &ReportInput<'_>) -> String {
     {
         f = f.with_original_rcpt_to(format!("<{r}>"));
     }
-    let arrival = match &input.source {
-        Source::Message => ev.when_unix,
-        Source::Probe(p) => p
-            .started_at
-            .as_deref()
-            .and_then(crate::rdap::extract::rfc3339_unix),
-    };
-    if let Some(t) = arrival {
+    if let Some(t) = input.incident_unix() {
         f = f.with_arrival_date(t);
     }
     // The envelope sender's domain is the one the sender actually used (SPF is checked

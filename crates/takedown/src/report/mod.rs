@@ -42,3 +42,18 @@ pub struct ReportInput<'a> {
     /// Time the report is written (Date header).
     pub now_unix: i64,
 }
+
+impl ReportInput<'_> {
+    /// When the abuse happened, in Unix seconds: the relayed message's arrival at our
+    /// server, or the start of the probe that found the relay open. ARF's Arrival-Date and
+    /// XARF's timestamp both state it, so they must agree.
+    pub fn incident_unix(&self) -> Option<i64> {
+        match &self.source {
+            Source::Message => self.evidence.when_unix,
+            Source::Probe(p) => p
+                .started_at
+                .as_deref()
+                .and_then(crate::rdap::extract::rfc3339_unix),
+        }
+    }
+}

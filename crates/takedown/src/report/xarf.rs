@@ -257,15 +257,8 @@ fn spam_fields(input: &ReportInput<'_>, doc: &mut Map<String, Value>) -> Result<
 /// The XARF document, pretty-printed.
 pub fn document(input: &ReportInput<'_>) -> Result<String, BuildError> {
     let contact = contact(input)?;
-    let ev = &input.evidence;
-    let incident = match &input.source {
-        Source::Message => ev.when_unix,
-        Source::Probe(p) => p
-            .started_at
-            .as_deref()
-            .and_then(crate::rdap::extract::rfc3339_unix),
-    };
-    let timestamp = incident
+    let timestamp = input
+        .incident_unix()
         .and_then(rfc3339)
         .or_else(|| rfc3339(input.now_unix))
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
