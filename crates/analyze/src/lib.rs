@@ -14,6 +14,7 @@ pub mod config;
 pub mod engine;
 pub mod eval;
 pub mod input;
+pub mod measure;
 pub mod message;
 pub mod output;
 pub mod owner;

@@ -13,6 +13,7 @@
 
 use relayhunt_analyze::batch::{self, BatchOptions, Outcome};
 use relayhunt_analyze::input::{self, mbox, Inputs, ReadOptions};
+use relayhunt_analyze::measure::{cpu_secs, peak_rss_kib, reset_peak_rss};
 use relayhunt_analyze::output::{Format, Printer};
 use relayhunt_analyze::{Config, Limits, Message};
 use std::fs::{self, File};
@@ -45,34 +46,6 @@ fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
     Ok(())
 }
 
-/// Peak resident set size in KiB since the last reset.
-fn vm_hwm_kib() -> Option<u64> {
-    let status = fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-/// CPU seconds (user + system, all threads) used by this process so far. Throughput per
-/// CPU-second stays meaningful when other processes compete for the cores.
-fn cpu_secs() -> f64 {
-    let Ok(stat) = fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // USER_HZ is 100 on every Linux architecture relayhunt targets.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// Reset VmHWM to the current RSS (Linux ≥ 4.0); false when not possible.
-fn reset_hwm() -> bool {
-    fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
 struct Run {
     id: &'static str,
     label: String,
@@ -81,7 +54,7 @@ struct Run {
 }
 
 fn run(path: &Path, r: &Run, cfg: &Config) -> io::Result<()> {
-    let hwm_reset = reset_hwm();
+    let hwm_reset = reset_peak_rss();
     let opts = BatchOptions {
         jobs: r.jobs,
         // As `relayhunt analyze --format ndjson` does.
@@ -111,7 +84,7 @@ fn run(path: &Path, r: &Run, cfg: &Config) -> io::Result<()> {
         r.jobs
     };
     let hwm =
-        vm_hwm_kib().map_or_else(|| "n/a".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+        peak_rss_kib().map_or_else(|| "n/a".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
     println!(
         "{:<34} {:>7} msgs {:>4} err {:>8.1} MB {:>7.2} s {:>9.0} msgs/s {:>8.1} MB/s {:>7.1} MB/s/core {:>7.1} MB/CPU-s  peak RSS {}{}",
         r.label,

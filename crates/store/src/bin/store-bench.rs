@@ -19,6 +19,7 @@
 use relayhunt_analyze::batch::{self, BatchOptions, Outcome};
 use relayhunt_analyze::cli::Hooks;
 use relayhunt_analyze::input::{mbox, Inputs, ReadOptions};
+use relayhunt_analyze::measure::{cpu_secs, load_average, peak_rss_kib, reset_peak_rss};
 use relayhunt_analyze::Config;
 use relayhunt_store::{NewMessage, Recorder, Store};
 use std::fs::{self, File};
@@ -50,30 +51,9 @@ fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
     Ok(())
 }
 
+/// Peak resident memory in MiB since the last reset (0 when unknown).
 fn vm_hwm_mib() -> f64 {
-    fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
-}
-
-/// CPU seconds this process has used (user + system, all threads), from `/proc/self/stat`:
-/// on a shared machine the wall clock says how much CPU the run got, this says how much
-/// it needed.
-fn cpu_secs() -> f64 {
-    let ticks = fs::read_to_string("/proc/self/stat").ok().and_then(|s| {
-        // Fields after the command name (which is in parentheses); utime and stime are
-        // the 14th and 15th fields of the line.
-        let rest = s.get(s.rfind(')')? + 2..)?;
-        let f: Vec<&str> = rest.split(' ').collect();
-        Some(f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?)
-    });
-    // The kernel's USER_HZ, 100 on Linux.
-    ticks.map_or(0.0, |t| t / 100.0)
+    peak_rss_kib().map_or(0.0, |kib| kib as f64 / 1024.0)
 }
 
 /// Wall seconds and CPU seconds of `f`, with its result.
@@ -81,17 +61,6 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, f64) {
     let (wall, cpu) = (Instant::now(), cpu_secs());
     let out = f();
     (out, wall.elapsed().as_secs_f64(), cpu_secs() - cpu)
-}
-
-/// The 1, 5 and 15 minute load averages, to print next to the figures.
-fn load_average() -> String {
-    fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split(' ').take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
-fn reset_hwm() {
-    let _ = fs::write("/proc/self/clear_refs", "5");
 }
 
 fn fresh_store(dir: &Path, name: &str) -> io::Result<Store> {
@@ -236,12 +205,12 @@ fn main() -> io::Result<()> {
     };
     for (n, path, name) in [(1, &one, "e2e-x1.sqlite"), (copies, &many, "e2e-xn.sqlite")] {
         let store = fresh_store(&dir, name)?;
-        reset_hwm();
+        reset_peak_rss();
         let (counts, secs, cpu) = timed(|| import(path, store));
         row(&format!("analyze --store, ×{n}"), counts?, secs, cpu);
         if n == 1 {
             let store = Store::open_file(&dir.join(name)).map_err(io::Error::other)?;
-            reset_hwm();
+            reset_peak_rss();
             let (counts, secs, cpu) = timed(|| import(path, store));
             row("the same ×1 again (all duplicates)", counts?, secs, cpu);
         }
