@@ -45,25 +45,29 @@ pub fn norm_host(h: &str) -> String {
 /// [`norm_host`] without the allocation when the name is already lower-case, as nearly
 /// every host name in a `Received:` header is: the name checks run several times per hop.
 pub fn norm(h: &str) -> Cow<'_, str> {
-    // Fast path: a name that starts and ends with a letter or digit has nothing to trim.
-    let plain = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
-    let bytes = h.as_bytes();
-    if plain(bytes.first()) && plain(bytes.last()) {
-        return if bytes.iter().any(u8::is_ascii_uppercase) {
-            Cow::Owned(h.to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(h)
-        };
-    }
-    let t = h
-        .trim()
-        .trim_matches(|c| c == '[' || c == ']')
-        .trim_end_matches('.');
+    lower(bare(h))
+}
+
+/// `t` in ASCII lower case, borrowed when it already is.
+fn lower(t: &str) -> Cow<'_, str> {
     if t.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(t.to_ascii_lowercase())
     } else {
         Cow::Borrowed(t)
     }
+}
+
+/// The name [`norm`] lower-cases, as a slice of `h`: surrounding white space and brackets
+/// and a trailing dot dropped, case kept.
+fn bare(h: &str) -> &str {
+    // Fast path: a name that starts and ends with a letter or digit has nothing to trim.
+    let plain = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+    if plain(h.as_bytes().first()) && plain(h.as_bytes().last()) {
+        return h;
+    }
+    h.trim()
+        .trim_matches(|c| c == '[' || c == ']')
+        .trim_end_matches('.')
 }
 
 /// True when the name is an IP literal (`1.2.3.4`, `[1.2.3.4]`, `[IPv6:…]`).
@@ -89,14 +93,7 @@ pub fn literal_ip(name: &str) -> Option<IpAddr> {
 /// True for a fully qualified name (has a dot, is not an IP literal).
 pub fn is_fqdn(name: &str) -> bool {
     // Same normalisation as `norm_host` without allocating: case does not matter here.
-    let plain = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
-    let n = if plain(name.as_bytes().first()) && plain(name.as_bytes().last()) {
-        name
-    } else {
-        name.trim()
-            .trim_matches(|c| c == '[' || c == ']')
-            .trim_end_matches('.')
-    };
+    let n = bare(name);
     let n = match n.get(..5) {
         Some(p) if p.eq_ignore_ascii_case("ipv6:") => &n[5..],
         _ => n,
@@ -144,11 +141,12 @@ pub fn org_range(host: &str) -> Option<std::ops::Range<usize>> {
     }
     let r = MEMO.with_borrow_mut(|m| {
         m.get_or(host.as_bytes(), || {
-            let h = host;
-            let n = norm(h);
+            // `norm(host)`, keeping where the bare name starts: lower-casing ASCII keeps
+            // byte offsets.
+            let t = bare(host);
+            let n = lower(t);
             let org = org_of(&n)?;
-            // `norm` trims and lower-cases ASCII only, which keeps byte offsets.
-            let trimmed = norm_offset(h);
+            let trimmed = t.as_ptr() as usize - host.as_ptr() as usize;
             let start = trimmed + (org.as_ptr() as usize - n.as_ptr() as usize);
             Some((
                 u16::try_from(start).ok()?,
@@ -157,12 +155,6 @@ pub fn org_range(host: &str) -> Option<std::ops::Range<usize>> {
         })
     });
     r.map(|(a, b)| usize::from(a)..usize::from(b))
-}
-
-/// Offset in `h` of the name [`norm`] returns.
-fn norm_offset(h: &str) -> usize {
-    let t = h.trim().trim_start_matches(['[', ']']);
-    t.as_ptr() as usize - h.as_ptr() as usize
 }
 
 /// [`org_domain`] of a name already in [`norm`] form, as a slice of it: the registrable
