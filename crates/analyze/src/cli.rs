@@ -275,22 +275,22 @@ pub fn execute_with_hooks<W: Write>(
     let mut broken = false;
     let mut record_failed = false;
     let quiet = settings.quiet;
-    let summary = batch::run_verified(inputs, &settings.config, &opts, verifier, |mut outcome| {
+    let summary = batch::run_in_place(inputs, &settings.config, &opts, verifier, |outcome| {
         let printing = !(quiet || broken);
         if let (Some(lookup), Outcome::Analyzed(a), true) =
-            (owner, &mut outcome, printing || recorder.is_some())
+            (owner, &mut *outcome, printing || recorder.is_some())
         {
             a.owners = crate::owner::owners_of(&a.report, lookup);
             crate::owner::relate(&mut a.report, &a.owners);
         }
-        if let (Some(rec), Outcome::Analyzed(a)) = (recorder.as_mut(), &outcome) {
+        if let (Some(rec), Outcome::Analyzed(a)) = (recorder.as_mut(), &*outcome) {
             if let Err(e) = rec.record(a) {
                 eprintln!("relayhunt: --store: {e}");
                 record_failed = true;
                 return false;
             }
         }
-        match &outcome {
+        match &*outcome {
             Outcome::Failed(f) => eprintln!("relayhunt: {f}"),
             Outcome::Analyzed(a) => {
                 if let Some(hit) = a.truncated_by {
@@ -304,7 +304,7 @@ pub fn execute_with_hooks<W: Write>(
         if quiet || broken {
             return !broken || recorder.is_some();
         }
-        if let Err(e) = printer.outcome(&outcome) {
+        if let Err(e) = printer.outcome(outcome) {
             if e.kind() != io::ErrorKind::BrokenPipe {
                 eprintln!("relayhunt: cannot write output: {e}");
             }

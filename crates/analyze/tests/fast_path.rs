@@ -260,12 +260,13 @@ fn config() -> Config {
     }
 }
 
-/// NDJSON as `relayhunt analyze --format ndjson` writes it.
+/// NDJSON as `relayhunt analyze --format ndjson` writes it: outcomes looked at in place
+/// and dropped afterwards by the workers that built them.
 fn ndjson<S: Source>(source: S, opts: &BatchOptions) -> Vec<u8> {
     let mut out = Vec::new();
     let mut printer = Printer::new(&mut out, Format::Ndjson, false);
-    let summary = batch::run(source, &config(), opts, |o: Outcome| {
-        printer.outcome(&o).unwrap();
+    let summary = batch::run_in_place(source, &config(), opts, None, |o: &mut Outcome| {
+        printer.outcome(o).unwrap();
         true
     });
     printer.finish(&summary).unwrap();
@@ -292,11 +293,13 @@ fn fast_path_writes_the_same_ndjson_as_the_reference_path_over_the_corpus() {
     let (mbox, n) = corpus_mbox(dir.path(), &corpus);
     let paths = [mbox.to_string_lossy().into_owned()];
     let read = ReadOptions::default();
-    // Fast: block reader, lines rendered by the workers with sonic-rs. Plain: line reader,
-    // one message at a time, lines rendered by serde_json.
+    // Fast: block reader, lines rendered by the workers with sonic-rs, outcomes left in
+    // place (small chunks, so many go back to be dropped by the workers). Plain: line
+    // reader, one message at a time, outcomes handed over, lines rendered by serde_json.
     let fast_opts = BatchOptions {
         jobs: 2,
         render_ndjson: true,
+        chunk_messages: 16,
         ..BatchOptions::default()
     };
     let plain_opts = BatchOptions {

@@ -68,9 +68,10 @@ fn run(path: &Path, r: &Run, cfg: &Config) -> io::Result<()> {
     let mut printer = Printer::new(io::sink(), Format::Ndjson, false);
     let started = Instant::now();
     let cpu_before = cpu_secs();
-    let summary = batch::run(inputs, cfg, &opts, |o: Outcome| {
+    // As `relayhunt analyze` does: outcomes looked at in place, dropped where built.
+    let summary = batch::run_in_place(inputs, cfg, &opts, None, |o: &mut Outcome| {
         if r.render {
-            printer.outcome(&o).is_ok()
+            printer.outcome(o).is_ok()
         } else {
             true
         }
