@@ -23,6 +23,16 @@ pub struct Field {
     pub line: usize,
 }
 
+impl Field {
+    /// The receiving server a `Received:` field names (`by host`), as the Received parser
+    /// reads it. The from clause is written by the sender, so a scan for the first " by "
+    /// would take a comment such as `(by evil.example)` planted there for the receiver and
+    /// put the attacker's host name in the report as "our mail server".
+    pub fn receiver(&self) -> Option<String> {
+        relayhunt_received::parse(&self.value).by.host
+    }
+}
+
 /// What the reported host did, as the Received chain shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Conduct {

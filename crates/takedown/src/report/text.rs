@@ -57,15 +57,6 @@ fn para(out: &mut String, text: &str) {
     out.push('\n');
 }
 
-fn receiver(f: &Field) -> Option<String> {
-    let lower = f.value.to_ascii_lowercase();
-    let at = lower.find(" by ")?;
-    let rest = &f.value[at + 4..];
-    rest.split_whitespace()
-        .next()
-        .map(|s| s.trim_end_matches(';').to_string())
-}
-
 /// The body text.
 pub fn body(input: &ReportInput<'_>) -> String {
     let ev = &input.evidence;
@@ -86,7 +77,7 @@ pub fn body(input: &ReportInput<'_>) -> String {
             let by = ev
                 .proving
                 .as_ref()
-                .and_then(receiver)
+                .and_then(Field::receiver)
                 .unwrap_or_else(|| "our mail server".into());
             match &ev.conduct {
                 Conduct::OpenRelay { source } => {

@@ -12,7 +12,7 @@
 //! so a hostile input yields a shorter field, not an invalid document.
 
 use super::compose::BuildError;
-use super::evidence::Conduct;
+use super::evidence::{Conduct, Field};
 use super::header_value;
 use super::{text, ReportInput, Source};
 use base64::Engine as _;
@@ -145,8 +145,7 @@ fn receiver(input: &ReportInput<'_>) -> String {
         .evidence
         .proving
         .as_ref()
-        .map(|p| relayhunt_received::parse(&p.value))
-        .and_then(|h| h.by.host)
+        .and_then(Field::receiver)
         .unwrap_or_else(|| "our mail server".into())
 }
 

@@ -603,3 +603,45 @@ fn a_sender_domain_registered_days_before_the_message_is_pointed_out() {
         "{text}"
     );
 }
+
+/// The from clause is the sender's text: a `(by …)` comment planted in it must not become
+/// the receiving server the report names, in the readable text or in XARF.
+#[test]
+fn a_by_comment_planted_in_the_from_clause_is_not_named_as_our_mail_server() {
+    let w = world();
+    let msg = w.dir.path().join("planted-by.eml");
+    std::fs::write(
+        &msg,
+        "Received: from mail-relay.somecloud.test (mail-relay.somecloud.test [198.51.110.25])\r\n\
+         \t(relayed by evil.example) by mx.example.org (Postfix) with ESMTP id 4Xk2\r\n\
+         \tfor <cfo@example.org>; Mon, 23 Nov 2026 10:00:00 +0000\r\n\
+         Received: from adsl-203-0-114-7.dyn.isp.test (adsl-203-0-114-7.dyn.isp.test [203.0.114.7])\r\n\
+         \tby mail-relay.somecloud.test (Postfix) with SMTP id 77A1; Mon, 23 Nov 2026 09:59:58 +0000\r\n\
+         Return-Path: <ceo@payroll-secure-login.test>\r\n\
+         From: \"CEO\" <ceo@payroll-secure-login.test>\r\nTo: cfo@example.org\r\nSubject: wire today\r\n\
+         Date: Mon, 23 Nov 2026 09:59:50 +0000\r\n\r\nPlease pay the attached invoice.\r\n",
+    )
+    .unwrap();
+    let (code, out) = run(&w, &[msg.to_str().unwrap(), "--relay", "198.51.110.25"]);
+    assert_eq!(code, 0);
+    let bytes = std::fs::read(&out).unwrap();
+    let text = text_body(&MessageParser::default().parse(&bytes).unwrap());
+    assert!(has(&text, "to our mail server mx.example.org"), "{text}");
+    assert!(!has(&text, "our mail server evil.example"), "{text}");
+
+    let (code, out) = run(
+        &w,
+        &[
+            msg.to_str().unwrap(),
+            "--relay",
+            "198.51.110.25",
+            "--format",
+            "xarf",
+        ],
+    );
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let description = doc["description"].as_str().unwrap();
+    assert!(description.contains(" to mx.example.org"), "{description}");
+    assert!(!description.contains("evil.example"), "{description}");
+}
