@@ -9,7 +9,7 @@ use crate::ip_literal::parse_ip_literal;
 use crate::lex::Token;
 
 /// Where a recogniser looks.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Place {
     /// Any comment after the from clause starting with the needle.
     AnyComment,
@@ -46,24 +46,17 @@ pub(crate) fn detect<'a>(
     by: &[Token<'a>],
     with_raw: Option<&'a str>,
 ) -> Option<String> {
-    // Each rule looks at every comment; the comments are picked out of the tokens once
-    // (a line has a handful) instead of walking all tokens again for every rule.
-    let all_comments = Comments::of(all);
-    let lead_comments = Comments::of(lead);
-    for rule in RULES {
-        debug_assert!(!rule.id.is_empty() && !rule.reason.is_empty());
-        let hay = match rule.place {
-            Place::AnyComment => &all_comments,
-            Place::Lead => &lead_comments,
-        };
-        if let Some(c) = hay.find(|c| strip_prefix_ci(c, rule.needle).is_some()) {
-            return Some(match rule.canonical {
-                Some(name) => name.to_string(),
-                None => cap(c).to_string(),
-            });
-        }
+    // The first rule in table order with a hit anywhere in its place wins, with the first
+    // comment it hits.
+    let mut best: Option<(usize, &'a str)> = None;
+    first_hits(all, Place::AnyComment, &mut best);
+    first_hits(lead, Place::Lead, &mut best);
+    if let Some((k, c)) = best {
+        return Some(match RULES[k].canonical {
+            Some(name) => name.to_string(),
+            None => cap(c).to_string(),
+        });
     }
-    // Microsoft: `with Microsoft SMTP Server (…)`, `with Microsoft SMTPSVC(6.0.3790.4675)`.
     if let Some(w) = with_raw {
         if strip_prefix_ci(w, "Microsoft SMTPSVC").is_some() {
             let version = all.iter().find_map(|t| match *t {
@@ -101,40 +94,48 @@ pub(crate) fn detect<'a>(
     None
 }
 
-/// The comments of a token run, in order: kept in place when there are few (as on
-/// every real line), else read from the tokens on each search.
-enum Comments<'t, 'a> {
-    Few([&'a str; FEW], usize),
-    Many(&'t [Token<'a>]),
-}
-
-/// More comments than any real line holds.
-const FEW: usize = 12;
-
-impl<'t, 'a> Comments<'t, 'a> {
-    fn of(tokens: &'t [Token<'a>]) -> Self {
-        let mut few = [""; FEW];
-        let mut n = 0;
-        for t in tokens {
-            if let Token::Comment(c) = *t {
-                if n == FEW {
-                    return Comments::Many(tokens);
-                }
-                few[n] = c;
-                n += 1;
-            }
-        }
-        Comments::Few(few, n)
+// Every rule says what it recognises and why it is trusted.
+const _: () = {
+    let mut k = 0;
+    while k < RULES.len() {
+        assert!(!RULES[k].id.is_empty() && !RULES[k].reason.is_empty());
+        k += 1;
     }
+};
 
-    /// The first comment `hit` accepts.
-    fn find(&self, mut hit: impl FnMut(&str) -> bool) -> Option<&'a str> {
-        match self {
-            Comments::Few(few, n) => few[..*n].iter().copied().find(|c| hit(c)),
-            Comments::Many(tokens) => tokens.iter().find_map(|t| match *t {
-                Token::Comment(c) if hit(c) => Some(c),
-                _ => None,
-            }),
+/// Lower-cased first byte of each rule's needle, in table order.
+const FIRST: [u8; RULES.len()] = {
+    let mut t = [0u8; RULES.len()];
+    let mut k = 0;
+    while k < RULES.len() {
+        t[k] = RULES[k].needle.as_bytes()[0].to_ascii_lowercase();
+        k += 1;
+    }
+    t
+};
+
+/// Lower `best` to the earliest rule of `place` that some comment of `tokens` starts
+/// with, keeping the first such comment (a rule's later hits never replace it).
+///
+/// One pass over the comments, testing each only against the rules whose needle starts
+/// with its first byte, instead of one pass over every comment per rule: the answer is
+/// the same (the lowest rule index with a hit, then its first comment in order).
+fn first_hits<'a>(tokens: &[Token<'a>], place: Place, best: &mut Option<(usize, &'a str)>) {
+    for t in tokens {
+        let Token::Comment(c) = *t else { continue };
+        let Some(&b) = c.as_bytes().first() else {
+            continue;
+        };
+        let b = b.to_ascii_lowercase();
+        let end = best.map_or(RULES.len(), |(k, _)| k);
+        for k in 0..end {
+            if FIRST[k] == b
+                && RULES[k].place == place
+                && strip_prefix_ci(c, RULES[k].needle).is_some()
+            {
+                *best = Some((k, c));
+                break;
+            }
         }
     }
 }
