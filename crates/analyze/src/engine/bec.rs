@@ -5,7 +5,7 @@
 //! it came through a perfectly ordinary server.
 
 use super::findings::{self as f, finding, quote};
-use super::identity::{addr_domain, org_domain};
+use super::identity::{addr_domain, org_cow, org_domain};
 use crate::report::{Finding, MessageSummary, Severity};
 use crate::Message;
 
@@ -18,7 +18,7 @@ pub fn check(msg: &Message, s: &MessageSummary) -> Vec<Finding> {
     // Evidence is quoted only when a check fires (most messages pass all three).
     let from_field = || msg.first("From").map(quote);
     let from_dom = from.domain.clone();
-    let from_org = from_dom.as_deref().and_then(org_domain);
+    let from_org = from_dom.as_deref().and_then(org_cow);
     let addr = from.address.as_deref().unwrap_or_default();
 
     // Lists set Reply-To to the list itself; that is not a redirection.
@@ -47,8 +47,8 @@ pub fn check(msg: &Message, s: &MessageSummary) -> Vec<Finding> {
         .collect()
     };
     if let (Some(fo), Some(rt)) = (&from_org, s.reply_to.as_ref()) {
-        if let Some(ro) = rt.domain.as_deref().and_then(org_domain) {
-            if &ro != fo && !list_orgs().contains(&ro) {
+        if let Some(ro) = rt.domain.as_deref().and_then(org_cow) {
+            if &ro != fo && !list_orgs().iter().any(|o| *o == ro) {
                 let mut ev: Vec<_> = from_field().into_iter().collect();
                 ev.extend(msg.first("Reply-To").map(quote));
                 out.push(finding(

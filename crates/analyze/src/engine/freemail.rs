@@ -8,7 +8,7 @@
 //! table; this table adds the free services known only by their domains (the core of
 //! SpamAssassin's `freemail_domains` list, which spam filters use for the same reason).
 
-use super::identity::org_domain;
+use super::identity::org_cow;
 
 /// Organisational domains of free webmail services.
 #[rustfmt::skip]
@@ -33,9 +33,9 @@ pub const FREEMAIL: &[&str] = &[
 
 /// The free webmail service a domain or host name belongs to (its organisational domain),
 /// if any.
-pub fn service(name: &str) -> Option<String> {
-    let org = org_domain(name)?;
-    FREEMAIL.contains(&org.as_str()).then_some(org)
+pub fn service(name: &str) -> Option<&'static str> {
+    let org = org_cow(name)?;
+    FREEMAIL.iter().find(|f| **f == org).copied()
 }
 
 #[cfg(test)]
@@ -44,17 +44,14 @@ mod tests {
 
     #[test]
     fn matches_by_organisational_domain() {
-        assert_eq!(
-            service("mail.Flashmail.com").as_deref(),
-            Some("flashmail.com")
-        );
-        assert_eq!(service("web.de").as_deref(), Some("web.de"));
+        assert_eq!(service("mail.Flashmail.com"), Some("flashmail.com"));
+        assert_eq!(service("web.de"), Some("web.de"));
         assert_eq!(service("mx.example.net"), None);
         // A look-alike under another registered domain is not the service.
         assert_eq!(service("web.de.evil.example"), None);
         for d in FREEMAIL {
             assert_eq!(
-                org_domain(d).as_deref(),
+                org_cow(d).as_deref(),
                 Some(*d),
                 "{d} is not an organisational domain"
             );

@@ -128,7 +128,15 @@ fn public_name(name: &str) -> bool {
 /// (`mail.example.co.uk` → `example.co.uk`). Falls back to the last two labels for names
 /// the list does not know; `None` for IP literals and single labels.
 pub fn org_domain(host: &str) -> Option<String> {
-    org_range(host).map(|r| host[r].to_ascii_lowercase())
+    org_cow(host).map(Cow::into_owned)
+}
+
+/// [`org_domain`] borrowed from `host` when that part of it is already lower-case, as the
+/// names in `Received:` headers and the decoded address domains nearly always are: the
+/// engine compares organisations of the same few names many times per message and keeps
+/// few of the answers.
+pub fn org_cow(host: &str) -> Option<Cow<'_, str>> {
+    org_range(host).map(|r| lower(&host[r]))
 }
 
 /// Where [`org_domain`] of `host` sits in `host` itself (before lower-casing): the answer

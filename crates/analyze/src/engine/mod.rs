@@ -213,7 +213,7 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
         }
     }
     // Later passes (below a list) can repeat a conclusion about the same hop.
-    let mut seen: Vec<(&'static str, Option<usize>, Option<usize>)> = Vec::new();
+    let mut seen: Vec<(&'static str, Option<usize>, Option<usize>)> = Vec::with_capacity(all.len());
     all.retain(|f| {
         let key = (f.id, f.hop, f.evidence.first().map(|e| e.line));
         let new = !seen.contains(&key);
@@ -235,22 +235,26 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
         relay_helo: ctx.hops[e].from.helo.clone(),
         trusted_by: walk.trusted[e].clone().unwrap_or_default(),
     });
-    let chain = (0..ctx.hops.len())
-        .map(|i| ChainEntry {
+    // The walk's reasons are not read after this: each moves into its chain entry.
+    let mut chain = Vec::with_capacity(ctx.hops.len());
+    for i in 0..ctx.hops.len() {
+        let trusted = walk.trusted[i].is_some();
+        let hop_role = hop_role(&walk, &mut outcome.roles, i);
+        chain.push(ChainEntry {
             index: i,
             line: ctx.fields[i].line,
             delay_secs: delays[i],
             role: match walk.entry {
                 Some(e) if i == e => HopRole::Entry,
-                _ if walk.trusted[i].is_some() => HopRole::Trusted,
+                _ if trusted => HopRole::Trusted,
                 _ => HopRole::Claimed,
             },
-            trusted: walk.trusted[i].is_some(),
-            trust_reason: walk.trusted[i].clone(),
-            hop_role: hop_role(&walk, &mut outcome.roles, i),
+            trusted,
+            trust_reason: walk.trusted[i].take(),
+            hop_role,
             flags: dedup(std::mem::take(&mut flags[i])),
-        })
-        .collect();
+        });
+    }
     let relay_ip = relay_assessment
         .as_ref()
         .and_then(|a| a.relay_ip)
@@ -329,15 +333,15 @@ fn hop_role(
     }
 }
 
+/// `v` without repeats, first occurrences kept in order. The flags seen so far are one
+/// bit each (there are a dozen kinds), so no second vector is allocated per hop.
 fn dedup(mut v: Vec<HopFlag>) -> Vec<HopFlag> {
-    let mut seen = Vec::with_capacity(v.len());
+    let mut seen = 0u32;
     v.retain(|f| {
-        if seen.contains(f) {
-            false
-        } else {
-            seen.push(*f);
-            true
-        }
+        let bit = 1u32 << (*f as u32);
+        let new = seen & bit == 0;
+        seen |= bit;
+        new
     });
     v
 }
@@ -460,9 +464,9 @@ fn auth_findings(
     }
     let trusted_ids = &auth.trusted_authserv_ids;
     for r in &auth.results {
-        let id = r.authserv_id.clone().unwrap_or_default();
+        let id = r.authserv_id.as_deref().unwrap_or_default();
         let below = limit_line.is_some_and(|e| r.line > e);
-        if trusted_ids.contains(&id) && below && !id.is_empty() {
+        if below && !id.is_empty() && trusted_ids.iter().any(|t| t == id) {
             out.push(finding(
                 &findings::AUTH_FORGED,
                 Severity::Medium,
@@ -479,7 +483,7 @@ fn auth_findings(
                 None,
                 format!(
                     "Authentication results from {} were ignored: that checker is not one you trust, so its \"pass\" proves nothing.",
-                    if id.is_empty() { "an unnamed checker".to_string() } else { id }
+                    if id.is_empty() { "an unnamed checker" } else { id }
                 ),
                 ev_for(r.line).into_iter().collect(),
             ));

@@ -11,8 +11,8 @@
 use super::continuity::{self, Link};
 use super::findings::{self as f, finding};
 use super::identity::{
-    addr_domain, is_ip_literal, is_private, is_public_name, literal_ip, norm_host, org_domain,
-    org_eq, same_brand,
+    addr_domain, is_ip_literal, is_private, is_public_name, literal_ip, norm_host, org_cow,
+    org_domain, org_eq, same_brand,
 };
 use super::residential;
 use super::roles;
@@ -22,6 +22,7 @@ use crate::report::{
     AuthReport, Finding, HopFlag, HopKind, HopRoleInfo, MessageSummary, Severity, VerdictKind,
 };
 use relayhunt_received::{FromPart, Hop, Protocol};
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 /// What the relay analysis concluded.
@@ -103,16 +104,16 @@ fn push_ip(s: &mut String, ip: IpAddr) {
 }
 
 /// The organisation names of a client: from rDNS, or from HELO when nothing better exists.
-fn client_org(fp: &FromPart) -> Option<String> {
+fn client_org(fp: &FromPart) -> Option<Cow<'_, str>> {
     fp.rdns
         .as_deref()
         .filter(|r| is_public_name(r))
-        .and_then(org_domain)
+        .and_then(org_cow)
         .or_else(|| {
             fp.helo
                 .as_deref()
                 .filter(|h| is_public_name(h))
-                .and_then(org_domain)
+                .and_then(org_cow)
         })
 }
 
@@ -189,7 +190,7 @@ fn is_list(
 ) -> Option<String> {
     let id = list_id(s);
     if let (Some(id), Some(ro)) = (id.as_deref(), relay_org) {
-        if org_domain(id).is_some_and(|ld| same_brand(&ld, ro)) {
+        if org_cow(id).is_some_and(|ld| same_brand(&ld, ro)) {
             return Some(id.to_string());
         }
     }
@@ -258,7 +259,7 @@ pub fn list_server(
 pub fn arc_sealer(ctx: &Ctx<'_>, org: &str) -> Option<String> {
     arc_sealers(ctx)
         .into_iter()
-        .find(|d| org_domain(d).is_some_and(|o| same_brand(&o, org)))
+        .find(|d| org_cow(d).is_some_and(|o| same_brand(&o, org)))
 }
 
 /// Signing domains of `ARC-Seal:` headers (`d=` tag).
@@ -575,11 +576,10 @@ pub fn assess(
     let mut provider_named = false;
     let mut k = e - 1;
     let stop = loop {
-        let server_org = roles::server_org(hops, k);
         let view = roles::View {
             ctx,
             k,
-            server_org: server_org.clone(),
+            server_org: roles::server_org(hops, k),
             server_ip: hops[k + 1].from.ip,
             summary,
             auth,
@@ -735,8 +735,11 @@ pub fn assess(
             .from
             .as_ref()
             .and_then(|m| m.domain.as_deref())
-            .and_then(org_domain);
-        let user_org = user.and_then(addr_domain).and_then(|d| org_domain(&d));
+            .and_then(org_cow);
+        let user_org = user
+            .and_then(addr_domain)
+            .and_then(|d| org_domain(&d))
+            .map(Cow::<str>::Owned);
         // Only a named login can show an account sending as someone else; shared hosting
         // servers legitimately send for many customers' domains.
         let sends_as_other = match (&from_org, &user_org) {
@@ -747,7 +750,7 @@ pub fn assess(
             .reply_to
             .as_ref()
             .and_then(|r| r.domain.as_deref())
-            .and_then(org_domain)
+            .and_then(org_cow)
             .zip(from_org.clone())
             .is_some_and(|(r, f)| r != f);
         let outside = !reasons.is_empty();
@@ -847,7 +850,7 @@ pub fn assess(
             relay_ip: c.ip,
             relay: describe(c),
             source: describe(&hops[k].from),
-            relay_org: view.server_org.clone(),
+            relay_org: view.server_org.as_deref().map(str::to_owned),
             explained_above: above.clone(),
             unrelated: unrelated_reasons(&hops[k], view.server_org.as_deref()),
             evidence: {
@@ -866,7 +869,7 @@ pub fn assess(
         relay_ip: public_relay_ip(hops, a, e),
         relay: public_relay_hop(hops, a, e).map_or(server, |j| describe(&hops[j].from)),
         source: src,
-        relay_org: r_org,
+        relay_org: r_org.map(Cow::into_owned),
         explained_above,
         unrelated: reasons,
         evidence,

@@ -14,7 +14,7 @@
 //! `from` of hop `k`.
 
 use super::identity::{
-    addr_domain, is_ip_literal, is_private, is_public_name, org_domain, same_brand,
+    addr_domain, is_ip_literal, is_private, is_public_name, org_cow, same_brand,
 };
 use super::relay;
 use super::residential;
@@ -22,6 +22,7 @@ use super::trust;
 use super::Ctx;
 use crate::report::{AuthReport, HopKind, HopRoleInfo, MessageSummary};
 use relayhunt_received::{FromPart, Hop, NonRelay, Protocol};
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 /// Everything a rule may look at for hop `k`.
@@ -32,7 +33,7 @@ pub struct View<'c, 'a> {
     pub k: usize,
     /// Organisational domain of the receiving server (from what the next receiver recorded
     /// about it, else its own `by` name).
-    pub server_org: Option<String>,
+    pub server_org: Option<Cow<'c, str>>,
     /// The receiving server's address as the next receiver recorded it.
     pub server_ip: Option<IpAddr>,
     /// Identity headers.
@@ -156,7 +157,7 @@ pub const RULES: &[RoleRule] = &[
             }
             let h = c.helo.as_deref().filter(|h| is_public_name(h))?;
             let so = v.server_org.as_deref()?;
-            org_domain(h)
+            org_cow(h)
                 .is_some_and(|o| same_brand(&o, so))
                 .then(|| format!("client greeted as {h}, in {so}, and has no reverse DNS to contradict it"))
         },
@@ -194,7 +195,7 @@ pub const RULES: &[RoleRule] = &[
         test: |v| {
             let so = v.server_org.as_deref()?;
             let rcpt = v.hop().for_addr.as_deref().and_then(addr_domain)?;
-            let ro = org_domain(&rcpt)?;
+            let ro = org_cow(&rcpt)?;
             same_brand(&ro, so).then(|| format!("accepted for a recipient at {rcpt}"))
         },
     },
@@ -222,7 +223,7 @@ pub const RULES: &[RoleRule] = &[
             [env, rp, from]
                 .into_iter()
                 .flatten()
-                .find(|d| org_domain(d).is_some_and(|o| same_brand(&o, so)))
+                .find(|d| org_cow(d).is_some_and(|o| same_brand(&o, so)))
                 .map(|d| format!("sender domain {d} is the relay's own"))
         },
     },
@@ -243,16 +244,16 @@ pub const RULES: &[RoleRule] = &[
 
 /// The verified organisation of a client: its reverse DNS, or, when the receiver recorded
 /// none and the address is private or missing, its HELO name.
-pub fn verified_org(c: &FromPart) -> Option<String> {
+pub fn verified_org(c: &FromPart) -> Option<Cow<'_, str>> {
     if let Some(r) = c.rdns.as_deref().filter(|r| is_public_name(r)) {
-        return org_domain(r);
+        return org_cow(r);
     }
     if c.ip.is_none_or(is_private) {
         return c
             .helo
             .as_deref()
             .filter(|h| is_public_name(h))
-            .and_then(org_domain);
+            .and_then(org_cow);
     }
     None
 }
@@ -263,14 +264,14 @@ pub fn helo_claims_org(c: &FromPart, server_org: &str) -> bool {
     let Some(h) = c.helo.as_deref().filter(|h| is_public_name(h)) else {
         return false;
     };
-    let claims = org_domain(h).is_some_and(|o| same_brand(&o, server_org));
+    let claims = org_cow(h).is_some_and(|o| same_brand(&o, server_org));
     // Only a verified name that says otherwise makes it a disguise; without reverse DNS
     // the name cannot be checked either way.
     let contradicted = c
         .rdns
         .as_deref()
         .filter(|r| is_public_name(r))
-        .and_then(org_domain)
+        .and_then(org_cow)
         .is_some_and(|o| !same_brand(&o, server_org));
     claims && contradicted && c.ip.is_some_and(|ip| !is_private(ip))
 }
@@ -342,20 +343,20 @@ pub fn spf_fail_for(auth: &AuthReport, ip: IpAddr, is_entry_client: bool) -> Opt
 
 /// Organisation of the server that wrote hop `k`: what the next receiver verified about it
 /// (rDNS; HELO only when that receiver saw a private or no address), else its own `by` name.
-pub fn server_org(hops: &[Hop], k: usize) -> Option<String> {
+pub fn server_org(hops: &[Hop], k: usize) -> Option<Cow<'_, str>> {
     let by = hops[k]
         .by
         .host
         .as_deref()
         .filter(|h| is_public_name(h) && !is_ip_literal(h))
-        .and_then(org_domain);
+        .and_then(org_cow);
     hops.get(k + 1)
         .and_then(|above| {
             let f = &above.from;
             f.rdns
                 .as_deref()
                 .filter(|r| is_public_name(r))
-                .and_then(org_domain)
+                .and_then(org_cow)
                 .or_else(|| {
                     // The HELO is the server's own word, as is its `by` name; prefer the
                     // `by` name it wrote into its own header, falling back to the HELO.
@@ -363,7 +364,7 @@ pub fn server_org(hops: &[Hop], k: usize) -> Option<String> {
                         f.helo
                             .as_deref()
                             .filter(|h| is_public_name(h))
-                            .and_then(org_domain)
+                            .and_then(org_cow)
                     })
                 })
         })

@@ -12,7 +12,7 @@ use mail_parser::{Addr, Address, MessageParser};
 /// The fields handed to mail-parser. `Return-Path` and `List-Id` are taken from the
 /// header as written, so they are not parsed; each field is one unfolded line, so leaving
 /// them out changes nothing for the others.
-const FIELDS: &[&str] = &["From", "To", "Subject", "Message-ID", "Date", "Reply-To"];
+const FIELDS: [&str; 6] = ["From", "To", "Subject", "Message-ID", "Date", "Reply-To"];
 
 /// At most this many `To:` mailboxes are kept.
 const MAX_TO: usize = 50;
@@ -35,14 +35,19 @@ fn first(a: Option<&Address<'_>>) -> Option<Mailbox> {
 
 /// Extract the summary.
 pub fn summarize(msg: &Message) -> MessageSummary {
-    let mut block = String::new();
-    for name in FIELDS {
-        if let Some(h) = msg.first(name) {
-            block.push_str(name);
-            block.push_str(": ");
-            block.push_str(&h.value);
-            block.push_str("\r\n");
-        }
+    // Sized from the fields found, so the block is allocated once rather than grown.
+    let found = FIELDS.map(|name| msg.first(name).map(|h| (name, &h.value[..])));
+    let len = found
+        .iter()
+        .flatten()
+        .map(|(name, value)| name.len() + value.len() + 4)
+        .sum::<usize>();
+    let mut block = String::with_capacity(len + 2);
+    for (name, value) in found.iter().flatten() {
+        block.push_str(name);
+        block.push_str(": ");
+        block.push_str(value);
+        block.push_str("\r\n");
     }
     block.push_str("\r\n");
     let mut s = MessageSummary::default();

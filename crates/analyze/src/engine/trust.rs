@@ -10,7 +10,7 @@
 //! header below it is only that relay's claim.
 
 use super::identity::addr_domain;
-use super::identity::{is_private, is_public_name, norm, norm_host, org_domain, org_in};
+use super::identity::{is_private, is_public_name, norm, norm_host, org_cow, org_in};
 use super::providers::{self, Provider, ProviderKind};
 use crate::config::{TrustKind, TrustedEntry};
 use relayhunt_received::Hop;
@@ -68,17 +68,14 @@ fn forwarder_for_recipient(hop: &Hop, lower: Option<&Hop>) -> Option<String> {
     if super::residential::is_dynamic(rdns, f.ip) {
         return None;
     }
-    let client_org = org_domain(rdns)?;
+    let client_org = org_cow(rdns)?;
     let original = lower.for_addr.as_deref()?;
     let od = addr_domain(original)?;
-    if org_domain(&od).as_deref() != Some(client_org.as_str()) {
+    if org_cow(&od) != Some(client_org) {
         return None;
     }
     let now = hop.for_addr.as_deref().and_then(addr_domain);
-    if now
-        .as_deref()
-        .is_some_and(|d| org_domain(d) == org_domain(&od))
-    {
+    if now.as_deref().is_some_and(|d| org_cow(d) == org_cow(&od)) {
         return None;
     }
     Some(format!(
@@ -261,7 +258,7 @@ pub fn walk(hops: &[Hop], scope: &Scope<'_>) -> Walk {
     } else {
         None
     };
-    let home_org = top.by.host.as_deref().and_then(org_domain);
+    let home_org = top.by.host.as_deref().and_then(org_cow);
     let mut reason = cfg_match_host(scope.entries, top.by.host.as_deref())
         .or_else(|| cfg_match_ip(scope.entries, top.by.ip))
         .or_else(|| home.map(provider_reason))

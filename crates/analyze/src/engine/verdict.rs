@@ -20,7 +20,7 @@
 //! the message is clean.
 
 use super::findings::{self as f, finding};
-use super::identity::{addr_domain, is_ip_literal, is_public_name, org_domain, same_brand};
+use super::identity::{addr_domain, is_ip_literal, is_public_name, org_cow, same_brand};
 use super::relay::{self, Candidate};
 use super::{freemail, providers, residential, roles, Ctx};
 use crate::report::{
@@ -258,8 +258,8 @@ pub fn signals(
             if sender_domain.is_some_and(|d| d.eq_ignore_ascii_case(h.trim_end_matches('.'))) {
                 return None;
             }
-            let rdns_org = c.rdns.as_deref().and_then(org_domain);
-            (rdns_org.as_deref() != Some(svc.as_str()))
+            let rdns_org = c.rdns.as_deref().and_then(org_cow);
+            (rdns_org.as_deref() != Some(svc))
                 .then(|| format!("HELO {h} claims to be the free mail service {svc}, but the client's reverse DNS is not theirs"))
         });
     if let Some(d) = forged_helo {
@@ -268,10 +268,7 @@ pub fn signals(
     let rcpt = (cand.hop..=entry)
         .find_map(|k| hops[k].for_addr.as_deref().and_then(addr_domain))
         .or_else(|| summary.to.first().and_then(|m| m.domain.clone()));
-    let foreign = match (
-        rcpt.as_deref().and_then(org_domain),
-        cand.relay_org.as_deref(),
-    ) {
+    let foreign = match (rcpt.as_deref().and_then(org_cow), cand.relay_org.as_deref()) {
         (Some(r), Some(o)) => !same_brand(&r, o),
         _ => true,
     };
@@ -315,10 +312,10 @@ pub fn signals(
             ));
         }
     }
-    let mut rcpt_orgs: Vec<String> = summary
+    let mut rcpt_orgs: Vec<_> = summary
         .to
         .iter()
-        .filter_map(|m| m.domain.as_deref().and_then(org_domain))
+        .filter_map(|m| m.domain.as_deref().and_then(org_cow))
         .collect();
     rcpt_orgs.sort_unstable();
     rcpt_orgs.dedup();
@@ -331,7 +328,7 @@ pub fn signals(
     }
     let client_org = roles::verified_org(c);
     if let Some(sd) = sender {
-        let so = org_domain(&sd);
+        let so = org_cow(&sd);
         let related = so.as_deref().is_some_and(|s| {
             cand.relay_org.as_deref().is_some_and(|o| same_brand(s, o))
                 || client_org.as_deref().is_some_and(|o| same_brand(s, o))

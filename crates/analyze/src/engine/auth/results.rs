@@ -12,7 +12,8 @@ use std::borrow::Cow;
 /// Split on `sep` outside comments and quoted strings. Bounded by the input length. The
 /// pieces are slices of `s`: everything but the separators is kept as written.
 fn split_top(s: &str, sep: char) -> Vec<&str> {
-    let mut out = Vec::new();
+    // Room for the usual header (an authserv-id and a handful of methods) without growing.
+    let mut out = Vec::with_capacity(8);
     let mut start = 0;
     let mut depth = 0usize;
     let mut quoted = false;
@@ -44,7 +45,8 @@ fn split_top(s: &str, sep: char) -> Vec<&str> {
 /// Words and comments are slices of `seg`: a word is copied only when quote marks must be
 /// taken out of it or a `key = value` written with spaces is joined.
 fn tokens(seg: &str) -> (Vec<Cow<'_, str>>, Vec<&str>) {
-    let mut words: Vec<Cow<'_, str>> = Vec::new();
+    // Room for a method, its result and the usual properties without growing.
+    let mut words: Vec<Cow<'_, str>> = Vec::with_capacity(8);
     let mut comments: Vec<&str> = Vec::new();
     let mut word = Word::default();
     let mut comment_at = 0;
@@ -123,32 +125,33 @@ fn push_comment<'a>(comments: &mut Vec<&'a str>, text: &'a str) {
 }
 
 /// Re-join `key = value`, `key= value` and `key =value` written with spaces.
+///
+/// Joined in place: `words[..out]` holds the joined words and never overtakes the word
+/// being read, so no second vector is needed (most segments have nothing to join).
 fn join_spaced_pairs(mut words: Vec<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
-    let mut joined: Vec<Cow<'_, str>> = Vec::with_capacity(words.len());
+    let n = words.len();
+    let mut out = 0;
     let mut i = 0;
-    while i < words.len() {
+    while i < n {
         let w = &words[i];
-        if w == "=" && !joined.is_empty() && i + 1 < words.len() {
-            let last = joined.pop().unwrap_or_default();
-            joined.push(Cow::Owned(format!("{last}={}", words[i + 1])));
+        if w == "=" && out > 0 && i + 1 < n {
+            words[out - 1] = Cow::Owned(format!("{}={}", words[out - 1], words[i + 1]));
             i += 2;
-        } else if w.ends_with('=')
-            && w.len() > 1
-            && i + 1 < words.len()
-            && !words[i + 1].contains('=')
-        {
-            joined.push(Cow::Owned(format!("{w}{}", words[i + 1])));
+        } else if w.ends_with('=') && w.len() > 1 && i + 1 < n && !words[i + 1].contains('=') {
+            words[out] = Cow::Owned(format!("{w}{}", words[i + 1]));
+            out += 1;
             i += 2;
-        } else if w.starts_with('=') && w.len() > 1 && !joined.is_empty() {
-            let last = joined.pop().unwrap_or_default();
-            joined.push(Cow::Owned(format!("{last}{w}")));
+        } else if w.starts_with('=') && w.len() > 1 && out > 0 {
+            words[out - 1] = Cow::Owned(format!("{}{w}", words[out - 1]));
             i += 1;
         } else {
-            joined.push(std::mem::take(&mut words[i]));
+            words.swap(out, i);
+            out += 1;
             i += 1;
         }
     }
-    joined
+    words.truncate(out);
+    words
 }
 
 /// Parse one method segment (`spf=pass (comment) smtp.mailfrom=x`). `None` if it has no
