@@ -25,7 +25,10 @@ pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> AuthFacts<'a> {
         match *t {
             Token::Comment(c) => {
                 // The keyed notations (`user=`, `auth=`, `AUTH:`) need a `=` or a `:`;
-                // most comments have neither.
+                // most comments have neither. A comment with one is split into words or
+                // segments only when it holds the key somewhere (IPv6 addresses and TLS
+                // or Exim `key=value` comments rarely do): a word or segment starting
+                // with the key is a place the key occurs.
                 let (has_colon, has_equals) = has_colon_equals(c);
                 if let Some(user) = strip_prefix_ci(c, "Authenticated sender:") {
                     out.authenticated = true;
@@ -39,7 +42,7 @@ pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> AuthFacts<'a> {
                     } else {
                         out.user = out.user.or(keyed(rest, "user="));
                     }
-                } else if has_equals && is_sendmail_auth(c) {
+                } else if has_equals && find_ci(c, "user=").is_some() && is_sendmail_auth(c) {
                     // Sendmail `(user=alice mech=PLAIN bits=0)` (`$&{auth_authen}` forms).
                     out.authenticated = true;
                     out.user = out.user.or(keyed(c, "user="));
@@ -47,7 +50,7 @@ pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> AuthFacts<'a> {
                     // Webmail: `(SquirrelMail authenticated user bob)`, `(… authenticated user bob)`.
                     out.authenticated = true;
                     out.user = out.user.or(user.split_whitespace().next());
-                } else if let Some(v) = has_colon
+                } else if let Some(v) = (has_colon && find_ci(c, "AUTH:").is_some())
                     .then_some(c)
                     .into_iter()
                     .flat_map(|c| c.split(','))
@@ -55,7 +58,7 @@ pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> AuthFacts<'a> {
                 {
                     out.authenticated = true;
                     out.user = out.user.or(v.split_whitespace().last());
-                } else if has_equals {
+                } else if has_equals && find_ci(c, "auth=").is_some() {
                     for w in c.split_whitespace() {
                         if let Some(user) = strip_prefix_ci(w, "auth=") {
                             out.authenticated = true;
