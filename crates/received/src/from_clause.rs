@@ -52,7 +52,9 @@ impl Text<'_> {
     pub fn to_owned_string(self) -> String {
         match self {
             Text::Plain(s) => s.to_string(),
-            Text::Bracketed(s) => format!("[{s}]"),
+            // One allocation at the final size: `format!` would start from a guess of
+            // four bytes and grow.
+            Text::Bracketed(s) => ["[", s, "]"].concat(),
         }
     }
 }

@@ -66,7 +66,8 @@ pub(crate) fn detect<'a>(
                 _ => None,
             });
             return Some(match version {
-                Some(v) => format!("Microsoft SMTPSVC({v})"),
+                // `concat` allocates once at the final size; `format!` guesses and grows.
+                Some(v) => ["Microsoft SMTPSVC(", v, ")"].concat(),
                 None => "Microsoft SMTPSVC".to_string(),
             });
         }
@@ -83,7 +84,7 @@ pub(crate) fn detect<'a>(
             }
             let first = c.split([' ', ',']).next().unwrap_or("");
             if first.contains('/') && first.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
-                return Some(format!("Sendmail {first}"));
+                return Some(["Sendmail ", first].concat());
             }
             let name = c.split(',').next().unwrap_or(c).trim();
             if !name.is_empty() {
