@@ -175,8 +175,10 @@ pub fn analyze_file(path: &Path, cfg: &Config) -> Vec<crate::Report> {
         ReadOptions::default(),
     )
     .filter_map(Result::ok)
-    .filter_map(|m| Message::parse(&m.bytes, &limits).ok())
-    .map(|m| crate::engine::analyze(&m, cfg))
+    .filter_map(|m| {
+        let msg = Message::parse(&m.bytes, &limits).ok()?;
+        Some(crate::engine::analyze(&msg, cfg))
+    })
     .collect()
 }
 

@@ -6,28 +6,41 @@
 //! line ends, folded lines, 8-bit bytes (decoded as lossy UTF-8), NUL bytes (dropped from
 //! values), a leading mbox `From ` line, `>From` quoting, and header blocks pasted without
 //! the blank line that normally ends them.
+//!
+//! Fields borrow from the raw message wherever its bytes already are the text a field
+//! holds (valid UTF-8, no NUL, LF line ends inside a folded field; a value borrows when it
+//! is one line). The split runs once per message over every header, while the engine reads
+//! a handful of them: three allocations and two copies per field made the allocator the
+//! largest cost of a one-thread run. Each piece stays a plain `str`, so header lookups are
+//! the string compares they were (fields kept as ranges into one per-message buffer made
+//! the lookups slower than the split got faster).
+
+use std::borrow::Cow;
 
 /// One header field as written in the message.
+///
+/// Each text is borrowed from the raw message when its bytes there are the text as
+/// described below, and owned otherwise; readers see a `str` either way.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HeaderField {
+pub struct HeaderField<'a> {
     /// Field name as written (case preserved), e.g. `Received`.
-    pub name: String,
+    pub name: Cow<'a, str>,
     /// Value with folding removed (each line break plus the white space after it becomes
     /// one space) and surrounding whitespace trimmed; bytes that are not UTF-8 are replaced
     /// (lossy), NUL bytes removed. RFC 2047 words are NOT decoded here.
-    pub value: String,
+    pub value: Cow<'a, str>,
     /// The field as it appears (name, colon, folded value), lossy UTF-8, for evidence. Line
     /// breaks inside a folded field are normalised to `\n`; the final line break is dropped.
-    pub raw: String,
+    pub raw: Cow<'a, str>,
     /// 1-based line number of the field's first line within the message.
     pub line: usize,
 }
 
 /// A message split into header fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Message {
+pub struct Message<'a> {
     /// Header fields in the order they appear (topmost first).
-    pub headers: Vec<HeaderField>,
+    pub headers: Vec<HeaderField<'a>>,
     /// True when the header block hit a limit and was cut.
     pub truncated: bool,
     /// True when no empty line separated headers from a body (pasted header block).
@@ -83,16 +96,16 @@ impl std::fmt::Display for LimitHit {
     }
 }
 
-impl Message {
+impl<'a> Message<'a> {
     /// All fields with this name (case-insensitive), topmost first.
-    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a HeaderField> + 'a {
+    pub fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s HeaderField<'a>> + 's {
         self.headers
             .iter()
             .filter(move |h| h.name.eq_ignore_ascii_case(name))
     }
 
     /// The first (topmost) field with this name.
-    pub fn first(&self, name: &str) -> Option<&HeaderField> {
+    pub fn first(&self, name: &str) -> Option<&HeaderField<'a>> {
         self.headers
             .iter()
             .find(|h| h.name.eq_ignore_ascii_case(name))
@@ -113,9 +126,10 @@ impl Message {
     ///
     /// Never reads past the header block and never panics. Lines that cannot start a field
     /// (no colon, spaces in the name) end the header block, as a body would; a leading mbox
-    /// `From ` line and leading blank lines are skipped.
-    pub fn parse(raw: &[u8], limits: &Limits) -> Result<Message, MessageError> {
-        Splitter::new(raw, limits).run()
+    /// `From ` line and leading blank lines are skipped. The fields borrow from `raw`
+    /// where they can (see [`HeaderField`]).
+    pub fn parse(raw: &'a [u8], limits: &Limits) -> Result<Message<'a>, MessageError> {
+        Splitter::new(raw, *limits).run()
     }
 }
 
@@ -222,22 +236,31 @@ fn unquote_from(line: &[u8]) -> &[u8] {
 }
 
 /// Field being assembled: its name length, where its value starts and its first line.
-/// Its bytes (lines joined by `\n`) are in [`Splitter::field`].
 struct Pending {
     name_end: usize,
     value_at: usize,
     line: usize,
     /// Continuation lines were added.
     folded: bool,
+    /// Where the field starts in the input, when its first line is there as written (no
+    /// NUL dropped): its name can then be borrowed.
+    at: Option<usize>,
+    /// Where the field's bytes so far end in the input, while `in_place`.
+    end: usize,
+    /// The field's bytes are the input's `at..end` as written: every line was taken
+    /// unchanged and the lines are joined by a single `\n`. Otherwise they are in
+    /// [`Splitter::field`].
+    in_place: bool,
 }
 
 struct Splitter<'a> {
     raw: &'a [u8],
-    limits: &'a Limits,
-    msg: Message,
+    limits: Limits,
+    msg: Message<'a>,
     pending: Option<Pending>,
-    /// The pending field as it appears, line breaks normalised to `\n`: reused for every
-    /// field, so a field costs the allocations of its three strings and nothing else.
+    /// The pending field as it appears, line breaks normalised to `\n`, for the few fields
+    /// whose bytes are not in the input as written (NUL bytes, CR line ends inside a folded
+    /// field): reused for every such field.
     field: Vec<u8>,
 }
 
@@ -296,8 +319,43 @@ fn trim_wsp(mut value: &[u8]) -> &[u8] {
     value
 }
 
+/// A field whose bytes are valid UTF-8: the name and the value are pieces of the raw text
+/// cut at ASCII bytes, so they need no checking of their own. `piece` makes a piece of
+/// the text a field string (borrowed when the text is the input's).
+fn from_text<'a, 't>(
+    text: &'t str,
+    p: &Pending,
+    name: Option<Cow<'a, str>>,
+    piece: impl Fn(&'t str) -> Cow<'a, str>,
+) -> HeaderField<'a> {
+    let lines = &text[p.value_at..];
+    let value = if p.folded {
+        Cow::Owned(unfold_str(lines))
+    } else {
+        piece(lines.trim_matches([' ', '\t']))
+    };
+    HeaderField {
+        name: name.unwrap_or_else(|| piece(&text[..p.name_end])),
+        value,
+        raw: piece(text),
+        line: p.line,
+    }
+}
+
+/// A field whose bytes are not UTF-8: every piece decoded lossily on its own.
+fn from_bytes<'a>(raw: &[u8], p: &Pending, name: Option<Cow<'a, str>>) -> HeaderField<'a> {
+    let mut v = Vec::with_capacity(raw.len());
+    unfold_into(&mut v, &raw[p.value_at.min(raw.len())..]);
+    HeaderField {
+        name: name.unwrap_or_else(|| Cow::Owned(lossy(&raw[..p.name_end.min(raw.len())]))),
+        value: Cow::Owned(lossy(trim_wsp(&v))),
+        raw: Cow::Owned(lossy(raw)),
+        line: p.line,
+    }
+}
+
 impl<'a> Splitter<'a> {
-    fn new(raw: &'a [u8], limits: &'a Limits) -> Self {
+    fn new(raw: &'a [u8], limits: Limits) -> Self {
         Splitter {
             raw,
             limits,
@@ -318,39 +376,27 @@ impl<'a> Splitter<'a> {
             self.msg.truncated = true;
             return;
         }
-        let raw = &self.field[..];
-        let field = match std::str::from_utf8(raw) {
-            // Valid UTF-8 (nearly every field): the name and the value are pieces of the
-            // raw text cut at ASCII bytes, so they need no checking of their own.
-            Ok(text) => {
-                let lines = &text[p.value_at..];
-                let value = if p.folded {
-                    unfold_str(lines)
-                } else {
-                    lines.trim_matches([' ', '\t']).to_owned()
-                };
-                HeaderField {
-                    name: text[..p.name_end].to_owned(),
-                    value,
-                    raw: text.to_owned(),
-                    line: p.line,
+        let input: &'a [u8] = self.raw;
+        let field = match p.at {
+            Some(at) if p.in_place => {
+                let bytes = input.get(at..p.end).unwrap_or_default();
+                match std::str::from_utf8(bytes) {
+                    Ok(text) => from_text(text, &p, None, Cow::Borrowed),
+                    Err(_) => from_bytes(bytes, &p, name_in(input, at, &p)),
                 }
             }
-            Err(_) => {
-                let mut v = Vec::with_capacity(raw.len());
-                unfold_into(&mut v, &raw[p.value_at..]);
-                HeaderField {
-                    name: lossy(&raw[..p.name_end.min(raw.len())]),
-                    value: lossy(trim_wsp(&v)),
-                    raw: lossy(raw),
-                    line: p.line,
+            _ => {
+                let name = p.at.and_then(|at| name_in(input, at, &p));
+                match std::str::from_utf8(&self.field) {
+                    Ok(text) => from_text(text, &p, name, |s| Cow::Owned(s.to_owned())),
+                    Err(_) => from_bytes(&self.field, &p, name),
                 }
             }
         };
         self.msg.headers.push(field);
     }
 
-    fn run(mut self) -> Result<Message, MessageError> {
+    fn run(mut self) -> Result<Message<'a>, MessageError> {
         let cap = self.limits.max_header_bytes;
         // Never look further than the cap: a 60 MiB header line costs no more than 1 MiB.
         let raw = &self.raw[..self.raw.len().min(cap.saturating_add(2))];
@@ -371,11 +417,14 @@ impl<'a> Splitter<'a> {
                 line.text = &line.text[..line.text.len().min(room)];
             }
             let without_nul: Vec<u8>;
-            let text = if line.nul && line.text.contains(&0) {
+            // The line as taken is the input's `pos..line_end` unless NUL bytes were dropped.
+            let as_written = !(line.nul && line.text.contains(&0));
+            let line_end = pos + line.text.len();
+            let text = if as_written {
+                line.text
+            } else {
                 without_nul = line.text.iter().copied().filter(|&b| b != 0).collect();
                 &without_nul[..]
-            } else {
-                line.text
             };
             let first_field = self.pending.is_none() && self.msg.headers.is_empty();
             if text.is_empty() {
@@ -398,8 +447,22 @@ impl<'a> Splitter<'a> {
                         // Folded continuation (line break + leading WSP become one space in
                         // the value, see `unfold_into`).
                         p.folded = true;
-                        self.field.push(b'\n');
-                        self.field.extend_from_slice(text);
+                        let joins =
+                            as_written && p.end + 1 == pos && raw.get(p.end) == Some(&b'\n');
+                        if p.in_place && joins {
+                            p.end = line_end;
+                        } else {
+                            if p.in_place {
+                                // CR line end or NUL byte: from here on the field is a copy.
+                                p.in_place = false;
+                                self.field.clear();
+                                let start = p.at.unwrap_or(p.end);
+                                self.field
+                                    .extend_from_slice(raw.get(start..p.end).unwrap_or_default());
+                            }
+                            self.field.push(b'\n');
+                            self.field.extend_from_slice(text);
+                        }
                         pos = line.next;
                         continue;
                     }
@@ -409,6 +472,8 @@ impl<'a> Splitter<'a> {
                     None => {}
                 }
             }
+            // Only the first field's line is cut at its start, so the text still ends at
+            // `line_end`.
             let text = if first_field {
                 unquote_from(trim_start(text))
             } else {
@@ -421,13 +486,19 @@ impl<'a> Splitter<'a> {
                         ended = true;
                         break;
                     }
-                    self.field.clear();
-                    self.field.extend_from_slice(text);
+                    let at = as_written.then(|| line_end - text.len());
+                    if !as_written {
+                        self.field.clear();
+                        self.field.extend_from_slice(text);
+                    }
                     self.pending = Some(Pending {
                         name_end: name.len(),
                         value_at,
                         line: line_no,
                         folded: false,
+                        at,
+                        end: line_end,
+                        in_place: as_written,
                     });
                     pos = line.next;
                 }
@@ -452,6 +523,13 @@ impl<'a> Splitter<'a> {
         self.msg.headers_only = !ended;
         Ok(self.msg)
     }
+}
+
+/// The name of a field starting at `at` in the input: field names are printable ASCII
+/// (see [`field_name`]), so it borrows whenever the field's first line is there as written.
+fn name_in<'a>(input: &'a [u8], at: usize, p: &Pending) -> Option<Cow<'a, str>> {
+    let bytes = input.get(at..at.checked_add(p.name_end)?)?;
+    std::str::from_utf8(bytes).ok().map(Cow::Borrowed)
 }
 
 /// The start of a line for an error message: printable, short, and saying "binary" rather
@@ -483,7 +561,7 @@ fn trim_start(text: &[u8]) -> &[u8] {
 mod tests {
     use super::*;
 
-    fn parse(raw: &[u8]) -> Message {
+    fn parse(raw: &[u8]) -> Message<'_> {
         Message::parse(raw, &Limits::default()).unwrap()
     }
 
@@ -573,6 +651,50 @@ mod tests {
         let m = Message::parse(&raw, &limits).unwrap();
         assert_eq!(m.headers.len(), 7);
         assert_eq!(m.limit_hit(&limits), Some(LimitHit::HeaderFields(7)));
+    }
+
+    /// Which of name, value and raw borrow from the input.
+    fn borrows(h: &HeaderField<'_>) -> [bool; 3] {
+        [&h.name, &h.value, &h.raw].map(|t| matches!(t, Cow::Borrowed(_)))
+    }
+
+    #[test]
+    fn fields_borrow_what_the_input_holds_as_written() {
+        let m =
+            parse(b"Subject: plain  \nReceived: from a\n\tby b\nTo: caf\xe9\nX-Nul: a\x00b\n\n");
+        // One line: the trimmed value is a slice of the input.
+        assert_eq!(borrows(&m.headers[0]), [true, true, true]);
+        assert_eq!(m.headers[0].value, "plain");
+        // Folded with LF: the raw text is as written, the unfolded value is new text.
+        assert_eq!(borrows(&m.headers[1]), [true, false, true]);
+        // Not UTF-8: only the (ASCII) name is the input's.
+        assert_eq!(borrows(&m.headers[2]), [true, false, false]);
+        // NUL dropped: nothing of the field is in the input as taken.
+        assert_eq!(borrows(&m.headers[3]), [false, false, false]);
+    }
+
+    #[test]
+    fn crlf_folds_own_their_raw_text_single_lines_do_not() {
+        let m = parse(b"Received: from a\r\n\tby b\r\nSubject: hi\r\n\r\n");
+        assert_eq!(borrows(&m.headers[0]), [true, false, false]);
+        assert_eq!(m.headers[0].raw, "Received: from a\n\tby b");
+        assert_eq!(borrows(&m.headers[1]), [true, true, true]);
+        // A NUL in a continuation line: the field is copied from there on.
+        let m = parse(b"Received: from a\n\tby\x00 b\n\tid c\n\n");
+        assert_eq!(borrows(&m.headers[0]), [true, false, false]);
+        assert_eq!(m.headers[0].raw, "Received: from a\n\tby b\n\tid c");
+        assert_eq!(m.headers[0].value, "from a by b id c");
+    }
+
+    #[test]
+    fn first_field_borrows_after_its_trimmed_start() {
+        let m = parse(b"From x Mon Jan  1 00:00:00 2024\n  Subject: hi\n\n");
+        assert_eq!(m.headers[0].raw, "Subject: hi");
+        assert_eq!(borrows(&m.headers[0]), [true, true, true]);
+        let m = parse(b"\t>From : a@b.example\n\n");
+        assert_eq!(m.headers[0].name, "From");
+        assert_eq!(m.headers[0].raw, "From : a@b.example");
+        assert_eq!(borrows(&m.headers[0]), [true, true, true]);
     }
 
     #[test]

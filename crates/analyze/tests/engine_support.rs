@@ -6,9 +6,10 @@
 
 use relayhunt_analyze::{HeaderField, Message};
 
-/// Split the header block of `text` (LF or CRLF) into fields, topmost first.
-pub fn message(text: &str) -> Message {
-    let mut headers: Vec<HeaderField> = Vec::new();
+/// Split the header block of `text` (LF or CRLF) into fields, topmost first. The fields
+/// own their text, so the message outlives `text`.
+pub fn message(text: &str) -> Message<'static> {
+    let mut headers: Vec<HeaderField<'static>> = Vec::new();
     let mut headers_only = true;
     for (i, line) in text.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
@@ -21,9 +22,9 @@ pub fn message(text: &str) -> Message {
         }
         if line.starts_with([' ', '\t']) {
             if let Some(h) = headers.last_mut() {
-                h.value.push_str(line);
-                h.raw.push('\n');
-                h.raw.push_str(line);
+                h.value.to_mut().push_str(line);
+                h.raw.to_mut().push('\n');
+                h.raw.to_mut().push_str(line);
             }
             continue;
         }
@@ -31,14 +32,14 @@ pub fn message(text: &str) -> Message {
             continue;
         };
         headers.push(HeaderField {
-            name: name.trim_end().to_string(),
-            value: value.to_string(),
-            raw: line.to_string(),
+            name: name.trim_end().to_string().into(),
+            value: value.to_string().into(),
+            raw: line.to_string().into(),
             line: i + 1,
         });
     }
     for h in &mut headers {
-        h.value = h.value.replace('\0', "").trim().to_string();
+        h.value = h.value.replace('\0', "").trim().to_string().into();
     }
     Message {
         headers,

@@ -1,13 +1,17 @@
 //! `Message::parse` (tuned: reused buffers, one UTF-8 check per field, vectorised line
 //! search) against the plain splitter it replaced (`support/reference_split.rs`), on every
 //! message of the shared corpus and on generated hostile header blocks: the same fields,
-//! byte for byte, the same flags and the same errors.
+//! byte for byte, the same flags and the same errors. Fields borrow from the input exactly
+//! where the input holds their text as written (checked against where each field's line
+//! starts), so a change that quietly copies them again fails here too.
 
 mod support {
     pub mod reference_split;
 }
 
 use relayhunt_analyze::message::{Limits, Message};
+use relayhunt_analyze::HeaderField;
+use std::borrow::Cow;
 use std::fs;
 use support::reference_split as reference;
 
@@ -16,7 +20,10 @@ fn tuned(raw: &[u8], limits: &Limits) -> reference::Split {
         Ok(m) => Ok((
             m.headers
                 .iter()
-                .map(|h| (h.name.clone(), h.value.clone(), h.raw.clone(), h.line))
+                .map(|h| {
+                    let text = |s: &str| s.to_string();
+                    (text(&h.name), text(&h.value), text(&h.raw), h.line)
+                })
                 .collect(),
             m.truncated,
             m.headers_only,
@@ -40,6 +47,68 @@ fn check(raw: &[u8], limits: &Limits, what: &str) {
         },
     );
     assert_eq!(tuned(raw, limits), plain, "{what}");
+    if let Ok(m) = Message::parse(raw, limits) {
+        check_borrows(raw, limits, &m, what);
+    }
+}
+
+/// Where each line of `raw` starts, by the splitter's rules (LF, CRLF or lone CR).
+fn line_starts(raw: &[u8]) -> Vec<usize> {
+    let mut starts = vec![0];
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'\r' if raw.get(i + 1) == Some(&b'\n') => i += 1,
+            b'\r' | b'\n' => {}
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        i += 1;
+        starts.push(i);
+    }
+    starts
+}
+
+/// Whether `raw` holds `text` as written from `at`: followed by a line end, the end of the
+/// input or the byte cap, so it is the whole field and not a prefix of a longer line.
+fn written_at(raw: &[u8], cap: usize, at: usize, text: &str) -> bool {
+    let end = at + text.len();
+    raw.get(at..end) == Some(text.as_bytes())
+        && (end == cap || matches!(raw.get(end), None | Some(b'\n' | b'\r')))
+}
+
+/// A field's raw text is borrowed exactly when the input holds it as written where the
+/// field's line starts (for the first field, after the indentation or `>` it may carry),
+/// and its value exactly when that holds and the field is one line.
+fn check_borrows(raw: &[u8], limits: &Limits, m: &Message<'_>, what: &str) {
+    let starts = line_starts(raw);
+    for (i, h) in m.headers.iter().enumerate() {
+        let at = starts[h.line - 1];
+        let written = if i == 0 {
+            let lead = raw[at..]
+                .iter()
+                .take_while(|&&b| matches!(b, b' ' | b'\t' | b'>'))
+                .count();
+            (at..=at + lead).any(|s| written_at(raw, limits.max_header_bytes, s, &h.raw))
+        } else {
+            written_at(raw, limits.max_header_bytes, at, &h.raw)
+        };
+        let borrowed = |t: &Cow<'_, str>| matches!(t, Cow::Borrowed(_));
+        assert_eq!(borrowed(&h.raw), written, "raw of {}: {what}", show(h));
+        let one_line = !h.raw.contains('\n');
+        assert_eq!(
+            borrowed(&h.value),
+            written && one_line,
+            "value of {}: {what}",
+            show(h)
+        );
+    }
+}
+
+fn show(h: &HeaderField<'_>) -> String {
+    format!("line {} {:?}", h.line, h.raw)
 }
 
 #[test]

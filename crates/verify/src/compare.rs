@@ -16,13 +16,13 @@ use relayhunt_analyze::report::{Evidence, Finding, Report, Severity};
 use relayhunt_analyze::verification::{Corroboration, VerificationNote};
 use relayhunt_analyze::{Limits, Message};
 
-/// Header quotes by line, from the raw message.
-struct Quotes {
-    msg: Option<Message>,
+/// Header quotes by line, from the raw message (the fields borrow from it).
+struct Quotes<'a> {
+    msg: Option<Message<'a>>,
 }
 
-impl Quotes {
-    fn new(raw: &[u8]) -> Quotes {
+impl<'a> Quotes<'a> {
+    fn new(raw: &'a [u8]) -> Quotes<'a> {
         Quotes {
             msg: Message::parse(raw, &Limits::default()).ok(),
         }

@@ -57,7 +57,7 @@ kinds! {
 pub fn quote(h: &HeaderField) -> Evidence {
     Evidence {
         line: h.line,
-        header: h.name.clone(),
+        header: h.name.to_string(),
         text: h.raw.trim_end().to_string(),
     }
 }

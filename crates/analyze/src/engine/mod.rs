@@ -30,13 +30,13 @@ use relayhunt_received::Hop;
 /// Per-message working state shared by the steps.
 pub struct Ctx<'a> {
     /// The message.
-    pub msg: &'a Message,
+    pub msg: &'a Message<'a>,
     /// The options.
     pub cfg: &'a Config,
     /// Parsed hops, oldest first.
     pub hops: Vec<Hop>,
     /// The `Received:` field of each hop (parallel to `hops`).
-    pub fields: Vec<&'a HeaderField>,
+    pub fields: Vec<&'a HeaderField<'a>>,
 }
 
 impl Ctx<'_> {

@@ -889,7 +889,7 @@ pub fn webmail_origin(ctx: &Ctx<'_>) -> Option<IpAddr> {
         "X-Originating-Client-IP",
     ];
     NAMES.iter().find_map(|n| {
-        let v = ctx.msg.first(n)?.value.as_str();
+        let v: &str = &ctx.msg.first(n)?.value;
         let v = v.trim().trim_matches(|c| c == '[' || c == ']').trim();
         v.parse::<IpAddr>().ok().filter(|ip| !is_private(*ip))
     })

@@ -61,13 +61,13 @@ pub fn summarize(msg: &Message) -> MessageSummary {
         .unwrap_or_default();
     s.subject = parsed.subject().map(str::to_string);
     s.message_id = parsed.message_id().map(str::to_string);
-    s.date = msg.first("Date").map(|h| h.value.clone());
+    s.date = msg.first("Date").map(|h| h.value.to_string());
     s.date_unix = parsed.date().map(|d| d.to_timestamp());
     s.reply_to = first(parsed.reply_to());
     s.return_path = msg.first("Return-Path").and_then(|h| {
         let v = h.value.trim().trim_matches(|c| c == '<' || c == '>').trim();
         (!v.is_empty()).then(|| v.to_string())
     });
-    s.list_id = msg.first("List-Id").map(|h| h.value.clone());
+    s.list_id = msg.first("List-Id").map(|h| h.value.to_string());
     s
 }
