@@ -108,10 +108,32 @@ pub fn is_fqdn(name: &str) -> bool {
 /// True when the name ends in a real public suffix (not `.local`, `.lan`, `.internal`):
 /// only such names can be compared across organisations.
 pub fn is_public_name(name: &str) -> bool {
+    facts(name).public
+}
+
+/// The two questions the engine asks of nearly every host name it looks at, answered
+/// together.
+#[derive(Clone, Copy, Default)]
+struct NameFacts {
+    /// [`public_name`].
+    public: bool,
+    /// [`org_range`], as `u16` offsets (host names are far shorter).
+    org: Option<(u16, u16)>,
+}
+
+/// [`NameFacts`] of `name`, memoised per thread (see [`super::memo`]): the callers that
+/// ask whether a name is public go on to ask its organisation, so one table and one
+/// lookup serve both.
+fn facts(name: &str) -> NameFacts {
     thread_local! {
-        static MEMO: std::cell::RefCell<super::memo::Memo<bool>> = Default::default();
+        static MEMO: std::cell::RefCell<super::memo::Memo<NameFacts>> = Default::default();
     }
-    MEMO.with_borrow_mut(|m| m.get_or(name.as_bytes(), || public_name(name)))
+    MEMO.with_borrow_mut(|m| {
+        m.get_or(name.as_bytes(), || NameFacts {
+            public: public_name(name),
+            org: org_offsets(name),
+        })
+    })
 }
 
 /// [`is_public_name`] without the memo.
@@ -131,6 +153,14 @@ pub fn org_domain(host: &str) -> Option<String> {
     org_cow(host).map(Cow::into_owned)
 }
 
+/// [`org_cow`] of a name [`is_public_name`] accepts, `None` for any other: one memo
+/// lookup for the two questions.
+pub fn public_org(name: &str) -> Option<Cow<'_, str>> {
+    let f = facts(name);
+    let (a, b) = f.org.filter(|_| f.public)?;
+    Some(lower(&name[usize::from(a)..usize::from(b)]))
+}
+
 /// [`org_domain`] borrowed from `host` when that part of it is already lower-case, as the
 /// names in `Received:` headers and the decoded address domains nearly always are: the
 /// engine compares organisations of the same few names many times per message and keeps
@@ -143,26 +173,22 @@ pub fn org_cow(host: &str) -> Option<Cow<'_, str>> {
 /// is memoised per thread (see [`super::memo`]), since the engine asks it of the same
 /// few names many times per message and the Public Suffix List walk is the costly part.
 pub fn org_range(host: &str) -> Option<std::ops::Range<usize>> {
-    thread_local! {
-        static MEMO: std::cell::RefCell<super::memo::Memo<Option<(u16, u16)>>> =
-            Default::default();
-    }
-    let r = MEMO.with_borrow_mut(|m| {
-        m.get_or(host.as_bytes(), || {
-            // `norm(host)`, keeping where the bare name starts: lower-casing ASCII keeps
-            // byte offsets.
-            let t = bare(host);
-            let n = lower(t);
-            let org = org_of(&n)?;
-            let trimmed = t.as_ptr() as usize - host.as_ptr() as usize;
-            let start = trimmed + (org.as_ptr() as usize - n.as_ptr() as usize);
-            Some((
-                u16::try_from(start).ok()?,
-                u16::try_from(start + org.len()).ok()?,
-            ))
-        })
-    });
-    r.map(|(a, b)| usize::from(a)..usize::from(b))
+    facts(host).org.map(|(a, b)| usize::from(a)..usize::from(b))
+}
+
+/// [`org_range`] without the memo; `None` also for names too long for `u16` offsets.
+fn org_offsets(host: &str) -> Option<(u16, u16)> {
+    // `norm(host)`, keeping where the bare name starts: lower-casing ASCII keeps byte
+    // offsets.
+    let t = bare(host);
+    let n = lower(t);
+    let org = org_of(&n)?;
+    let trimmed = t.as_ptr() as usize - host.as_ptr() as usize;
+    let start = trimmed + (org.as_ptr() as usize - n.as_ptr() as usize);
+    Some((
+        u16::try_from(start).ok()?,
+        u16::try_from(start + org.len()).ok()?,
+    ))
 }
 
 /// [`org_domain`] of a name already in [`norm`] form, as a slice of it: the registrable

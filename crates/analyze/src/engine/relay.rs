@@ -12,7 +12,7 @@ use super::continuity::{self, Link};
 use super::findings::{self as f, finding};
 use super::identity::{
     addr_domain, is_ip_literal, is_private, is_public_name, literal_ip, norm_host, org_cow,
-    org_domain, org_eq, same_brand,
+    org_domain, org_eq, public_org, same_brand,
 };
 use super::residential;
 use super::roles;
@@ -107,14 +107,8 @@ fn push_ip(s: &mut String, ip: IpAddr) {
 fn client_org(fp: &FromPart) -> Option<Cow<'_, str>> {
     fp.rdns
         .as_deref()
-        .filter(|r| is_public_name(r))
-        .and_then(org_cow)
-        .or_else(|| {
-            fp.helo
-                .as_deref()
-                .filter(|h| is_public_name(h))
-                .and_then(org_cow)
-        })
+        .and_then(public_org)
+        .or_else(|| fp.helo.as_deref().and_then(public_org))
 }
 
 /// Did the receiver of `hop` record that its client authenticated?

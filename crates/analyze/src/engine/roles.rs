@@ -14,7 +14,7 @@
 //! `from` of hop `k`.
 
 use super::identity::{
-    addr_domain, is_ip_literal, is_private, is_public_name, org_cow, same_brand,
+    addr_domain, is_ip_literal, is_private, is_public_name, org_cow, public_org, same_brand,
 };
 use super::relay;
 use super::residential;
@@ -249,11 +249,7 @@ pub fn verified_org(c: &FromPart) -> Option<Cow<'_, str>> {
         return org_cow(r);
     }
     if c.ip.is_none_or(is_private) {
-        return c
-            .helo
-            .as_deref()
-            .filter(|h| is_public_name(h))
-            .and_then(org_cow);
+        return c.helo.as_deref().and_then(public_org);
     }
     None
 }
@@ -270,8 +266,7 @@ pub fn helo_claims_org(c: &FromPart, server_org: &str) -> bool {
     let contradicted = c
         .rdns
         .as_deref()
-        .filter(|r| is_public_name(r))
-        .and_then(org_cow)
+        .and_then(public_org)
         .is_some_and(|o| !same_brand(&o, server_org));
     claims && contradicted && c.ip.is_some_and(|ip| !is_private(ip))
 }
@@ -353,20 +348,12 @@ pub fn server_org(hops: &[Hop], k: usize) -> Option<Cow<'_, str>> {
     hops.get(k + 1)
         .and_then(|above| {
             let f = &above.from;
-            f.rdns
-                .as_deref()
-                .filter(|r| is_public_name(r))
-                .and_then(org_cow)
-                .or_else(|| {
-                    // The HELO is the server's own word, as is its `by` name; prefer the
-                    // `by` name it wrote into its own header, falling back to the HELO.
-                    by.clone().or_else(|| {
-                        f.helo
-                            .as_deref()
-                            .filter(|h| is_public_name(h))
-                            .and_then(org_cow)
-                    })
-                })
+            f.rdns.as_deref().and_then(public_org).or_else(|| {
+                // The HELO is the server's own word, as is its `by` name; prefer the
+                // `by` name it wrote into its own header, falling back to the HELO.
+                by.clone()
+                    .or_else(|| f.helo.as_deref().and_then(public_org))
+            })
         })
         .or(by)
 }
