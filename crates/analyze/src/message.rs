@@ -285,27 +285,32 @@ fn unfold_into(out: &mut Vec<u8>, lines: &[u8]) {
 }
 
 /// [`unfold_into`] and [`trim_wsp`] for text already known to be UTF-8: the pieces are
-/// cut at ASCII bytes, so the result needs no second validation and no second copy.
+/// cut at ASCII bytes, so the result needs no second validation and no second copy. The
+/// leading white space is skipped before it is copied (every value starts with the space
+/// after the colon; removing it afterwards shifted the whole value) and white space is
+/// found by byte, not by `char` pattern.
 fn unfold_str(lines: &str) -> String {
     let mut out = String::with_capacity(lines.len());
     let mut start = 0;
     for end in memchr::memchr_iter(b'\n', lines.as_bytes()).chain([lines.len()]) {
         let part = &lines[start..end];
-        if start == 0 {
-            out.push_str(part);
-        } else {
-            let cont = part.trim_start_matches([' ', '\t']);
-            if !cont.is_empty() {
+        // A continuation's leading white space and the line break before it become one
+        // space, and so does nothing before the first text.
+        let piece = &part[part.len() - trim_start(part.as_bytes()).len()..];
+        if !piece.is_empty() {
+            if !out.is_empty() {
                 out.push(' ');
-                out.push_str(cont);
             }
+            out.push_str(piece);
         }
         start = end + 1;
     }
-    let kept = out.trim_end_matches([' ', '\t']).len();
+    let kept = out
+        .as_bytes()
+        .iter()
+        .rposition(|&b| !is_wsp(b))
+        .map_or(0, |i| i + 1);
     out.truncate(kept);
-    let lead = out.len() - out.trim_start_matches([' ', '\t']).len();
-    out.drain(..lead);
     out
 }
 
