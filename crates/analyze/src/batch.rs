@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{channel, sync_channel};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How a batch runs.
@@ -344,11 +345,11 @@ where
 
 /// [`run_verified`] for a caller that only looks at each outcome (prints it, stores it,
 /// adds owners to it) and keeps nothing: `emit` gets it by reference, and once the chunk
-/// is written its outcomes go back to be dropped by the worker that built them. The
-/// allocator frees memory cheaply only on the thread that allocated it; a report dropped
-/// on the output thread instead costs the worker a collection pass and cache misses on
-/// every block it reuses (measured: about a fifth of the CPU time of a one-thread NDJSON
-/// run, see BENCHMARKS.md).
+/// is written its outcomes go back to the workers that built them, each dropping its own
+/// before its next message. The allocator frees memory cheaply only on the thread that
+/// allocated it; a report dropped on the output thread instead costs the worker a
+/// collection pass and cache misses on every block it reuses (in a profile of a one-thread
+/// NDJSON run the allocator fell from 26% to 17% of the samples, see BENCHMARKS.md).
 pub fn run_in_place<S, F>(
     inputs: S,
     cfg: &Config,
@@ -400,6 +401,10 @@ where
         messages: opts.chunk_messages.max(1),
         bytes: opts.chunk_bytes.max(1),
     };
+    // Outcomes written and left in place, per pool thread that built them: each worker
+    // drops its own before its next message (see [`run_in_place`] for why). What is left
+    // at the end is dropped here.
+    let graves: Vec<Mutex<Vec<Outcome>>> = (0..jobs).map(|_| Mutex::default()).collect();
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Chunk>(2);
         // Buffers of analysed chunks, back to the reader to be filled again.
@@ -414,14 +419,10 @@ where
         // Analysis stage: one chunk at a time on the pool, handed on while the main thread
         // writes the previous chunk's outcomes, so output never idles the workers.
         let (done_tx, done_rx) = sync_channel::<Done>(1);
-        // Written chunks whose outcomes the caller left in place, to be dropped where built.
-        let (dead_tx, dead_rx) = channel::<Done>();
         let pool = &pool;
+        let graves = &graves;
         scope.spawn(move || {
             for chunk in rx.iter() {
-                for dead in dead_rx.try_iter() {
-                    bury(pool.as_ref().ok(), dead);
-                }
                 let (items, buf) = chunk.into_parts();
                 let ranges: Vec<Option<std::ops::Range<usize>>> = match verifier {
                     Some(_) => items
@@ -434,7 +435,7 @@ where
                     None => Vec::new(),
                 };
                 let (mut outcomes, built_by): (Vec<Outcome>, Vec<Option<usize>>) = match pool {
-                    Ok(pool) => pool.install(|| analyze_chunk(items, &buf, cfg, opts)),
+                    Ok(pool) => pool.install(|| analyze_chunk(items, &buf, cfg, opts, graves)),
                     Err(_) => items
                         .into_iter()
                         .map(|i| (process(i, &buf, cfg, opts), None))
@@ -473,10 +474,7 @@ where
                     break 'chunks;
                 }
             }
-            if done.outcomes.iter().any(Option::is_some) {
-                // If the analysis stage has already finished, they are dropped here.
-                let _ = dead_tx.send(done);
-            }
+            bury(graves, done);
         }
         drop(done_rx);
     });
@@ -487,28 +485,35 @@ where
     summary
 }
 
-/// Drop a written chunk's outcomes, each on the pool thread that built it (see
-/// [`run_in_place`] for why); those built outside the pool are dropped here.
-fn bury(pool: Option<&rayon::ThreadPool>, dead: Done) {
-    let Some(pool) = pool else {
-        return;
-    };
-    let threads = pool.current_num_threads();
-    let mut per_thread: Vec<Vec<Outcome>> = (0..threads).map(|_| Vec::new()).collect();
-    for (outcome, by) in dead.outcomes.into_iter().zip(dead.built_by) {
-        match (outcome, by) {
-            (Some(o), Some(i)) if i < threads => per_thread[i].push(o),
-            _ => {}
+/// Hand a written chunk's outcomes to the graves of the pool threads that built them;
+/// those built outside the pool are dropped here.
+fn bury(graves: &[Mutex<Vec<Outcome>>], done: Done) {
+    let mut per_thread: Vec<Vec<Outcome>> = graves.iter().map(|_| Vec::new()).collect();
+    for (outcome, by) in done.outcomes.into_iter().zip(done.built_by) {
+        if let (Some(o), Some(mine)) = (outcome, by.and_then(|i| per_thread.get_mut(i))) {
+            mine.push(o);
         }
     }
-    let per_thread: Vec<std::sync::Mutex<Vec<Outcome>>> =
-        per_thread.into_iter().map(std::sync::Mutex::new).collect();
-    pool.broadcast(|ctx| {
-        if let Some(mine) = per_thread.get(ctx.index()) {
-            let outcomes = mine.lock().map(|mut v| std::mem::take(&mut *v));
-            drop(outcomes);
+    for (grave, mut dead) in graves.iter().zip(per_thread) {
+        if !dead.is_empty() {
+            lock(grave).append(&mut dead);
         }
-    });
+    }
+}
+
+/// Drop what the calling pool thread built and the caller has written.
+fn sweep(graves: &[Mutex<Vec<Outcome>>]) {
+    if let Some(grave) = rayon::current_thread_index().and_then(|i| graves.get(i)) {
+        let dead = std::mem::take(&mut *lock(grave));
+        drop(dead);
+    }
+}
+
+/// A grave's lock; a panic elsewhere while it was held leaves its list usable.
+fn lock(grave: &Mutex<Vec<Outcome>>) -> std::sync::MutexGuard<'_, Vec<Outcome>> {
+    grave
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Verify the analysed messages of a chunk (`ranges[i]` locates outcome `i`'s bytes in
@@ -569,18 +574,23 @@ fn process(entry: Entry, buf: &[u8], cfg: &Config, opts: &BatchOptions) -> Outco
     }
 }
 
-/// Each outcome with the index of the pool thread that built it.
+/// Each outcome with the index of the pool thread that built it. Each worker first drops
+/// the written outcomes it built, in parallel with the others' analysis.
 fn analyze_chunk(
     items: Vec<Entry>,
     buf: &[u8],
     cfg: &Config,
     opts: &BatchOptions,
+    graves: &[Mutex<Vec<Outcome>>],
 ) -> (Vec<Outcome>, Vec<Option<usize>>) {
     use rayon::prelude::*;
     items
         .into_par_iter()
         .with_max_len(1)
-        .map(|item| (process(item, buf, cfg, opts), rayon::current_thread_index()))
+        .map(|item| {
+            sweep(graves);
+            (process(item, buf, cfg, opts), rayon::current_thread_index())
+        })
         .unzip()
 }
 
