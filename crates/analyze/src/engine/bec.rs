@@ -73,9 +73,16 @@ pub fn check(msg: &Message, s: &MessageSummary) -> Vec<Finding> {
                     &f::BEC_RETURN_PATH,
                     Severity::Low,
                     None,
-                    format!(
-                        "The envelope sender (Return-Path {rp}) belongs to {po}, not to {fo} of the From address. Mailing services do this legitimately; combined with failed authentication it means the From is borrowed."
-                    ),
+                    [
+                        "The envelope sender (Return-Path ",
+                        rp,
+                        ") belongs to ",
+                        &po,
+                        ", not to ",
+                        fo,
+                        " of the From address. Mailing services do this legitimately; combined with failed authentication it means the From is borrowed.",
+                    ]
+                    .concat(),
                     ev,
                 ));
             }

@@ -91,10 +91,12 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
     if let (Some(a), Some(e)) = (outcome.resent_from, walk.entry) {
         if a < e {
             for i in a..e {
-                let why = format!(
-                    "trusted.resender: written by {}, a mailing list or forwarder that re-sent the message",
-                    relay::describe(&ctx.hops[i + 1].from)
-                );
+                let why = [
+                    "trusted.resender: written by ",
+                    &relay::describe(&ctx.hops[i + 1].from),
+                    ", a mailing list or forwarder that re-sent the message",
+                ]
+                .concat();
                 walk.trusted[i] = Some(why);
             }
             walk.entry = Some(a);
@@ -119,10 +121,13 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
             kind,
             Severity::Info,
             Some(i + 1),
-            format!(
-                "{} re-sent the message to you; its own header below is trusted to name its sender truthfully ({t}). Not an open relay.",
-                relay::describe(&ctx.hops[i + 1].from)
-            ),
+            [
+                relay::describe(&ctx.hops[i + 1].from).as_str(),
+                " re-sent the message to you; its own header below is trusted to name its sender truthfully (",
+                t,
+                "). Not an open relay.",
+            ]
+            .concat(),
             vec![ctx.ev(i + 1), ctx.ev(i)],
         ));
     }
@@ -313,7 +318,12 @@ fn hop_role(
         (Some(e), Some(t)) if e == i => HopRoleInfo {
             kind: HopKind::Inbound,
             rule: "trusted.entry",
-            why: format!("your infrastructure accepted the message from outside ({t})"),
+            why: [
+                "your infrastructure accepted the message from outside (",
+                t,
+                ")",
+            ]
+            .concat(),
         },
         (_, Some(t)) if t.starts_with("trusted.fetch") => HopRoleInfo {
             kind: HopKind::Retrieval,

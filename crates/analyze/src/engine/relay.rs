@@ -475,7 +475,7 @@ pub fn assess(
             &f::DIRECT_TO_MX,
             Severity::Info,
             Some(e),
-            format!("{relay} delivered the message straight to your infrastructure; there is no earlier hop, so it is the origin."),
+            [relay.as_str(), " delivered the message straight to your infrastructure; there is no earlier hop, so it is the origin."].concat(),
             vec![ctx.ev(e)],
         ));
         origin_findings(ctx, e, false, &mut out.findings);
@@ -589,14 +589,14 @@ pub fn assess(
                 &f::MAILING_LIST,
                 Severity::Info,
                 Some(k + 1),
-                format!("{} is the mailing list server ({}): it accepted the message for the list address and sent it on to subscribers, as lists do. Not an open relay.", server(), role.why),
+                [server().as_str(), " is the mailing list server (", &role.why, "): it accepted the message for the list address and sent it on to subscribers, as lists do. Not an open relay."].concat(),
                 ev(),
             )),
             HopKind::Forwarder => out.findings.push(finding(
                 &f::FORWARDER,
                 Severity::Info,
                 Some(k + 1),
-                format!("{} {}: it is that domain's inbound server or forwarder and passed the message on. Not an open relay.", server(), role.why),
+                [server().as_str(), " ", &role.why, ": it is that domain's inbound server or forwarder and passed the message on. Not an open relay."].concat(),
                 ev(),
             )),
             _ if !provider_named
@@ -609,7 +609,7 @@ pub fn assess(
                     &f::KNOWN_PROVIDER,
                     Severity::Info,
                     Some(k + 1),
-                    format!("{} belongs to {p}, which accepts mail only from its own account holders or customers; it is not an open relay. It received the message from {}.", server(), describe(&hops[k].from)),
+                    [server().as_str(), " belongs to ", p, ", which accepts mail only from its own account holders or customers; it is not an open relay. It received the message from ", &describe(&hops[k].from), "."].concat(),
                     ev(),
                 ));
             }
@@ -619,7 +619,7 @@ pub fn assess(
                     &f::KNOWN_PROVIDER,
                     Severity::Info,
                     Some(k + 1),
-                    format!("{} belongs to {}, which accepts mail only from its own account holders or customers; it is not an open relay. It received the message from {}.", server(), role.why, describe(&hops[k].from)),
+                    [server().as_str(), " belongs to ", &role.why, ", which accepts mail only from its own account holders or customers; it is not an open relay. It received the message from ", &describe(&hops[k].from), "."].concat(),
                     ev(),
                 ));
             }
@@ -627,17 +627,25 @@ pub fn assess(
                 &f::CUSTOMER_SMARTHOST,
                 Severity::Info,
                 Some(k + 1),
-                format!("{} relayed for {} without a recorded login, which is authorised here: {} (rule {}).", server(), describe(&hops[k].from), role.why, role.rule),
+                [server().as_str(), " relayed for ", &describe(&hops[k].from), " without a recorded login, which is authorised here: ", &role.why, " (rule ", role.rule, ")."].concat(),
                 ev(),
             )),
             _ => {}
         }
-        explained_above.push(format!(
-            "hop {k}: {} ({}: {})",
-            kind.as_str(),
-            role.rule,
-            role.why
-        ));
+        explained_above.push(
+            [
+                "hop ",
+                &k.to_string(),
+                ": ",
+                kind.as_str(),
+                " (",
+                role.rule,
+                ": ",
+                &role.why,
+                ")",
+            ]
+            .concat(),
+        );
         out.roles[k] = Some(role);
         let passes = matches!(
             kind,

@@ -43,7 +43,7 @@ fn cfg_match_host(entries: &[(TrustKind, TrustedEntry)], host: Option<&str>) -> 
     let h = norm_host(host?);
     entries.iter().find(|e| e.1.matches_host(&h)).map(|e| {
         let (id, what) = e.0.describe();
-        format!("{id}: trusted because {h} is {what}")
+        [id, ": trusted because ", &h, " is ", what].concat()
     })
 }
 
@@ -84,7 +84,15 @@ fn forwarder_for_recipient(hop: &Hop, lower: Option<&Hop>) -> Option<String> {
 }
 
 fn provider_reason(p: &Provider) -> String {
-    format!("{}: trusted because it is {} ({})", p.id, p.name, p.reason)
+    [
+        p.id,
+        ": trusted because it is ",
+        p.name,
+        " (",
+        p.reason,
+        ")",
+    ]
+    .concat()
 }
 
 /// The provider operating a hop's receiver.

@@ -593,7 +593,7 @@ pub fn decide(
                 "Suspicious: {}{}.",
                 top.map(|t| t.title.to_lowercase()).unwrap_or_default(),
                 relay
-                    .map(|r| format!("; entered your infrastructure from {r}"))
+                    .map(|r| ["; entered your infrastructure from ", &r].concat())
                     .unwrap_or_default()
             ),
         };
@@ -602,7 +602,12 @@ pub fn decide(
         kind: VerdictKind::Clean,
         severity: worst,
         summary: match relay {
-            Some(r) => format!("Nothing suspicious: entered your infrastructure from {r}."),
+            Some(r) => [
+                "Nothing suspicious: entered your infrastructure from ",
+                &r,
+                ".",
+            ]
+            .concat(),
             None => "Nothing suspicious: the message never left trusted infrastructure.".into(),
         },
     }
