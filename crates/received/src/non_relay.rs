@@ -65,32 +65,16 @@ pub(crate) fn classify(
     with_word: Option<&str>,
     has_from_clause: bool,
 ) -> Option<NonRelay> {
-    for rule in RULES {
+    // The comment rules are answered in one pass over the comments, on the first rule
+    // that needs them: which needles some comment starts with or contains.
+    let mut comment_hits: Option<[bool; RULES.len()]> = None;
+    for (k, rule) in RULES.iter().enumerate() {
         debug_assert!(!rule.id.is_empty() && !rule.reason.is_empty());
         let hit = match rule.place {
             Place::With => with_word.is_some_and(|w| with_matches(w, rule.needle)),
             Place::Comment | Place::CommentContains => {
                 let lead = if has_from_clause { &[][..] } else { lead };
-                // Plain loops: the chained iterator cost more than the comparisons.
-                let mut hit = false;
-                for part in receiver.iter().copied().chain([lead]) {
-                    for t in part {
-                        if let Token::Comment(c) = *t {
-                            hit = if matches!(rule.place, Place::Comment) {
-                                comment_starts(c, rule.needle)
-                            } else {
-                                c.len() >= rule.needle.len() && contains_ci(c, rule.needle)
-                            };
-                            if hit {
-                                break;
-                            }
-                        }
-                    }
-                    if hit {
-                        break;
-                    }
-                }
-                hit
+                comment_hits.get_or_insert_with(|| comment_rule_hits(receiver, lead))[k]
             }
             Place::Lead => lead.iter().any(|t| match *t {
                 Token::Comment(c) => {
@@ -117,6 +101,63 @@ pub(crate) fn classify(
         }
     }
     None
+}
+
+const fn reads_comments(place: Place) -> bool {
+    matches!(place, Place::Comment | Place::CommentContains)
+}
+
+/// How many rules read the comments.
+const N_COMMENT_RULES: usize = {
+    let (mut n, mut k) = (0, 0);
+    while k < RULES.len() {
+        if reads_comments(RULES[k].place) {
+            n += 1;
+        }
+        k += 1;
+    }
+    n
+};
+
+/// The rules that read the comments, by index in table order.
+const COMMENT_RULES: [usize; N_COMMENT_RULES] = {
+    let mut t = [0; N_COMMENT_RULES];
+    let (mut n, mut k) = (0, 0);
+    while k < RULES.len() {
+        if reads_comments(RULES[k].place) {
+            t[n] = k;
+            n += 1;
+        }
+        k += 1;
+    }
+    t
+};
+
+/// For each rule of [`Place::Comment`] or [`Place::CommentContains`], whether some comment
+/// of `receiver` or `lead` starts with or contains its needle (other rules: false).
+///
+/// One pass over the comments for all those rules, instead of one per rule: each
+/// comment's leading blanks are trimmed once and its first byte decides which prefixes
+/// can match.
+fn comment_rule_hits(receiver: &[&[Token<'_>]], lead: &[Token<'_>]) -> [bool; RULES.len()] {
+    let mut hits = [false; RULES.len()];
+    // Plain loops: the chained iterator cost more than the comparisons.
+    for part in receiver.iter().copied().chain([lead]) {
+        for t in part {
+            let Token::Comment(c) = *t else { continue };
+            let trimmed = c.trim_start();
+            for &k in &COMMENT_RULES {
+                let rule = &RULES[k];
+                hits[k] = hits[k]
+                    || if matches!(rule.place, Place::Comment) {
+                        strip_prefix_ci(trimmed, rule.needle).is_some()
+                    } else {
+                        c.len() >= rule.needle.len() && contains_ci(c, rule.needle)
+                    };
+            }
+        }
+    }
+    hits
 }
 
 /// `IMAP`, `IMAP4`, `IMAPS`, `POP3`, `pop3s`, `local`, `local-esmtp` — not `IMAPX-ish`
@@ -170,6 +211,38 @@ fn is_local_user(who: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one pass over the comments answers each comment rule as reading the comments
+    /// once per rule would, alone and with other comments beside it.
+    #[test]
+    fn one_comment_pass_agrees_with_each_rule() {
+        let comments = [
+            "Postfix, from userid 1000",
+            "  fetchmail-6.4.37 IMAP4",
+            "getmail 5.16",
+            "Postfix",
+            "FROM USERID 0",
+            "qmail 1 invoked by uid 7",
+            "x from userid",
+            "",
+            " ",
+            "é getmail",
+        ];
+        for a in comments {
+            for b in comments {
+                let toks = [Token::Comment(a), Token::Word("by"), Token::Comment(b)];
+                let hits = comment_rule_hits(&[&toks[..1]], &toks[1..]);
+                for (k, rule) in RULES.iter().enumerate() {
+                    let per_rule = [a, b].iter().any(|c| match rule.place {
+                        Place::Comment => comment_starts(c, rule.needle),
+                        Place::CommentContains => contains_ci(c, rule.needle),
+                        Place::With | Place::Lead => false,
+                    });
+                    assert_eq!(hits[k], per_rule, "{a:?} {b:?} {}", rule.id);
+                }
+            }
+        }
+    }
 
     #[test]
     fn with_words() {

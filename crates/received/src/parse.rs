@@ -8,7 +8,7 @@
 //! Work is linear in the input length and allocation is limited to the token vector and the
 //! output strings.
 
-use crate::ci::strip_prefix_ci;
+use crate::ci::{has_byte, strip_prefix_ci};
 use crate::clause::{self, Clauses};
 use crate::date::parse_date;
 use crate::from_clause::{self, FromContext, FromFacts};
@@ -342,7 +342,8 @@ fn read_by(tokens: &[Token<'_>]) -> ByPart {
     let mut by = ByPart::default();
     match tokens.first() {
         // RFC 5321 §4.4: `By-domain`. A mailbox there (`by user@host`) is forged garbage.
-        Some(Token::Word(w)) | Some(Token::Angle(w)) if !w.contains('@') => {
+        // `has_byte`: a host name is short, and `contains` set up `memchr` for it.
+        Some(Token::Word(w)) | Some(Token::Angle(w)) if !has_byte(w, b'@') => {
             by.ip = parse_ip_literal(w).map(|p| p.ip);
             by.host = Some(w.to_string());
         }
