@@ -1,18 +1,24 @@
 //! The JSON document for one outcome: source location plus the engine's `Report`, or the
 //! error. Shape documented in `docs/analyze-json.md`; `schema_version` says which.
 //!
-//! Compact documents (NDJSON lines) are written by sonic-rs, which renders the corpus's
-//! reports about 1.5× faster than serde_json per CPU-second with the same bytes (see
-//! BENCHMARKS.md); pretty documents by serde_json. [`write_line_using`] can pick
-//! serde_json for compact documents too: the tests check both write the same lines.
+//! Compact documents (NDJSON lines) are written by [`super::compact`], our own serde
+//! serializer: it writes serde_json's bytes exactly, and renders a report in fewer
+//! instructions than sonic-rs or serde_json (figures in BENCHMARKS.md) because it appends
+//! to a `Vec<u8>` directly, scans strings eight bytes at a time and writes the report's
+//! fields after `source` without `#[serde(flatten)]`, which would make the document a map
+//! with every field name escaped as a key. Pretty documents are written by serde_json.
+//! [`write_line_using`] can pick serde_json (the reference) or sonic-rs (the previous
+//! writer) for compact documents: the tests check all three write the same lines.
 
-use crate::batch::Outcome;
+use super::compact;
+use crate::batch::{Analyzed, Outcome};
 use crate::input::Location;
 use crate::report::{Report, SCHEMA_VERSION};
 use serde::Serialize;
 use std::io;
 
-/// One analysed message: `{"source": …, <Report fields>}`.
+/// One analysed message: `{"source": …, <Report fields>}`. [`compact_report`] writes the
+/// same members in the same order without the derive.
 #[derive(Serialize)]
 struct ReportDoc<'a> {
     source: &'a Location,
@@ -43,7 +49,9 @@ struct ErrorBody {
 /// Which library writes a compact document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Writer {
-    /// sonic-rs (SIMD string escaping): the default.
+    /// [`super::compact`]: the default.
+    Compact,
+    /// sonic-rs (SIMD string escaping).
     SonicRs,
     /// serde_json: the reference.
     SerdeJson,
@@ -102,12 +110,17 @@ pub fn write(out: &mut Vec<u8>, outcome: &Outcome, pretty: bool) -> io::Result<(
         with_doc!(outcome, |doc| serde_json::to_writer_pretty(&mut *out, doc)
             .map_err(io::Error::other))
     } else {
-        write_compact(out, outcome, Writer::SonicRs)
+        write_compact(out, outcome, Writer::Compact)
     }
 }
 
 fn write_compact(out: &mut Vec<u8>, outcome: &Outcome, writer: Writer) -> io::Result<()> {
     match writer {
+        Writer::Compact => match outcome {
+            Outcome::Analyzed(a) => compact_report(out, a),
+            Outcome::Failed(_) => with_doc!(outcome, |doc| compact::write(out, doc)),
+        }
+        .map_err(io::Error::other),
         Writer::SonicRs => {
             with_doc!(outcome, |doc| sonic_rs::to_writer(&mut *out, doc)
                 .map_err(io::Error::other))
@@ -119,9 +132,27 @@ fn write_compact(out: &mut Vec<u8>, outcome: &Outcome, writer: Writer) -> io::Re
     }
 }
 
+/// [`ReportDoc`] by [`compact`]: `source`, then the report's fields continuing the same
+/// object, then `owners` and `verification` when present.
+fn compact_report(out: &mut Vec<u8>, a: &Analyzed) -> Result<(), compact::Error> {
+    out.extend_from_slice(b"{\"source\":");
+    compact::write(out, &a.location)?;
+    compact::write_fields(out, &a.report)?;
+    if !a.owners.is_empty() {
+        out.extend_from_slice(b",\"owners\":");
+        compact::write(out, &a.owners)?;
+    }
+    if let Some(v) = &a.verification {
+        out.extend_from_slice(b",\"verification\":");
+        compact::write(out, &v.section)?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
 /// Append an outcome's NDJSON line (document and `\n`) to `out`.
 pub fn write_line(out: &mut Vec<u8>, outcome: &Outcome) -> io::Result<()> {
-    write_line_using(out, outcome, Writer::SonicRs)
+    write_line_using(out, outcome, Writer::Compact)
 }
 
 /// [`write_line`] with the given library.

@@ -7,6 +7,7 @@
 //! produced exactly one outcome and a JSON array otherwise; to decide without buffering the
 //! batch, the first document is held back until the second arrives (or the run ends).
 
+pub mod compact;
 pub mod human;
 pub mod json;
 pub mod summary;
