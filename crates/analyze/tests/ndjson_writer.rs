@@ -135,7 +135,10 @@ fn plant(a: &Analyzed, s: &str, ip: IpAddr, weight: f32) -> Analyzed {
     let r = &mut a.report;
     r.summary.subject = Some(s.into());
     r.summary.message_id = Some(s.into());
-    r.summary.to.iter_mut().for_each(|m| m.name = Some(s.into()));
+    r.summary
+        .to
+        .iter_mut()
+        .for_each(|m| m.name = Some(s.into()));
     r.relay_ip = Some(ip);
     r.origin_ip = Some(ip);
     for hop in &mut r.hops {
@@ -313,7 +316,15 @@ fn every_serde_shape_and_number_renders_as_serde_json_renders_it() {
         bytes: vec![0, 1, 255],
     });
     same(&(1u16, -1i8, 'é', "\u{0}", [0u8; 0], Vec::<u8>::new()));
-    for f in [0.0f64, -0.0, 1e300, 5e-324, 0.1 + 0.2, f64::NAN, f64::NEG_INFINITY] {
+    for f in [
+        0.0f64,
+        -0.0,
+        1e300,
+        5e-324,
+        0.1 + 0.2,
+        f64::NAN,
+        f64::NEG_INFINITY,
+    ] {
         same(&f);
     }
     for f in [0.45000002f32, 1.0, 16777217.0, f32::MAX, f32::NAN] {

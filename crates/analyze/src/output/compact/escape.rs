@@ -189,8 +189,8 @@ pub fn write_contents(out: &mut Vec<u8>, bytes: &[u8]) {
                 }
             }
         } else {
-            for at in i..n {
-                if needs_escape(bytes[at]) {
+            for (at, &b) in bytes.iter().enumerate().skip(i) {
+                if needs_escape(b) {
                     flush(out, at, &mut start);
                 }
             }
