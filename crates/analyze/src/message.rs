@@ -21,19 +21,97 @@ use std::borrow::Cow;
 ///
 /// Each text is borrowed from the raw message when its bytes there are the text as
 /// described below, and owned otherwise; readers see a `str` either way.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct HeaderField<'a> {
     /// Field name as written (case preserved), e.g. `Received`.
     pub name: Cow<'a, str>,
-    /// Value with folding removed (each line break plus the white space after it becomes
-    /// one space) and surrounding whitespace trimmed; bytes that are not UTF-8 are replaced
-    /// (lossy), NUL bytes removed. RFC 2047 words are NOT decoded here.
-    pub value: Cow<'a, str>,
     /// The field as it appears (name, colon, folded value), lossy UTF-8, for evidence. Line
     /// breaks inside a folded field are normalised to `\n`; the final line break is dropped.
     pub raw: Cow<'a, str>,
     /// 1-based line number of the field's first line within the message.
     pub line: usize,
+    /// See [`HeaderField::value`].
+    value: Value,
+}
+
+/// A field's value, made from its raw text when first asked for. The split runs over
+/// every field of every message, while the engine reads the values of a handful of them:
+/// unfolding the rest (most long folded fields are `X-` and signature fields nobody
+/// reads) was a fifth of the split's work.
+///
+/// Only a value that is new text is kept; a one-line value is a slice of `raw`, found
+/// again on each read (a few bytes trimmed). Keeping no borrowed text in the cell keeps
+/// the field covariant in its lifetime, like a plain struct of `Cow`s.
+#[derive(Clone)]
+struct Value {
+    /// Where the value starts in `raw` (just after the colon, always an ASCII boundary).
+    at: usize,
+    /// `raw` holds line breaks to unfold.
+    folded: bool,
+    /// The value, when it is new text (unfolded, or given by [`HeaderField::new`]).
+    made: std::cell::OnceCell<String>,
+}
+
+impl<'a> HeaderField<'a> {
+    /// A field whose value is already known (readers other than the splitter).
+    pub fn new(name: Cow<'a, str>, value: String, raw: Cow<'a, str>, line: usize) -> Self {
+        HeaderField {
+            name,
+            raw,
+            line,
+            value: Value {
+                at: 0,
+                folded: false,
+                made: value.into(),
+            },
+        }
+    }
+
+    /// Value with folding removed (each line break plus the white space after it becomes
+    /// one space) and surrounding whitespace trimmed; bytes that are not UTF-8 are replaced
+    /// (lossy), NUL bytes removed. RFC 2047 words are NOT decoded here.
+    ///
+    /// A slice of [`HeaderField::raw`] when the field is one line.
+    pub fn value(&self) -> &str {
+        if let Some(made) = self.value.made.get() {
+            return made;
+        }
+        let lines = self.raw.get(self.value.at..).unwrap_or_default();
+        if self.value.folded {
+            self.value.made.get_or_init(|| unfold_str(lines))
+        } else {
+            // Only ASCII bytes are cut away, so the slice stays on character boundaries.
+            let b = lines.as_bytes();
+            let start = b.len() - trim_start(b).len();
+            let end = b.iter().rposition(|&c| !is_wsp(c)).map_or(start, |i| i + 1);
+            lines.get(start..end.max(start)).unwrap_or_default()
+        }
+    }
+}
+
+/// Fields compare by what they hold, whether or not a value was made yet.
+impl PartialEq for HeaderField<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.raw == other.raw
+            && self.line == other.line
+            && self.value() == other.value()
+    }
+}
+
+impl Eq for HeaderField<'_> {}
+
+/// Shows the value as if it were a plain field, so debug output does not depend on
+/// whether it was read yet.
+impl std::fmt::Debug for HeaderField<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HeaderField")
+            .field("name", &self.name)
+            .field("value", &self.value())
+            .field("raw", &self.raw)
+            .field("line", &self.line)
+            .finish()
+    }
 }
 
 /// A message split into header fields.
@@ -333,17 +411,15 @@ fn from_text<'a, 't>(
     name: Option<Cow<'a, str>>,
     piece: impl Fn(&'t str) -> Cow<'a, str>,
 ) -> HeaderField<'a> {
-    let lines = &text[p.value_at..];
-    let value = if p.folded {
-        Cow::Owned(unfold_str(lines))
-    } else {
-        piece(lines.trim_matches([' ', '\t']))
-    };
     HeaderField {
         name: name.unwrap_or_else(|| piece(&text[..p.name_end])),
-        value,
         raw: piece(text),
         line: p.line,
+        value: Value {
+            at: p.value_at,
+            folded: p.folded,
+            made: std::cell::OnceCell::new(),
+        },
     }
 }
 
@@ -351,12 +427,12 @@ fn from_text<'a, 't>(
 fn from_bytes<'a>(raw: &[u8], p: &Pending, name: Option<Cow<'a, str>>) -> HeaderField<'a> {
     let mut v = Vec::with_capacity(raw.len());
     unfold_into(&mut v, &raw[p.value_at.min(raw.len())..]);
-    HeaderField {
-        name: name.unwrap_or_else(|| Cow::Owned(lossy(&raw[..p.name_end.min(raw.len())]))),
-        value: Cow::Owned(lossy(trim_wsp(&v))),
-        raw: Cow::Owned(lossy(raw)),
-        line: p.line,
-    }
+    HeaderField::new(
+        name.unwrap_or_else(|| Cow::Owned(lossy(&raw[..p.name_end.min(raw.len())]))),
+        lossy(trim_wsp(&v)),
+        Cow::Owned(lossy(raw)),
+        p.line,
+    )
 }
 
 impl<'a> Splitter<'a> {
@@ -579,7 +655,7 @@ mod tests {
             let m = parse(raw.as_bytes());
             assert_eq!(m.headers.len(), 2, "eol {eol:?}");
             assert_eq!(
-                m.headers[0].value,
+                m.headers[0].value(),
                 "from a.example (a.example [192.0.2.1]) by b.example; Tue, 14 May 2026 14:20:01 -0700"
             );
             assert_eq!(
@@ -595,44 +671,50 @@ mod tests {
 
     #[test]
     fn mbox_from_line_and_quoted_from_are_skipped() {
-        let m =
-            parse(b"From MAILER-DAEMON Fri Jul  8 12:08:34 2011\nReceived: x\nTo: a@b.example\n\n");
+        let raw: &[u8] =
+            b"From MAILER-DAEMON Fri Jul  8 12:08:34 2011\nReceived: x\nTo: a@b.example\n\n";
+        let m = parse(raw);
         assert_eq!(m.headers[0].name, "Received");
         assert_eq!(m.headers[0].line, 2);
-        let m = parse(b">From someone Fri Jul  8 12:08:34 2011\nFrom: a@b.example\n\n");
+        let raw: &[u8] = b">From someone Fri Jul  8 12:08:34 2011\nFrom: a@b.example\n\n";
+        let m = parse(raw);
         assert_eq!(m.headers.len(), 1);
         assert_eq!(m.headers[0].name, "From");
     }
 
     #[test]
     fn eight_bit_and_nul_bytes_do_not_break_fields() {
-        let m = parse(b"Subject: caf\xe9 \x00menu\nX-A\x00: b\nTo: x@y.example\n\n");
-        assert_eq!(m.headers[0].value, "caf\u{fffd} menu");
+        let raw: &[u8] = b"Subject: caf\xe9 \x00menu\nX-A\x00: b\nTo: x@y.example\n\n";
+        let m = parse(raw);
+        assert_eq!(m.headers[0].value(), "caf\u{fffd} menu");
         assert_eq!(m.headers[1].name, "X-A");
         assert_eq!(m.headers[2].name, "To");
     }
 
     #[test]
     fn pasted_header_block_without_blank_line() {
-        let m =
-            parse(b"  Received: from x by y; Mon, 1 Jan 2024 00:00:00 +0000\nFrom: a@b.example");
+        let raw: &[u8] =
+            b"  Received: from x by y; Mon, 1 Jan 2024 00:00:00 +0000\nFrom: a@b.example";
+        let m = parse(raw);
         assert!(m.headers_only);
         assert_eq!(m.headers.len(), 2);
-        assert_eq!(m.headers[1].value, "a@b.example");
+        assert_eq!(m.headers[1].value(), "a@b.example");
     }
 
     #[test]
     fn body_without_blank_line_ends_the_block() {
-        let m = parse(b"From: a@b.example\nthis is body text\nX-Not: header\n");
+        let raw: &[u8] = b"From: a@b.example\nthis is body text\nX-Not: header\n";
+        let m = parse(raw);
         assert_eq!(m.headers.len(), 1);
         assert!(!m.headers_only);
     }
 
     #[test]
     fn duplicates_and_obsolete_space_before_colon() {
-        let m = parse(b"Received: one\nReceived: two\nSubject : old style\n\n");
+        let raw: &[u8] = b"Received: one\nReceived: two\nSubject : old style\n\n";
+        let m = parse(raw);
         assert_eq!(m.all("received").count(), 2);
-        assert_eq!(m.first("subject").unwrap().value, "old style");
+        assert_eq!(m.first("subject").unwrap().value(), "old style");
     }
 
     #[test]
@@ -659,47 +741,53 @@ mod tests {
     }
 
     /// Which of name, value and raw borrow from the input.
-    fn borrows(h: &HeaderField<'_>) -> [bool; 3] {
-        [&h.name, &h.value, &h.raw].map(|t| matches!(t, Cow::Borrowed(_)))
+    fn borrows(input: &[u8], h: &HeaderField<'_>) -> [bool; 3] {
+        let within = |t: &str| input.as_ptr_range().contains(&t.as_ptr());
+        [within(&h.name), within(h.value()), within(&h.raw)]
     }
 
     #[test]
     fn fields_borrow_what_the_input_holds_as_written() {
-        let m =
-            parse(b"Subject: plain  \nReceived: from a\n\tby b\nTo: caf\xe9\nX-Nul: a\x00b\n\n");
+        let raw: &[u8] =
+            b"Subject: plain  \nReceived: from a\n\tby b\nTo: caf\xe9\nX-Nul: a\x00b\n\n";
+        let m = parse(raw);
         // One line: the trimmed value is a slice of the input.
-        assert_eq!(borrows(&m.headers[0]), [true, true, true]);
-        assert_eq!(m.headers[0].value, "plain");
+        assert_eq!(borrows(&raw, &m.headers[0]), [true, true, true]);
+        assert_eq!(m.headers[0].value(), "plain");
         // Folded with LF: the raw text is as written, the unfolded value is new text.
-        assert_eq!(borrows(&m.headers[1]), [true, false, true]);
+        assert_eq!(borrows(&raw, &m.headers[1]), [true, false, true]);
         // Not UTF-8: only the (ASCII) name is the input's.
-        assert_eq!(borrows(&m.headers[2]), [true, false, false]);
+        assert_eq!(borrows(&raw, &m.headers[2]), [true, false, false]);
         // NUL dropped: nothing of the field is in the input as taken.
-        assert_eq!(borrows(&m.headers[3]), [false, false, false]);
+        assert_eq!(borrows(&raw, &m.headers[3]), [false, false, false]);
     }
 
     #[test]
     fn crlf_folds_own_their_raw_text_single_lines_do_not() {
-        let m = parse(b"Received: from a\r\n\tby b\r\nSubject: hi\r\n\r\n");
-        assert_eq!(borrows(&m.headers[0]), [true, false, false]);
+        let raw: &[u8] = b"Received: from a\r\n\tby b\r\nSubject: hi\r\n\r\n";
+        let m = parse(raw);
+        assert_eq!(borrows(&raw, &m.headers[0]), [true, false, false]);
         assert_eq!(m.headers[0].raw, "Received: from a\n\tby b");
-        assert_eq!(borrows(&m.headers[1]), [true, true, true]);
+        assert_eq!(borrows(&raw, &m.headers[1]), [true, true, true]);
         // A NUL in a continuation line: the field is copied from there on.
-        let m = parse(b"Received: from a\n\tby\x00 b\n\tid c\n\n");
-        assert_eq!(borrows(&m.headers[0]), [true, false, false]);
+        let raw: &[u8] = b"Received: from a\n\tby\x00 b\n\tid c\n\n";
+        let m = parse(raw);
+        assert_eq!(borrows(&raw, &m.headers[0]), [true, false, false]);
         assert_eq!(m.headers[0].raw, "Received: from a\n\tby b\n\tid c");
-        assert_eq!(m.headers[0].value, "from a by b id c");
+        assert_eq!(m.headers[0].value(), "from a by b id c");
     }
 
     #[test]
     fn first_field_borrows_after_its_trimmed_start() {
-        let m = parse(b"From x Mon Jan  1 00:00:00 2024\n  Subject: hi\n\n");
+        let raw: &[u8] = b"From x Mon Jan  1 00:00:00 2024\n  Subject: hi\n\n";
+        let m = parse(raw);
         assert_eq!(m.headers[0].raw, "Subject: hi");
-        assert_eq!(borrows(&m.headers[0]), [true, true, true]);
-        let m = parse(b"\t>From : a@b.example\n\n");
+        assert_eq!(borrows(&raw, &m.headers[0]), [true, true, true]);
+        let raw: &[u8] = b"\t>From : a@b.example\n\n";
+        let m = parse(raw);
         assert_eq!(m.headers[0].name, "From");
         assert_eq!(m.headers[0].raw, "From : a@b.example");
-        assert_eq!(borrows(&m.headers[0]), [true, true, true]);
+        assert_eq!(borrows(&raw, &m.headers[0]), [true, true, true]);
     }
 
     #[test]

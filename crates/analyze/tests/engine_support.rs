@@ -9,7 +9,8 @@ use relayhunt_analyze::{HeaderField, Message};
 /// Split the header block of `text` (LF or CRLF) into fields, topmost first. The fields
 /// own their text, so the message outlives `text`.
 pub fn message(text: &str) -> Message<'static> {
-    let mut headers: Vec<HeaderField<'static>> = Vec::new();
+    // (name, value, raw, line) of each field, completed line by line.
+    let mut fields: Vec<(String, String, String, usize)> = Vec::new();
     let mut headers_only = true;
     for (i, line) in text.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
@@ -21,26 +22,30 @@ pub fn message(text: &str) -> Message<'static> {
             continue; // mbox separator
         }
         if line.starts_with([' ', '\t']) {
-            if let Some(h) = headers.last_mut() {
-                h.value.to_mut().push_str(line);
-                h.raw.to_mut().push('\n');
-                h.raw.to_mut().push_str(line);
+            if let Some((_, value, raw, _)) = fields.last_mut() {
+                value.push_str(line);
+                raw.push('\n');
+                raw.push_str(line);
             }
             continue;
         }
         let Some((name, value)) = line.split_once(':') else {
             continue;
         };
-        headers.push(HeaderField {
-            name: name.trim_end().to_string().into(),
-            value: value.to_string().into(),
-            raw: line.to_string().into(),
-            line: i + 1,
-        });
+        fields.push((
+            name.trim_end().to_string(),
+            value.to_string(),
+            line.to_string(),
+            i + 1,
+        ));
     }
-    for h in &mut headers {
-        h.value = h.value.replace('\0', "").trim().to_string().into();
-    }
+    let headers: Vec<HeaderField<'static>> = fields
+        .into_iter()
+        .map(|(name, value, raw, line)| {
+            let value = value.replace('\0', "").trim().to_string();
+            HeaderField::new(name.into(), value, raw.into(), line)
+        })
+        .collect();
     Message {
         headers,
         truncated: false,

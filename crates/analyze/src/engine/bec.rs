@@ -34,7 +34,7 @@ pub fn check(msg: &Message, s: &MessageSummary) -> Vec<Finding> {
         .iter()
         .filter_map(|n| msg.first(n))
         .filter_map(|h| {
-            let v = h.value.to_ascii_lowercase();
+            let v = h.value().to_ascii_lowercase();
             let inner = match (v.rfind('<'), v.rfind('>')) {
                 (Some(a), Some(b)) if b > a => v[a + 1..b].to_string(),
                 _ => v.trim().to_string(),

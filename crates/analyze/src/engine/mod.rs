@@ -52,7 +52,7 @@ pub fn analyze(msg: &Message, cfg: &Config) -> Report {
     fields.reverse();
     let hops: Vec<Hop> = fields
         .iter()
-        .map(|h| relayhunt_received::parse(&h.value))
+        .map(|h| relayhunt_received::parse(h.value()))
         .collect();
     let ctx = Ctx {
         msg,

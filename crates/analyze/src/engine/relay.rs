@@ -191,11 +191,11 @@ fn is_list(
     let post = ctx
         .msg
         .first("List-Post")
-        .map(|h| h.value.to_ascii_lowercase());
+        .map(|h| h.value().to_ascii_lowercase());
     let been = ctx
         .msg
         .first("X-BeenThere")
-        .map(|h| h.value.to_ascii_lowercase());
+        .map(|h| h.value().to_ascii_lowercase());
     // Domains of the list addresses the list headers name (`List-Post: <mailto:l@d>`,
     // `X-BeenThere: l@d`): a relay that accepted mail for any address there is the list
     // host even when the local parts differ (aliases, archive rewriting).
@@ -261,7 +261,7 @@ fn arc_sealers(ctx: &Ctx<'_>) -> Vec<String> {
     ctx.msg
         .all("ARC-Seal")
         .filter_map(|h| {
-            h.value.split(';').find_map(|t| {
+            h.value().split(';').find_map(|t| {
                 let (k, v) = t.split_once('=')?;
                 (k.trim().eq_ignore_ascii_case("d")).then(|| norm_host(v))
             })
@@ -891,7 +891,7 @@ pub fn webmail_origin(ctx: &Ctx<'_>) -> Option<IpAddr> {
         "X-Originating-Client-IP",
     ];
     NAMES.iter().find_map(|n| {
-        let v: &str = &ctx.msg.first(n)?.value;
+        let v: &str = ctx.msg.first(n)?.value();
         let v = v.trim().trim_matches(|c| c == '[' || c == ']').trim();
         v.parse::<IpAddr>().ok().filter(|ip| !is_private(*ip))
     })

@@ -78,7 +78,7 @@ fn read_plain(s: &mut MessageSummary, i: usize, v: &str) -> bool {
 /// open), and then what follows must be what always followed. Plain values never do.
 fn summarize_with(msg: &Message, fast: bool) -> MessageSummary {
     let mut s = MessageSummary::default();
-    let values = FIELDS.map(|name| msg.first(name).map(|h| &*h.value));
+    let values = FIELDS.map(|name| msg.first(name).map(|h| h.value()));
     if values.iter().all(Option::is_none) {
         // mail-parser finds no header in an empty block, and the summary has always been
         // empty then, Return-Path and List-Id included: kept so no document changes.
@@ -130,12 +130,16 @@ fn summarize_with(msg: &Message, fast: bool) -> MessageSummary {
             }
         }
     }
-    s.date = msg.first("Date").map(|h| h.value.to_string());
+    s.date = msg.first("Date").map(|h| h.value().to_string());
     s.return_path = msg.first("Return-Path").and_then(|h| {
-        let v = h.value.trim().trim_matches(|c| c == '<' || c == '>').trim();
+        let v = h
+            .value()
+            .trim()
+            .trim_matches(|c| c == '<' || c == '>')
+            .trim();
         (!v.is_empty()).then(|| v.to_string())
     });
-    s.list_id = msg.first("List-Id").map(|h| h.value.to_string());
+    s.list_id = msg.first("List-Id").map(|h| h.value().to_string());
     s
 }
 

@@ -26,15 +26,15 @@ pub fn evaluate(
     let above = |line: usize| limit_line.is_none_or(|e| line < e);
     let mut results: Vec<_> = msg
         .all("Authentication-Results")
-        .map(|h| results::parse_authentication_results(&h.value, h.line))
+        .map(|h| results::parse_authentication_results(h.value(), h.line))
         .collect();
     let arc: Vec<_> = msg
         .all("ARC-Authentication-Results")
-        .map(|h| results::parse_arc_authentication_results(&h.value, h.line))
+        .map(|h| results::parse_arc_authentication_results(h.value(), h.line))
         .collect();
     let mut received_spf: Vec<_> = msg
         .all("Received-SPF")
-        .map(|h| results::parse_received_spf(&h.value, h.line))
+        .map(|h| results::parse_received_spf(h.value(), h.line))
         .collect();
 
     // Which ids to believe: configured, else the topmost header's id ("" = no id).

@@ -115,7 +115,7 @@ fn every_corpus_results_header_walks_as_before() {
                 name.as_str(),
                 "authentication-results" | "arc-authentication-results" | "received-spf"
             ) {
-                assert_same(&h.value, &path.display().to_string());
+                assert_same(h.value(), &path.display().to_string());
                 seen += 1;
             }
         }
