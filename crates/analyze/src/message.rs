@@ -752,27 +752,27 @@ mod tests {
             b"Subject: plain  \nReceived: from a\n\tby b\nTo: caf\xe9\nX-Nul: a\x00b\n\n";
         let m = parse(raw);
         // One line: the trimmed value is a slice of the input.
-        assert_eq!(borrows(&raw, &m.headers[0]), [true, true, true]);
+        assert_eq!(borrows(raw, &m.headers[0]), [true, true, true]);
         assert_eq!(m.headers[0].value(), "plain");
         // Folded with LF: the raw text is as written, the unfolded value is new text.
-        assert_eq!(borrows(&raw, &m.headers[1]), [true, false, true]);
+        assert_eq!(borrows(raw, &m.headers[1]), [true, false, true]);
         // Not UTF-8: only the (ASCII) name is the input's.
-        assert_eq!(borrows(&raw, &m.headers[2]), [true, false, false]);
+        assert_eq!(borrows(raw, &m.headers[2]), [true, false, false]);
         // NUL dropped: nothing of the field is in the input as taken.
-        assert_eq!(borrows(&raw, &m.headers[3]), [false, false, false]);
+        assert_eq!(borrows(raw, &m.headers[3]), [false, false, false]);
     }
 
     #[test]
     fn crlf_folds_own_their_raw_text_single_lines_do_not() {
         let raw: &[u8] = b"Received: from a\r\n\tby b\r\nSubject: hi\r\n\r\n";
         let m = parse(raw);
-        assert_eq!(borrows(&raw, &m.headers[0]), [true, false, false]);
+        assert_eq!(borrows(raw, &m.headers[0]), [true, false, false]);
         assert_eq!(m.headers[0].raw, "Received: from a\n\tby b");
-        assert_eq!(borrows(&raw, &m.headers[1]), [true, true, true]);
+        assert_eq!(borrows(raw, &m.headers[1]), [true, true, true]);
         // A NUL in a continuation line: the field is copied from there on.
         let raw: &[u8] = b"Received: from a\n\tby\x00 b\n\tid c\n\n";
         let m = parse(raw);
-        assert_eq!(borrows(&raw, &m.headers[0]), [true, false, false]);
+        assert_eq!(borrows(raw, &m.headers[0]), [true, false, false]);
         assert_eq!(m.headers[0].raw, "Received: from a\n\tby b\n\tid c");
         assert_eq!(m.headers[0].value(), "from a by b id c");
     }
@@ -782,12 +782,12 @@ mod tests {
         let raw: &[u8] = b"From x Mon Jan  1 00:00:00 2024\n  Subject: hi\n\n";
         let m = parse(raw);
         assert_eq!(m.headers[0].raw, "Subject: hi");
-        assert_eq!(borrows(&raw, &m.headers[0]), [true, true, true]);
+        assert_eq!(borrows(raw, &m.headers[0]), [true, true, true]);
         let raw: &[u8] = b"\t>From : a@b.example\n\n";
         let m = parse(raw);
         assert_eq!(m.headers[0].name, "From");
         assert_eq!(m.headers[0].raw, "From : a@b.example");
-        assert_eq!(borrows(&raw, &m.headers[0]), [true, true, true]);
+        assert_eq!(borrows(raw, &m.headers[0]), [true, true, true]);
     }
 
     #[test]
