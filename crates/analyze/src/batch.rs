@@ -10,7 +10,9 @@
 //! analysed, one queued and one being written), whatever the size of the mbox, so memory
 //! stays flat; nothing is ever collected whole.
 
-use crate::input::{Chunk, ChunkSize, Entry, InputError, Inputs, Location, RawMessage};
+use crate::input::{
+    Chunk, ChunkBytes, ChunkSize, Entry, InputError, Inputs, Location, RawMessage, Span,
+};
 use crate::message::{LimitHit, Limits, Message, MessageError};
 use crate::report::{Report, Severity, VerdictKind};
 use crate::verification::Verifier;
@@ -272,13 +274,13 @@ type Item = Result<RawMessage, InputError>;
 
 /// Where [`run`] takes its messages from, a chunk at a time.
 pub trait Source: Send {
-    /// The next chunk of about `size`, filling `spare` (a buffer a finished chunk handed
-    /// back) when given; `None` at the end.
-    fn next_chunk(&mut self, size: ChunkSize, spare: Option<Vec<u8>>) -> Option<Chunk>;
+    /// The next chunk of about `size`, filling the buffer of `spare` (the bytes of a
+    /// finished chunk, handed back) when given; `None` at the end.
+    fn next_chunk(&mut self, size: ChunkSize, spare: Option<ChunkBytes>) -> Option<Chunk>;
 }
 
 impl Source for Inputs {
-    fn next_chunk(&mut self, size: ChunkSize, spare: Option<Vec<u8>>) -> Option<Chunk> {
+    fn next_chunk(&mut self, size: ChunkSize, spare: Option<ChunkBytes>) -> Option<Chunk> {
         Inputs::next_chunk(self, size, spare)
     }
 }
@@ -289,8 +291,8 @@ impl Source for Inputs {
 pub struct OneByOne<I>(pub I);
 
 impl<I: Iterator<Item = Item> + Send> Source for OneByOne<I> {
-    fn next_chunk(&mut self, size: ChunkSize, spare: Option<Vec<u8>>) -> Option<Chunk> {
-        let mut buf = spare.unwrap_or_default();
+    fn next_chunk(&mut self, size: ChunkSize, spare: Option<ChunkBytes>) -> Option<Chunk> {
+        let mut buf = spare.map(ChunkBytes::into_buffer).unwrap_or_default();
         buf.clear();
         let mut items = Vec::new();
         for item in self.0.by_ref() {
@@ -300,7 +302,7 @@ impl<I: Iterator<Item = Item> + Send> Source for OneByOne<I> {
                     buf.extend_from_slice(&raw.bytes);
                     Entry::Message {
                         location: raw.location,
-                        range: start..buf.len(),
+                        span: Span::in_buffer(start..buf.len()),
                     }
                 }
                 Err(e) => Entry::Failed(e),
@@ -309,7 +311,7 @@ impl<I: Iterator<Item = Item> + Send> Source for OneByOne<I> {
                 break;
             }
         }
-        (!items.is_empty()).then(|| Chunk::from_parts(items, buf))
+        (!items.is_empty()).then(|| Chunk::from_parts(items, buf.into()))
     }
 }
 
@@ -407,8 +409,9 @@ where
     let graves: Vec<Mutex<Vec<Outcome>>> = (0..jobs).map(|_| Mutex::default()).collect();
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Chunk>(2);
-        // Buffers of analysed chunks, back to the reader to be filled again.
-        let (spare_tx, spare_rx) = channel::<Vec<u8>>();
+        // Bytes of analysed chunks, back to the reader: buffers to be filled again (and
+        // windows to unmap there, off the analysis stage).
+        let (spare_tx, spare_rx) = channel::<ChunkBytes>();
         scope.spawn(move || {
             while let Some(chunk) = inputs.next_chunk(size, spare_rx.try_recv().ok()) {
                 if tx.send(chunk).is_err() {
@@ -424,11 +427,11 @@ where
         scope.spawn(move || {
             for chunk in rx.iter() {
                 let (items, buf) = chunk.into_parts();
-                let ranges: Vec<Option<std::ops::Range<usize>>> = match verifier {
+                let spans: Vec<Option<Span>> = match verifier {
                     Some(_) => items
                         .iter()
                         .map(|e| match e {
-                            Entry::Message { range, .. } => Some(range.clone()),
+                            Entry::Message { span, .. } => Some(span.clone()),
                             Entry::Failed(_) => None,
                         })
                         .collect(),
@@ -442,10 +445,10 @@ where
                         .unzip(),
                 };
                 if let Some(v) = verifier {
-                    verify_chunk(v, &mut outcomes, &ranges, &buf);
+                    verify_chunk(v, &mut outcomes, &spans, &buf);
                 }
                 // A buffer grown for one huge message is let go rather than kept.
-                if buf.len() <= 4 * (size.bytes + crate::input::block::READ_SIZE) {
+                if buf.buffer_len() <= 4 * (size.bytes + crate::input::block::READ_SIZE) {
                     let _ = spare_tx.send(buf);
                 }
                 let done = Done {
@@ -516,21 +519,21 @@ fn lock(grave: &Mutex<Vec<Outcome>>) -> std::sync::MutexGuard<'_, Vec<Outcome>> 
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Verify the analysed messages of a chunk (`ranges[i]` locates outcome `i`'s bytes in
+/// Verify the analysed messages of a chunk (`spans[i]` locates outcome `i`'s bytes in
 /// `buf`) and fold the notes into their reports. A verifier that fails leaves the reports
 /// as analysed.
 fn verify_chunk(
     verifier: &dyn Verifier,
     outcomes: &mut [Outcome],
-    ranges: &[Option<std::ops::Range<usize>>],
-    buf: &[u8],
+    spans: &[Option<Span>],
+    buf: &ChunkBytes,
 ) {
     let notes = {
         let items: Vec<(&[u8], &Report)> = outcomes
             .iter()
-            .zip(ranges)
+            .zip(spans)
             .filter_map(|(o, r)| match (o, r) {
-                (Outcome::Analyzed(a), Some(r)) => Some((&buf[r.clone()], &a.report)),
+                (Outcome::Analyzed(a), Some(r)) => Some((buf.get(r), &a.report)),
                 _ => None,
             })
             .collect();
@@ -540,7 +543,7 @@ fn verify_chunk(
         }
     };
     let mut notes = notes.into_iter();
-    for (outcome, range) in outcomes.iter_mut().zip(ranges) {
+    for (outcome, range) in outcomes.iter_mut().zip(spans) {
         if let (Outcome::Analyzed(a), Some(_)) = (outcome, range) {
             if let Some(note) = notes.next() {
                 crate::verification::apply(&mut a.report, &note);
@@ -552,10 +555,10 @@ fn verify_chunk(
     }
 }
 
-fn process(entry: Entry, buf: &[u8], cfg: &Config, opts: &BatchOptions) -> Outcome {
+fn process(entry: Entry, buf: &ChunkBytes, cfg: &Config, opts: &BatchOptions) -> Outcome {
     match entry {
-        Entry::Message { location, range } => {
-            let bytes = &buf[range];
+        Entry::Message { location, span } => {
+            let bytes = buf.get(&span);
             let mut outcome = analyze_slice(location, bytes, cfg, &opts.limits);
             if let (Outcome::Analyzed(a), true) = (&mut outcome, opts.digest) {
                 use sha2::Digest;
@@ -578,7 +581,7 @@ fn process(entry: Entry, buf: &[u8], cfg: &Config, opts: &BatchOptions) -> Outco
 /// the written outcomes it built, in parallel with the others' analysis.
 fn analyze_chunk(
     items: Vec<Entry>,
-    buf: &[u8],
+    buf: &ChunkBytes,
     cfg: &Config,
     opts: &BatchOptions,
     graves: &[Mutex<Vec<Outcome>>],

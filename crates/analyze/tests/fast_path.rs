@@ -42,14 +42,27 @@ fn reference(paths: &[String], max: usize) -> Vec<Seen> {
     .collect()
 }
 
-fn blocks(paths: &[String], max: usize, read_size: usize, size: ChunkSize) -> Vec<Seen> {
-    let mut inputs = Inputs::new(
+/// How the block reader takes regular files.
+#[derive(Debug, Clone, Copy)]
+enum Via {
+    /// `read` calls into chunk buffers.
+    Read,
+    /// Mapped windows (every non-empty file).
+    Map,
+}
+
+fn blocks(paths: &[String], max: usize, read_size: usize, size: ChunkSize, via: Via) -> Vec<Seen> {
+    let inputs = Inputs::new(
         paths.iter().cloned(),
         ReadOptions {
             max_message_bytes: max,
         },
     )
     .with_read_size(read_size);
+    let mut inputs = match via {
+        Via::Read => inputs.map_files_from(u64::MAX),
+        Via::Map => inputs.map_files_from(0),
+    };
     let mut out = Vec::new();
     let mut spare = None;
     while let Some(chunk) = inputs.next_chunk(size, spare.take()) {
@@ -57,11 +70,11 @@ fn blocks(paths: &[String], max: usize, read_size: usize, size: ChunkSize) -> Ve
         let (items, buf) = chunk.into_parts();
         for item in items {
             out.push(match item {
-                Entry::Message { location, range } => Seen::Message {
+                Entry::Message { location, span } => Seen::Message {
                     location: location.path.to_string(),
                     message: location.message,
                     offset: location.offset,
-                    bytes: buf[range].to_vec(),
+                    bytes: buf.get(&span).to_vec(),
                 },
                 Entry::Failed(e) => Seen::Failed(format!("{e} @{}", e.location.offset)),
             });
@@ -170,11 +183,13 @@ fn block_reader_matches_line_reader_on_tricky_mboxes() {
             bytes: 1 + rng.below(300),
         };
         let want = reference(&paths, max);
-        let got = blocks(&paths, max, read_size, size);
-        assert_eq!(
-            got, want,
-            "round {round}: max {max}, read {read_size}, chunk {size:?}, files {paths:?}"
-        );
+        for via in [Via::Read, Via::Map] {
+            let got = blocks(&paths, max, read_size, size, via);
+            assert_eq!(
+                got, want,
+                "round {round}: {via:?}, max {max}, read {read_size}, chunk {size:?}, files {paths:?}"
+            );
+        }
     }
 }
 
@@ -207,13 +222,72 @@ fn block_reader_matches_line_reader_on_oversized_messages() {
                 messages: 3,
                 bytes: 512,
             };
-            assert_eq!(
-                blocks(&paths, max, read_size, size),
-                reference(&paths, max),
-                "max {max}, read {read_size}"
-            );
+            for via in [Via::Read, Via::Map] {
+                assert_eq!(
+                    blocks(&paths, max, read_size, size, via),
+                    reference(&paths, max),
+                    "{via:?}, max {max}, read {read_size}"
+                );
+            }
         }
     }
+}
+
+/// The items with their path left out, to compare sources read under different names.
+fn without_paths(seen: Vec<Seen>) -> Vec<Seen> {
+    seen.into_iter()
+        .map(|s| match s {
+            Seen::Message {
+                message,
+                offset,
+                bytes,
+                ..
+            } => Seen::Message {
+                location: String::new(),
+                message,
+                offset,
+                bytes,
+            },
+            failed => failed,
+        })
+        .collect()
+}
+
+#[test]
+fn a_fifo_is_read_not_mapped_and_yields_what_the_file_does() {
+    // A named pipe is not a regular file: mapping it would fail, so the reader must take
+    // it with `read` even when told to map every file.
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(0x5eed_f1f0_0000_0007);
+    let mut data = Vec::new();
+    while data.len() < 200_000 {
+        data.extend(random_stream(&mut rng));
+    }
+    let file = dir.path().join("copy.mbox");
+    fs::write(&file, &data).unwrap();
+    let fifo = dir.path().join("pipe.mbox");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+    let writer = {
+        let (fifo, data) = (fifo.clone(), data.clone());
+        std::thread::spawn(move || fs::write(fifo, data).unwrap())
+    };
+    let size = ChunkSize {
+        messages: 7,
+        bytes: 4096,
+    };
+    let max = ReadOptions::DEFAULT_MAX_MESSAGE_BYTES;
+    let got = blocks(
+        &[fifo.to_string_lossy().into_owned()],
+        max,
+        1000,
+        size,
+        Via::Map,
+    );
+    writer.join().unwrap();
+    let want = reference(&[file.to_string_lossy().into_owned()], max);
+    assert!(want.len() > 50, "{} items", want.len());
+    assert_eq!(without_paths(got), without_paths(want));
 }
 
 fn corpus_mbox(dir: &Path, corpus: &Path) -> (PathBuf, usize) {
@@ -244,13 +318,16 @@ fn block_reader_matches_line_reader_on_the_corpus() {
         messages: 256,
         bytes: 4 << 20,
     };
-    let got = blocks(
-        &paths,
-        ReadOptions::DEFAULT_MAX_MESSAGE_BYTES,
-        256 << 10,
-        size,
-    );
-    assert!(got == want, "block reader differs on the corpus");
+    for via in [Via::Read, Via::Map] {
+        let got = blocks(
+            &paths,
+            ReadOptions::DEFAULT_MAX_MESSAGE_BYTES,
+            256 << 10,
+            size,
+            via,
+        );
+        assert!(got == want, "block reader ({via:?}) differs on the corpus");
+    }
 }
 
 fn config() -> Config {

@@ -119,9 +119,9 @@ fn read_only(path: &Path) -> io::Result<()> {
     while let Some(chunk) = inputs.next_chunk(size, spare.take()) {
         let (items, buf) = chunk.into_parts();
         for item in items {
-            if let input::Entry::Message { range, .. } = item {
+            if let input::Entry::Message { span, .. } = item {
                 n += 1;
-                bytes += range.len();
+                bytes += span.len();
             }
         }
         spare = Some(buf);

@@ -3,7 +3,8 @@
 //! [`Inputs`] turns the paths a user typed into one stream of raw messages, each with a
 //! [`Location`] (path, message number within an mbox, byte offset), reading lazily so a
 //! 10 GB mbox or a folder of a million files costs one message (iterator) or one chunk of a
-//! few MiB plus the largest message (`next_chunk`, see `block`) of memory at a time. Every
+//! few MiB plus the largest message (`next_chunk`, see `block`; large regular files are
+//! mapped a window at a time, see `window`) of memory at a time. Every
 //! failure is an item of the stream, not the end of it: a missing file or an oversized
 //! message becomes an [`InputError`] naming where it happened, and the next source is read.
 
@@ -11,6 +12,7 @@ pub mod block;
 mod discover;
 pub mod line;
 pub mod mbox;
+mod window;
 
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -20,7 +22,7 @@ use std::io::{self, BufReader, Read};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use block::{Chunk, ChunkSize, Entry};
+pub use block::{Chunk, ChunkBytes, ChunkSize, Entry, Span};
 pub use discover::SourceKind;
 
 /// Where a message came from.
@@ -120,6 +122,11 @@ impl Default for ReadOptions {
 
 type Stream = Box<dyn Iterator<Item = Result<RawMessage, InputError>> + Send>;
 
+/// Regular files of at least this many bytes are mapped by [`Inputs::next_chunk`] instead of
+/// read (see `window`). Below it one or a few `read` calls cost less than setting up and
+/// tearing down a mapping, and a maildir's files stay on the `read` path.
+pub const MAP_MIN_BYTES: u64 = 1 << 20;
+
 /// Messages from a list of paths (`-` = stdin), in the order given; folders are walked in
 /// sorted name order.
 ///
@@ -136,6 +143,8 @@ pub struct Inputs {
     /// A buffer handed back by the consumer, to fill next instead of allocating.
     spare: Option<Vec<u8>>,
     read_size: usize,
+    /// Regular files of at least this size are mapped in `next_chunk`.
+    map_min: u64,
     opts: ReadOptions,
     stdin_used: bool,
 }
@@ -143,6 +152,8 @@ pub struct Inputs {
 /// An opened source, or what to do instead.
 enum Opened {
     Stream(Box<dyn Read + Send>, Arc<str>),
+    /// A regular file to map, with its length.
+    Mapped(File, u64, Arc<str>),
     Failed(InputError),
     /// A folder, expanded into the queue; or stdin named twice.
     Nothing,
@@ -162,6 +173,7 @@ impl Inputs {
             carried: None,
             spare: None,
             read_size: block::READ_SIZE,
+            map_min: MAP_MIN_BYTES,
             opts,
             stdin_used: false,
         }
@@ -172,6 +184,14 @@ impl Inputs {
     /// the tests use.
     pub fn with_read_size(mut self, bytes: usize) -> Self {
         self.read_size = bytes.max(1);
+        self
+    }
+
+    /// Map regular files of at least `bytes` bytes in [`Inputs::next_chunk`] (default
+    /// [`MAP_MIN_BYTES`]; `u64::MAX` reads every file with `read`, 0 maps all but empty
+    /// ones, which the tests use to put windows everywhere).
+    pub fn map_files_from(mut self, bytes: u64) -> Self {
+        self.map_min = bytes.max(1);
         self
     }
 
@@ -198,7 +218,14 @@ impl Inputs {
         match discover::classify(&PathBuf::from(&path)) {
             Err(kind) => Opened::Failed(Self::error(&path, kind)),
             Ok(SourceKind::File) => match File::open(&path) {
-                Ok(f) => Opened::Stream(Box::new(f), Arc::from(path.as_str())),
+                // What the open descriptor is, not what the path was a moment ago: only a
+                // regular file is mapped (FIFOs, devices and stdin are read).
+                Ok(f) => match f.metadata() {
+                    Ok(m) if m.is_file() && m.len() >= self.map_min => {
+                        Opened::Mapped(f, m.len(), Arc::from(path.as_str()))
+                    }
+                    _ => Opened::Stream(Box::new(f), Arc::from(path.as_str())),
+                },
                 Err(e) => Opened::Failed(Self::error(&path, open_error(e))),
             },
             Ok(SourceKind::Folder) | Ok(SourceKind::Maildir) => match discover::list(&path) {
@@ -220,9 +247,9 @@ impl Inputs {
     /// `size.bytes` bytes, so it can hold somewhat more; a message larger than the chunk
     /// grows the buffer (up to the per-message cap; beyond it the bytes are dropped as they
     /// are read).
-    pub fn next_chunk(&mut self, size: ChunkSize, spare: Option<Vec<u8>>) -> Option<Chunk> {
-        if spare.is_some() {
-            self.spare = spare;
+    pub fn next_chunk(&mut self, size: ChunkSize, spare: Option<ChunkBytes>) -> Option<Chunk> {
+        if let Some(spare) = spare {
+            self.spare = Some(spare.into_buffer());
         }
         let read_size = self.read_size;
         let want = size.bytes.max(1) + read_size;
@@ -230,14 +257,16 @@ impl Inputs {
             Some(f) => f,
             None => block::Fill::new(self.buffer(want), read_size),
         };
+        f.size = size;
         loop {
-            let keep = self.block.as_ref().map_or(f.used, |b| b.keep_from());
+            let keep = self.block.as_ref().map_or(f.used, |b| b.keep_from(&f));
             if !f.items.is_empty()
-                && (f.items.len() >= size.messages.max(1) || keep >= size.bytes.max(1))
+                && (f.items.len() >= size.messages.max(1) || keep + f.mapped >= size.bytes.max(1))
             {
                 return Some(self.hand_out(f, keep));
             }
-            if f.buf.len() - f.used < read_size && keep > 0 {
+            let reads = self.block.as_ref().is_none_or(|b| !b.is_mapped());
+            if reads && f.buf.len() - f.used < read_size && keep > 0 {
                 if !f.items.is_empty() {
                     return Some(self.hand_out(f, keep));
                 }
@@ -250,22 +279,24 @@ impl Inputs {
                 }
             }
             if let Some(b) = self.block.as_mut() {
-                b.step(&mut f);
+                if b.step(&mut f) == block::Step::HandOut {
+                    return Some(self.hand_out(f, keep));
+                }
                 if b.is_done() {
                     self.block = None;
                 }
                 continue;
             }
             let Some(path) = self.queue.pop_front() else {
-                return (!f.items.is_empty()).then(|| Chunk::from_parts(f.items, f.buf));
+                return (!f.items.is_empty()).then(|| f.into_chunk());
             };
+            let max = self.opts.max_message_bytes;
             match self.open(path) {
                 Opened::Stream(reader, path) => {
-                    self.block = Some(block::BlockStream::new(
-                        reader,
-                        path,
-                        self.opts.max_message_bytes,
-                    ))
+                    self.block = Some(block::BlockStream::new(reader, path, max))
+                }
+                Opened::Mapped(file, len, path) => {
+                    self.block = Some(block::BlockStream::mapped(file, len, path, max))
                 }
                 Opened::Failed(e) => f.items.push(Entry::Failed(e)),
                 Opened::Nothing => {}
@@ -301,7 +332,7 @@ impl Inputs {
         carried.used = rest;
         self.carried = Some(carried);
         f.used = keep;
-        Chunk::from_parts(f.items, f.buf)
+        f.into_chunk()
     }
 }
 
@@ -395,6 +426,9 @@ impl Iterator for Inputs {
             match self.open(path) {
                 Opened::Stream(reader, path) => {
                     self.current = Some(open_stream(reader, path, self.opts))
+                }
+                Opened::Mapped(file, _, path) => {
+                    self.current = Some(open_stream(Box::new(file), path, self.opts))
                 }
                 Opened::Failed(e) => return Some(Err(e)),
                 Opened::Nothing => {}
