@@ -74,3 +74,39 @@ pub fn link(lower: &Hop, upper: &Hop) -> Link {
     // name: the by-host should have had that IP; we cannot check without DNS.
     Link::Unknown
 }
+
+/// [`link`] of each adjacent pair of a message's hops, each pair compared once: the relay
+/// assessment asks about the same pairs from several of its steps (the relay's own header,
+/// the forged-below scan, the walk down the explained hops, the candidates below).
+pub struct Links<'h> {
+    hops: &'h [Hop],
+    memo: Vec<std::cell::Cell<Option<Link>>>,
+}
+
+impl<'h> Links<'h> {
+    /// Nothing compared yet.
+    pub fn new(hops: &'h [Hop]) -> Self {
+        Links {
+            hops,
+            memo: vec![std::cell::Cell::new(None); hops.len()],
+        }
+    }
+
+    /// How hop `upper - 1` connects to hop `upper`; [`Link::Unknown`] when there is no such
+    /// pair.
+    pub fn below(&self, upper: usize) -> Link {
+        let (Some(cell), Some(lower), Some(hop)) = (
+            self.memo.get(upper),
+            upper.checked_sub(1).and_then(|l| self.hops.get(l)),
+            self.hops.get(upper),
+        ) else {
+            return Link::Unknown;
+        };
+        if let Some(known) = cell.get() {
+            return known;
+        }
+        let l = link(lower, hop);
+        cell.set(Some(l));
+        l
+    }
+}

@@ -451,6 +451,7 @@ pub fn assess(
     };
     let hops = &ctx.hops;
     let entry = &hops[e];
+    let links = continuity::Links::new(hops);
     let relay = describe(&entry.from);
     client_flags(ctx, e, flags, &mut out.findings);
     out.origin_ip = (0..=e)
@@ -509,11 +510,11 @@ pub fn assess(
     let lower = &hops[e - 1];
     let mut forged_at: Vec<usize> = Vec::new();
     for j in (1..e).rev() {
-        if continuity::link(&hops[j - 1], &hops[j]) == Link::Mismatch {
+        if links.below(j) == Link::Mismatch {
             forged_at.push(j - 1);
         }
     }
-    if continuity::link(lower, entry) == Link::Mismatch {
+    if links.below(e) == Link::Mismatch {
         flags[e - 1].push(HopFlag::Discontinuity);
         out.findings.push(finding(
             &f::FORGED_CHAIN,
@@ -539,7 +540,7 @@ pub fn assess(
             .or(out.origin_ip);
         return out;
     }
-    if continuity::link(lower, entry) == Link::Unknown {
+    if links.below(e) == Link::Unknown {
         // Nothing proves the relay wrote the header below: treat the relay as the origin.
         out.origin_ip = entry
             .from
@@ -666,7 +667,7 @@ pub fn assess(
         if !passes {
             break Some(k);
         }
-        if k == 0 || continuity::link(&hops[k - 1], &hops[k]) == Link::Mismatch {
+        if k == 0 || links.below(k) == Link::Mismatch {
             break None;
         }
         k -= 1;
@@ -826,7 +827,7 @@ pub fn assess(
             && c.rdns
                 .as_deref()
                 .is_none_or(|r| !residential::is_dynamic(r, c.ip));
-        if !server_like || continuity::link(&hops[top - 1], &hops[top]) == Link::Mismatch {
+        if !server_like || links.below(top) == Link::Mismatch {
             break;
         }
         let k = top - 1;
