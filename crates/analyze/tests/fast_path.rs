@@ -1,5 +1,5 @@
 //! The fast path (`Inputs` read in large blocks, messages borrowed from the chunk buffer,
-//! NDJSON rendered by the workers with sonic-rs) against the plain reference path (the
+//! NDJSON rendered by the workers with the compact writer) against the plain reference path (the
 //! line-by-line reader, one copied message at a time, serde_json): same messages, same errors, same locations, and the same NDJSON bytes for the
 //! whole shared corpus. Nothing here is a recorded answer: both paths run in the same test,
 //! so the comparison holds whatever the engine concludes.
@@ -370,7 +370,7 @@ fn fast_path_writes_the_same_ndjson_as_the_reference_path_over_the_corpus() {
     let (mbox, n) = corpus_mbox(dir.path(), &corpus);
     let paths = [mbox.to_string_lossy().into_owned()];
     let read = ReadOptions::default();
-    // Fast: block reader, lines rendered by the workers with sonic-rs, outcomes left in
+    // Fast: block reader, lines rendered by the workers (compact writer), outcomes left in
     // place (small chunks, so many go back to be dropped by the workers). Plain: line
     // reader, one message at a time, outcomes handed over, lines rendered by serde_json.
     let fast_opts = BatchOptions {
@@ -402,7 +402,7 @@ fn fast_path_writes_the_same_ndjson_as_the_reference_path_over_the_corpus() {
 }
 
 #[test]
-fn sonic_rs_escapes_strings_as_serde_json_does() {
+fn compact_writer_escapes_strings_as_serde_json_does() {
     // Every ASCII control character, quotes, backslashes, DEL, U+2028/2029, non-BMP text,
     // in the strings of a real outcome (a failure's reason and location).
     let mut nasty = String::new();
@@ -442,7 +442,7 @@ fn sonic_rs_escapes_strings_as_serde_json_does() {
     assert!(matches!(outcomes[0], Outcome::Analyzed(_)));
     for o in &outcomes {
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        json::write_line_using(&mut a, o, json::Writer::SonicRs).unwrap();
+        json::write_line_using(&mut a, o, json::Writer::Compact).unwrap();
         json::write_line_using(&mut b, o, json::Writer::SerdeJson).unwrap();
         assert_eq!(String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
         // The control characters reached the document and were escaped.

@@ -3,12 +3,13 @@
 //!
 //! Compact documents (NDJSON lines) are written by [`super::compact`], our own serde
 //! serializer: it writes serde_json's bytes exactly, and renders a report in fewer
-//! instructions than sonic-rs or serde_json (figures in BENCHMARKS.md) because it appends
+//! instructions than sonic-rs (the writer before it) or serde_json (figures in
+//! BENCHMARKS.md) because it appends
 //! to a `Vec<u8>` directly, scans strings eight bytes at a time and writes the report's
 //! fields after `source` without `#[serde(flatten)]`, which would make the document a map
 //! with every field name escaped as a key. Pretty documents are written by serde_json.
-//! [`write_line_using`] can pick serde_json (the reference) or sonic-rs (the previous
-//! writer) for compact documents: the tests check all three write the same lines.
+//! [`write_line_using`] can pick serde_json (the reference) for compact documents: the
+//! tests check both write the same lines.
 
 use super::compact;
 use crate::batch::{Analyzed, Outcome};
@@ -51,8 +52,6 @@ struct ErrorBody {
 pub enum Writer {
     /// [`super::compact`]: the default.
     Compact,
-    /// sonic-rs (SIMD string escaping).
-    SonicRs,
     /// serde_json: the reference.
     SerdeJson,
 }
@@ -121,10 +120,6 @@ fn write_compact(out: &mut Vec<u8>, outcome: &Outcome, writer: Writer) -> io::Re
             Outcome::Failed(_) => with_doc!(outcome, |doc| compact::write(out, doc)),
         }
         .map_err(io::Error::other),
-        Writer::SonicRs => {
-            with_doc!(outcome, |doc| sonic_rs::to_writer(&mut *out, doc)
-                .map_err(io::Error::other))
-        }
         Writer::SerdeJson => {
             with_doc!(outcome, |doc| serde_json::to_writer(&mut *out, doc)
                 .map_err(io::Error::other))
