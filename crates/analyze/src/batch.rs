@@ -160,6 +160,58 @@ pub enum Outcome {
     Failed(Failure),
 }
 
+/// What the [`Summary`] counts of one analysed message: all a caller that only prints
+/// lines needs to keep of its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    /// Size of the raw message in bytes.
+    pub bytes: usize,
+    /// The header block was cut by a limit (the splitter's or the engine's).
+    pub truncated: bool,
+    /// The verdict.
+    pub verdict: VerdictKind,
+    /// The worst severity of the verdict and of every finding.
+    pub severity: Severity,
+    /// The first untrusted relay IP.
+    pub relay_ip: Option<IpAddr>,
+}
+
+impl Tally {
+    /// What the summary counts of `a`.
+    pub fn of(a: &Analyzed) -> Tally {
+        Tally {
+            bytes: a.bytes,
+            truncated: a.truncated_by.is_some() || a.report.truncated,
+            verdict: a.report.verdict.kind,
+            severity: a.max_severity(),
+            relay_ip: a.report.relay_ip,
+        }
+    }
+}
+
+/// One input item for a caller that only prints NDJSON lines ([`run_rendered`]).
+#[derive(Debug)]
+pub enum Rendered {
+    /// An analysed message as its rendered line; its report was dropped on the worker.
+    Line(Line),
+    /// A failure, or an analysed message whose line could not be rendered (the printer
+    /// renders it again and reports why): as [`run_in_place`] would give it.
+    Outcome(Outcome),
+}
+
+/// An analysed message's NDJSON line and what the summary and the warnings need of it.
+#[derive(Debug)]
+pub struct Line {
+    /// Where it came from.
+    pub location: Location,
+    /// The limit that cut its header block, if one did.
+    pub truncated_by: Option<LimitHit>,
+    /// The NDJSON line, with its `\n`.
+    pub line: Box<[u8]>,
+    /// What the summary counted of it.
+    pub tally: Tally,
+}
+
 /// Totals over a batch.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
@@ -193,29 +245,32 @@ impl Summary {
     /// Count one outcome.
     pub fn add(&mut self, outcome: &Outcome) {
         match outcome {
-            Outcome::Analyzed(a) => {
-                self.messages += 1;
-                self.bytes += a.bytes as u64;
-                if a.truncated_by.is_some() || a.report.truncated {
-                    self.truncated += 1;
-                }
-                *self.verdicts.entry(a.report.verdict.kind).or_default() += 1;
-                *self.severities.entry(a.max_severity()).or_default() += 1;
-                if let Some(ip) = a.report.relay_ip {
-                    let full = self.relay_ips.len() >= Self::MAX_RELAY_IPS;
-                    match self.relay_ips.get_mut(&ip) {
-                        Some(n) => *n += 1,
-                        None if full => self.relay_ips_untracked += 1,
-                        None => {
-                            self.relay_ips.insert(ip, 1);
-                        }
-                    }
-                }
-            }
+            Outcome::Analyzed(a) => self.add_tally(&Tally::of(a)),
             Outcome::Failed(f) => {
                 self.errors += 1;
                 if f.is_path_error() {
                     self.path_errors += 1;
+                }
+            }
+        }
+    }
+
+    /// Count one analysed message by what the summary keeps of it.
+    pub fn add_tally(&mut self, t: &Tally) {
+        self.messages += 1;
+        self.bytes += t.bytes as u64;
+        if t.truncated {
+            self.truncated += 1;
+        }
+        *self.verdicts.entry(t.verdict).or_default() += 1;
+        *self.severities.entry(t.severity).or_default() += 1;
+        if let Some(ip) = t.relay_ip {
+            let full = self.relay_ips.len() >= Self::MAX_RELAY_IPS;
+            match self.relay_ips.get_mut(&ip) {
+                Some(n) => *n += 1,
+                None if full => self.relay_ips_untracked += 1,
+                None => {
+                    self.relay_ips.insert(ip, 1);
                 }
             }
         }
@@ -369,13 +424,102 @@ where
     })
 }
 
-/// A chunk's outcomes on their way to the caller, with the pool thread that built each.
-struct Done {
-    outcomes: Vec<Option<Outcome>>,
+/// [`run_in_place`] for a caller that prints NDJSON lines and nothing else (`relayhunt
+/// analyze --format ndjson` without owners, verification or a store): each worker renders
+/// the line ([`BatchOptions::render_ndjson`] is implied), keeps the [`Tally`] the summary
+/// counts, and drops the report at once. The report's memory is then still in the cache
+/// when the worker's next message allocates it again, instead of going cold while the
+/// chunk waits to be written (see BENCHMARKS.md).
+pub fn run_rendered<S, F>(inputs: S, cfg: &Config, opts: &BatchOptions, mut emit: F) -> Summary
+where
+    S: Source,
+    F: FnMut(&Rendered) -> bool,
+{
+    let opts = BatchOptions {
+        render_ndjson: true,
+        ..opts.clone()
+    };
+    run_slots(
+        inputs,
+        cfg,
+        &opts,
+        None,
+        |slot: &mut Option<Rendered>| match slot {
+            Some(rendered) => emit(rendered),
+            None => true,
+        },
+    )
+}
+
+/// What a worker hands on for one input item: the outcome itself, or its rendered line.
+trait Product: Send + Sized {
+    /// Made on the worker, right after the analysis (and rendering) of the item.
+    fn make(outcome: Outcome) -> Self;
+    /// Count it in the summary.
+    fn count(&self, summary: &mut Summary);
+    /// The outcome, while it is still one (what verification works on).
+    fn outcome_mut(&mut self) -> Option<&mut Outcome>;
+}
+
+impl Product for Outcome {
+    fn make(outcome: Outcome) -> Self {
+        outcome
+    }
+
+    fn count(&self, summary: &mut Summary) {
+        summary.add(self);
+    }
+
+    fn outcome_mut(&mut self) -> Option<&mut Outcome> {
+        Some(self)
+    }
+}
+
+impl Product for Rendered {
+    fn make(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Analyzed(a) if a.line.is_some() => {
+                let tally = Tally::of(&a);
+                // The report (and everything else not named) is dropped here.
+                let Analyzed {
+                    location,
+                    truncated_by,
+                    line,
+                    ..
+                } = *a;
+                Rendered::Line(Line {
+                    location,
+                    truncated_by,
+                    line: line.unwrap_or_default(),
+                    tally,
+                })
+            }
+            other => Rendered::Outcome(other),
+        }
+    }
+
+    fn count(&self, summary: &mut Summary) {
+        match self {
+            Rendered::Line(l) => summary.add_tally(&l.tally),
+            Rendered::Outcome(o) => summary.add(o),
+        }
+    }
+
+    fn outcome_mut(&mut self) -> Option<&mut Outcome> {
+        match self {
+            Rendered::Line(_) => None,
+            Rendered::Outcome(o) => Some(o),
+        }
+    }
+}
+
+/// A chunk's items on their way to the caller, with the pool thread that built each.
+struct Done<T> {
+    outcomes: Vec<Option<T>>,
     built_by: Vec<Option<usize>>,
 }
 
-fn run_slots<S, F>(
+fn run_slots<T, S, F>(
     mut inputs: S,
     cfg: &Config,
     opts: &BatchOptions,
@@ -383,8 +527,9 @@ fn run_slots<S, F>(
     mut emit: F,
 ) -> Summary
 where
+    T: Product,
     S: Source,
-    F: FnMut(&mut Option<Outcome>) -> bool,
+    F: FnMut(&mut Option<T>) -> bool,
 {
     let started = Instant::now();
     let jobs = if opts.jobs == 0 {
@@ -406,7 +551,7 @@ where
     // Outcomes written and left in place, per pool thread that built them: each worker
     // drops its own before its next message (see [`run_in_place`] for why). What is left
     // at the end is dropped here.
-    let graves: Vec<Mutex<Vec<Outcome>>> = (0..jobs).map(|_| Mutex::default()).collect();
+    let graves: Vec<Mutex<Vec<T>>> = (0..jobs).map(|_| Mutex::default()).collect();
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Chunk>(2);
         // Bytes of analysed chunks, back to the reader: buffers to be filled again (and
@@ -421,7 +566,7 @@ where
         });
         // Analysis stage: one chunk at a time on the pool, handed on while the main thread
         // writes the previous chunk's outcomes, so output never idles the workers.
-        let (done_tx, done_rx) = sync_channel::<Done>(1);
+        let (done_tx, done_rx) = sync_channel::<Done<T>>(1);
         let pool = &pool;
         let graves = &graves;
         scope.spawn(move || {
@@ -437,11 +582,11 @@ where
                         .collect(),
                     None => Vec::new(),
                 };
-                let (mut outcomes, built_by): (Vec<Outcome>, Vec<Option<usize>>) = match pool {
+                let (mut outcomes, built_by): (Vec<T>, Vec<Option<usize>>) = match pool {
                     Ok(pool) => pool.install(|| analyze_chunk(items, &buf, cfg, opts, graves)),
                     Err(_) => items
                         .into_iter()
-                        .map(|i| (process(i, &buf, cfg, opts), None))
+                        .map(|i| (T::make(process(i, &buf, cfg, opts)), None))
                         .unzip(),
                 };
                 if let Some(v) = verifier {
@@ -463,8 +608,8 @@ where
         });
         'chunks: for mut done in done_rx.iter() {
             for slot in done.outcomes.iter_mut() {
-                if let Some(outcome) = slot {
-                    summary.add(outcome);
+                if let Some(item) = slot {
+                    item.count(&mut summary);
                 }
                 let go_on = match &progress {
                     Some(pb) => {
@@ -490,8 +635,8 @@ where
 
 /// Hand a written chunk's outcomes to the graves of the pool threads that built them;
 /// those built outside the pool are dropped here.
-fn bury(graves: &[Mutex<Vec<Outcome>>], done: Done) {
-    let mut per_thread: Vec<Vec<Outcome>> = graves.iter().map(|_| Vec::new()).collect();
+fn bury<T>(graves: &[Mutex<Vec<T>>], done: Done<T>) {
+    let mut per_thread: Vec<Vec<T>> = graves.iter().map(|_| Vec::new()).collect();
     for (outcome, by) in done.outcomes.into_iter().zip(done.built_by) {
         if let (Some(o), Some(mine)) = (outcome, by.and_then(|i| per_thread.get_mut(i))) {
             mine.push(o);
@@ -505,7 +650,7 @@ fn bury(graves: &[Mutex<Vec<Outcome>>], done: Done) {
 }
 
 /// Drop what the calling pool thread built and the caller has written.
-fn sweep(graves: &[Mutex<Vec<Outcome>>]) {
+fn sweep<T>(graves: &[Mutex<Vec<T>>]) {
     if let Some(grave) = rayon::current_thread_index().and_then(|i| graves.get(i)) {
         let dead = std::mem::take(&mut *lock(grave));
         drop(dead);
@@ -513,7 +658,7 @@ fn sweep(graves: &[Mutex<Vec<Outcome>>]) {
 }
 
 /// A grave's lock; a panic elsewhere while it was held leaves its list usable.
-fn lock(grave: &Mutex<Vec<Outcome>>) -> std::sync::MutexGuard<'_, Vec<Outcome>> {
+fn lock<T>(grave: &Mutex<Vec<T>>) -> std::sync::MutexGuard<'_, Vec<T>> {
     grave
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -522,18 +667,18 @@ fn lock(grave: &Mutex<Vec<Outcome>>) -> std::sync::MutexGuard<'_, Vec<Outcome>> 
 /// Verify the analysed messages of a chunk (`spans[i]` locates outcome `i`'s bytes in
 /// `buf`) and fold the notes into their reports. A verifier that fails leaves the reports
 /// as analysed.
-fn verify_chunk(
+fn verify_chunk<T: Product>(
     verifier: &dyn Verifier,
-    outcomes: &mut [Outcome],
+    outcomes: &mut [T],
     spans: &[Option<Span>],
     buf: &ChunkBytes,
 ) {
     let notes = {
         let items: Vec<(&[u8], &Report)> = outcomes
-            .iter()
+            .iter_mut()
             .zip(spans)
-            .filter_map(|(o, r)| match (o, r) {
-                (Outcome::Analyzed(a), Some(r)) => Some((buf.get(r), &a.report)),
+            .filter_map(|(o, r)| match (o.outcome_mut().map(|o| &*o), r) {
+                (Some(Outcome::Analyzed(a)), Some(r)) => Some((buf.get(r), &a.report)),
                 _ => None,
             })
             .collect();
@@ -544,7 +689,7 @@ fn verify_chunk(
     };
     let mut notes = notes.into_iter();
     for (outcome, range) in outcomes.iter_mut().zip(spans) {
-        if let (Outcome::Analyzed(a), Some(_)) = (outcome, range) {
+        if let (Some(Outcome::Analyzed(a)), Some(_)) = (outcome.outcome_mut(), range) {
             if let Some(note) = notes.next() {
                 crate::verification::apply(&mut a.report, &note);
                 a.verification = Some(Box::new(note));
@@ -579,20 +724,23 @@ fn process(entry: Entry, buf: &ChunkBytes, cfg: &Config, opts: &BatchOptions) ->
 
 /// Each outcome with the index of the pool thread that built it. Each worker first drops
 /// the written outcomes it built, in parallel with the others' analysis.
-fn analyze_chunk(
+fn analyze_chunk<T: Product>(
     items: Vec<Entry>,
     buf: &ChunkBytes,
     cfg: &Config,
     opts: &BatchOptions,
-    graves: &[Mutex<Vec<Outcome>>],
-) -> (Vec<Outcome>, Vec<Option<usize>>) {
+    graves: &[Mutex<Vec<T>>],
+) -> (Vec<T>, Vec<Option<usize>>) {
     use rayon::prelude::*;
     items
         .into_par_iter()
         .with_max_len(1)
         .map(|item| {
             sweep(graves);
-            (process(item, buf, cfg, opts), rayon::current_thread_index())
+            (
+                T::make(process(item, buf, cfg, opts)),
+                rayon::current_thread_index(),
+            )
         })
         .unzip()
 }

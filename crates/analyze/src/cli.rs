@@ -9,7 +9,7 @@
 //! message) is reported on stderr and counted but does not change the exit code, unless no
 //! message at all could be analysed.
 
-use crate::batch::{self, BatchOptions, Outcome, Summary};
+use crate::batch::{self, BatchOptions, Outcome, Rendered, Summary};
 use crate::input::{Inputs, ReadOptions};
 use crate::message::Limits;
 use crate::output::{Format, Printer};
@@ -256,6 +256,15 @@ pub fn execute_with_hooks<W: Write>(
         mut recorder,
         verifier,
     } = hooks;
+    if settings.format == Format::Ndjson
+        && !settings.quiet
+        && owner.is_none()
+        && recorder.is_none()
+        && verifier.is_none()
+    {
+        let (summary, broken) = execute_lines(settings, out, progress);
+        return (summary, broken, false);
+    }
     let inputs = Inputs::new(settings.paths.clone(), settings.read);
     let opts = BatchOptions {
         jobs: settings.jobs,
@@ -290,24 +299,12 @@ pub fn execute_with_hooks<W: Write>(
                 return false;
             }
         }
-        match &*outcome {
-            Outcome::Failed(f) => eprintln!("relayhunt: {f}"),
-            Outcome::Analyzed(a) => {
-                if let Some(hit) = a.truncated_by {
-                    eprintln!(
-                        "relayhunt: {}: {hit} (analysed the part that fits)",
-                        a.location
-                    );
-                }
-            }
-        }
+        warn(outcome);
         if quiet || broken {
             return !broken || recorder.is_some();
         }
         if let Err(e) = printer.outcome(outcome) {
-            if e.kind() != io::ErrorKind::BrokenPipe {
-                eprintln!("relayhunt: cannot write output: {e}");
-            }
+            write_failed(&e);
             broken = true;
         }
         !broken || recorder.is_some()
@@ -326,17 +323,76 @@ pub fn execute_with_hooks<W: Write>(
         }
     }
     if !quiet && !broken {
-        if let Err(e) = printer.finish(&summary) {
-            if e.kind() != io::ErrorKind::BrokenPipe {
-                eprintln!("relayhunt: cannot write output: {e}");
-            }
-            broken = true;
-        }
-        if settings.format != Format::Human && summary.messages + summary.errors > 1 {
-            eprint!("{}", crate::output::summary::render(&summary, false));
-        }
+        broken = finish(settings, &mut printer, &summary);
     }
     (summary, broken, record_failed)
+}
+
+/// `--format ndjson` with nothing joined in (no owners, store or verification): the lines
+/// are rendered by the workers, which drop each report as soon as its line is made
+/// ([`batch::run_rendered`]); the summary needs only what [`batch::Tally`] keeps.
+fn execute_lines<W: Write>(settings: &Settings, out: W, progress: bool) -> (Summary, bool) {
+    let inputs = Inputs::new(settings.paths.clone(), settings.read);
+    let opts = BatchOptions {
+        jobs: settings.jobs,
+        limits: settings.limits,
+        progress,
+        ..BatchOptions::default()
+    };
+    let mut printer = Printer::new(out, settings.format, false);
+    let mut broken = false;
+    let summary = batch::run_rendered(inputs, &settings.config, &opts, |item| {
+        match item {
+            Rendered::Line(l) => warn_truncated(&l.location, l.truncated_by),
+            Rendered::Outcome(o) => warn(o),
+        }
+        if let Err(e) = printer.rendered(item) {
+            write_failed(&e);
+            broken = true;
+        }
+        !broken
+    });
+    if !broken {
+        broken = finish(settings, &mut printer, &summary);
+    }
+    (summary, broken)
+}
+
+/// Report on stderr what stdout does not show: a failed item, a cut header block.
+fn warn(outcome: &Outcome) {
+    match outcome {
+        Outcome::Failed(f) => eprintln!("relayhunt: {f}"),
+        Outcome::Analyzed(a) => warn_truncated(&a.location, a.truncated_by),
+    }
+}
+
+fn warn_truncated(location: &crate::input::Location, hit: Option<crate::message::LimitHit>) {
+    if let Some(hit) = hit {
+        eprintln!("relayhunt: {location}: {hit} (analysed the part that fits)");
+    }
+}
+
+/// A write to stdout failed; a closed pipe (`| head`) is not worth a message.
+fn write_failed(e: &io::Error) {
+    if e.kind() != io::ErrorKind::BrokenPipe {
+        eprintln!("relayhunt: cannot write output: {e}");
+    }
+}
+
+/// End the output and, for several items in a machine format, print the summary on
+/// stderr. True when the output broke while ending it.
+fn finish<W: Write>(settings: &Settings, printer: &mut Printer<W>, summary: &Summary) -> bool {
+    let broken = match printer.finish(summary) {
+        Ok(()) => false,
+        Err(e) => {
+            write_failed(&e);
+            true
+        }
+    };
+    if settings.format != Format::Human && summary.messages + summary.errors > 1 {
+        eprint!("{}", crate::output::summary::render(summary, false));
+    }
+    broken
 }
 
 /// Merge flags and the config file into validated settings.

@@ -4,7 +4,7 @@
 //! whole shared corpus. Nothing here is a recorded answer: both paths run in the same test,
 //! so the comparison holds whatever the engine concludes.
 
-use relayhunt_analyze::batch::{self, BatchOptions, OneByOne, Outcome, Source};
+use relayhunt_analyze::batch::{self, BatchOptions, OneByOne, Outcome, Source, Summary};
 use relayhunt_analyze::input::{mbox, ChunkSize, Entry, Inputs, ReadOptions};
 use relayhunt_analyze::output::{json, Format, Printer};
 use relayhunt_analyze::Config;
@@ -337,9 +337,23 @@ fn config() -> Config {
     }
 }
 
-/// NDJSON as `relayhunt analyze --format ndjson` writes it: outcomes looked at in place
-/// and dropped afterwards by the workers that built them.
-fn ndjson<S: Source>(source: S, opts: &BatchOptions) -> Vec<u8> {
+/// NDJSON as `relayhunt analyze --format ndjson` writes it: lines rendered by the
+/// workers, which drop each report there and keep only its tally.
+fn ndjson<S: Source>(source: S, opts: &BatchOptions) -> (Vec<u8>, Summary) {
+    let mut out = Vec::new();
+    let mut printer = Printer::new(&mut out, Format::Ndjson, false);
+    let summary = batch::run_rendered(source, &config(), opts, |item| {
+        printer.rendered(item).unwrap();
+        true
+    });
+    printer.finish(&summary).unwrap();
+    drop(printer);
+    (out, summary)
+}
+
+/// NDJSON as a caller that also keeps the reports writes it (`--store`): outcomes looked
+/// at in place, with the lines the workers rendered, dropped afterwards by those workers.
+fn ndjson_in_place<S: Source>(source: S, opts: &BatchOptions) -> Vec<u8> {
     let mut out = Vec::new();
     let mut printer = Printer::new(&mut out, Format::Ndjson, false);
     let summary = batch::run_in_place(source, &config(), opts, None, |o: &mut Outcome| {
@@ -352,13 +366,24 @@ fn ndjson<S: Source>(source: S, opts: &BatchOptions) -> Vec<u8> {
 }
 
 /// NDJSON written line by line by serde_json, the reference serializer.
-fn ndjson_by_serde_json<S: Source>(source: S, opts: &BatchOptions) -> Vec<u8> {
+fn ndjson_by_serde_json<S: Source>(source: S, opts: &BatchOptions) -> (Vec<u8>, Summary) {
     let mut out = Vec::new();
-    batch::run(source, &config(), opts, |o: Outcome| {
+    let summary = batch::run(source, &config(), opts, |o: Outcome| {
         json::write_line_using(&mut out, &o, json::Writer::SerdeJson).unwrap();
         true
     });
-    out
+    (out, summary)
+}
+
+/// Everything a summary counts (`Summary` has no `PartialEq`: it also holds the run time).
+fn counts(s: &Summary) -> impl PartialEq + std::fmt::Debug {
+    let mut ips: Vec<_> = s.relay_ips.iter().map(|(ip, n)| (*ip, *n)).collect();
+    ips.sort();
+    (
+        (s.messages, s.errors, s.path_errors, s.truncated, s.bytes),
+        (s.verdicts.clone(), s.severities.clone()),
+        (ips, s.relay_ips_untracked),
+    )
 }
 
 #[test]
@@ -383,9 +408,18 @@ fn fast_path_writes_the_same_ndjson_as_the_reference_path_over_the_corpus() {
         jobs: 1,
         ..BatchOptions::default()
     };
-    let fast = ndjson(Inputs::new(paths.clone(), read), &fast_opts);
-    let plain = ndjson_by_serde_json(OneByOne(Inputs::new(paths, read)), &plain_opts);
+    let (fast, fast_summary) = ndjson(Inputs::new(paths.clone(), read), &fast_opts);
+    let (plain, plain_summary) =
+        ndjson_by_serde_json(OneByOne(Inputs::new(paths.clone(), read)), &plain_opts);
     assert_eq!(fast.iter().filter(|&&b| b == b'\n').count(), n);
+    assert_eq!(counts(&fast_summary), counts(&plain_summary));
+    assert!(
+        fast_summary.messages > 3000 && fast_summary.verdicts.len() > 3,
+        "the corpus gives many messages and verdicts: {:?}",
+        counts(&fast_summary)
+    );
+    let in_place = ndjson_in_place(Inputs::new(paths, read), &fast_opts);
+    assert!(in_place == plain, "the in-place path's NDJSON differs");
     if fast != plain {
         let (f, p) = (
             String::from_utf8_lossy(&fast),

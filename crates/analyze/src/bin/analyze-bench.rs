@@ -68,14 +68,13 @@ fn run(path: &Path, r: &Run, cfg: &Config) -> io::Result<()> {
     let mut printer = Printer::new(io::sink(), Format::Ndjson, false);
     let started = Instant::now();
     let cpu_before = cpu_secs();
-    // As `relayhunt analyze` does: outcomes looked at in place, dropped where built.
-    let summary = batch::run_in_place(inputs, cfg, &opts, None, |o: &mut Outcome| {
-        if r.render {
-            printer.outcome(o).is_ok()
-        } else {
-            true
-        }
-    });
+    // As `relayhunt analyze` does: with `--format ndjson`, lines rendered and reports
+    // dropped on the workers; otherwise outcomes looked at in place, dropped where built.
+    let summary = if r.render {
+        batch::run_rendered(inputs, cfg, &opts, |item| printer.rendered(item).is_ok())
+    } else {
+        batch::run_in_place(inputs, cfg, &opts, None, |_: &mut Outcome| true)
+    };
     let secs = started.elapsed().as_secs_f64();
     let cpu = cpu_secs() - cpu_before;
     let mb = summary.bytes as f64 / 1e6;

@@ -12,7 +12,7 @@ pub mod human;
 pub mod json;
 pub mod summary;
 
-use crate::batch::{Outcome, Summary};
+use crate::batch::{Outcome, Rendered, Summary};
 use std::io::{self, BufWriter, Write};
 
 /// Output format.
@@ -99,6 +99,22 @@ impl<W: Write> Printer<W> {
             }
         }
         Ok(())
+    }
+
+    /// Write one item of [`crate::batch::run_rendered`]: a line as the worker rendered it
+    /// (NDJSON only), anything else as [`Printer::outcome`] writes it.
+    pub fn rendered(&mut self, item: &Rendered) -> io::Result<()> {
+        match item {
+            Rendered::Line(l) if self.format == Format::Ndjson => {
+                self.out.write_all(&l.line)?;
+                self.written += 1;
+                Ok(())
+            }
+            Rendered::Line(_) => Err(io::Error::other(
+                "a rendered NDJSON line can only be written in the NDJSON format",
+            )),
+            Rendered::Outcome(o) => self.outcome(o),
+        }
     }
 
     /// Close the output: end the JSON array, or print the summary (human, several messages
