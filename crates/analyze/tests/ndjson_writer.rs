@@ -364,3 +364,348 @@ fn write_fields_continues_an_open_object_and_refuses_a_non_struct() {
     assert!(compact::write_fields(&mut Vec::new(), &[1, 2]).is_err());
     assert!(compact::write_fields(&mut Vec::new(), "text").is_err());
 }
+
+/// A deterministic choice of variants and of present or absent parts (xorshift).
+struct Mix(u64);
+
+impl Mix {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn coin(&mut self) -> bool {
+        self.next() & 1 == 1
+    }
+
+    fn of<T: Clone>(&mut self, options: &[T]) -> T {
+        options[(self.next() % options.len() as u64) as usize].clone()
+    }
+
+    fn maybe<T>(&mut self, v: impl FnOnce(&mut Self) -> T) -> Option<T> {
+        if self.coin() {
+            Some(v(self))
+        } else {
+            None
+        }
+    }
+
+    fn text(&mut self) -> String {
+        self.of(&[
+            "",
+            "mx.example",
+            "a \"quoted\" \\ value\t\u{1}",
+            "é\u{FFFD}",
+        ])
+        .to_string()
+    }
+
+    fn ip(&mut self) -> IpAddr {
+        self.of(&ip_forms())
+    }
+}
+
+/// Every variant of every enum the report writes, in some report.
+fn protocols() -> Vec<relayhunt_received::Protocol> {
+    use relayhunt_received::Protocol::*;
+    vec![
+        Smtp,
+        Esmtp,
+        Esmtps,
+        Esmtpa,
+        Esmtpsa,
+        Lmtp,
+        Lmtps,
+        Lmtpa,
+        Lmtpsa,
+        Utf8Smtp,
+        Utf8Smtps,
+        Utf8Smtpa,
+        Utf8Smtpsa,
+        Http,
+        Https,
+        Mapi,
+        Local,
+        Imap,
+        Other("X-\"ODD\"\\".into()),
+        Other(String::new()),
+    ]
+}
+
+fn parse_notes(m: &mut Mix) -> Vec<ParseNote> {
+    vec![
+        ParseNote::HeloIpIgnored { ip: m.text() },
+        ParseNote::AmbiguousClientIp {
+            candidates: vec![m.text(), m.text()],
+        },
+        ParseNote::AmbiguousClientIp { candidates: vec![] },
+        ParseNote::Truncated {
+            original_len: usize::MAX,
+        },
+        ParseNote::BadDate,
+        ParseNote::Unparsed,
+        ParseNote::Other { text: m.text() },
+    ]
+}
+
+fn hop(m: &mut Mix, k: usize) -> relayhunt_received::Hop {
+    use relayhunt_received::{ByPart, FromPart, Hop, HopDate, NonRelay, TlsInfo};
+    let notes = parse_notes(m);
+    Hop {
+        raw: m.text(),
+        from: FromPart {
+            helo: m.maybe(|m| m.0.to_string()),
+            rdns: m.maybe(|_| "rdns.example".into()),
+            ip: m.maybe(Mix::ip),
+            port: m.maybe(|m| if m.coin() { 0 } else { u16::MAX }),
+            ident: m.maybe(|_| "user@host".into()),
+        },
+        by: ByPart {
+            host: m.maybe(|_| "by.example".into()),
+            ip: m.maybe(Mix::ip),
+        },
+        via: m.maybe(|_| "HTTP".into()),
+        protocol: m.maybe(|_| protocols()[k % protocols().len()].clone()),
+        protocol_raw: m.maybe(|_| "ESMTPSA".into()),
+        id: m.maybe(|_| "4Qx1".into()),
+        for_addr: m.maybe(|_| "<a@b>".into()),
+        envelope_from: m.maybe(|_| "e@f".into()),
+        auth_user: m.maybe(|_| "u".into()),
+        authenticated: m.coin(),
+        tls: m.maybe(|m| TlsInfo {
+            version: m.maybe(|_| "TLS1.3".into()),
+            cipher: m.maybe(|_| "AES".into()),
+        }),
+        date: m.maybe(|m| HopDate {
+            unix: m.of(&[0, -1, i64::MIN, i64::MAX, 1_700_000_000]),
+            offset_minutes: m.of(&[0, -420, i32::MIN, 330]),
+        }),
+        date_raw: m.maybe(|_| "Tue, 1 Dec 2026".into()),
+        software: m.maybe(|_| "Postfix".into()),
+        non_relay: m.maybe(|m| m.of(&[NonRelay::Retrieval, NonRelay::LocalPickup])),
+        notes: if m.coin() {
+            Vec::new()
+        } else {
+            notes[..1 + k % notes.len()].to_vec()
+        },
+    }
+}
+
+/// `report` with each optional part present or absent and each enum some variant, as `m`
+/// and `k` choose.
+fn mixed(report: &relayhunt_analyze::Report, m: &mut Mix, k: usize) -> relayhunt_analyze::Report {
+    use relayhunt_analyze::report::*;
+    let mut r = report.clone();
+    let mailbox = |m: &mut Mix| Mailbox {
+        name: m.maybe(Mix::text),
+        address: m.maybe(|_| "a@b.example".into()),
+        domain: m.maybe(|_| "b.example".into()),
+    };
+    r.summary = MessageSummary {
+        from: m.maybe(mailbox),
+        to: (0..k % 3).map(|_| mailbox(m)).collect(),
+        subject: m.maybe(Mix::text),
+        message_id: m.maybe(Mix::text),
+        date: m.maybe(Mix::text),
+        date_unix: m.maybe(|m| m.of(&[0, -86_400, i64::MAX])),
+        reply_to: m.maybe(mailbox),
+        return_path: m.maybe(Mix::text),
+        list_id: m.maybe(Mix::text),
+    };
+    let kinds = [
+        HopKind::Trusted,
+        HopKind::Inbound,
+        HopKind::Retrieval,
+        HopKind::Forwarder,
+        HopKind::List,
+        HopKind::ProviderInternal,
+        HopKind::AuthenticatedSubmission,
+        HopKind::CustomerSmarthost,
+        HopKind::UnexplainedRelay,
+        HopKind::Origin,
+        HopKind::Claimed,
+    ];
+    let flags = [
+        HopFlag::NegativeDelay,
+        HopFlag::HugeDelay,
+        HopFlag::FutureDate,
+        HopFlag::MissingDate,
+        HopFlag::BadDate,
+        HopFlag::DynamicClient,
+        HopFlag::MissingRdns,
+        HopFlag::IpLiteralHelo,
+        HopFlag::HeloMismatch,
+        HopFlag::PrivateClient,
+        HopFlag::Discontinuity,
+        HopFlag::Authenticated,
+    ];
+    let hops = k % 4;
+    r.hops = (0..hops).map(|h| hop(m, k + h)).collect();
+    r.chain = (0..hops)
+        .map(|h| ChainEntry {
+            index: h,
+            line: usize::MAX - h,
+            delay_secs: m.maybe(|m| m.of(&[0, -3, i64::MIN])),
+            role: m.of(&[HopRole::Trusted, HopRole::Entry, HopRole::Claimed]),
+            trusted: m.coin(),
+            trust_reason: m.maybe(Mix::text),
+            hop_role: HopRoleInfo {
+                kind: kinds[(k + h) % kinds.len()],
+                rule: "rule.id",
+                why: m.text(),
+            },
+            flags: flags[(k + h) % flags.len()..].to_vec(),
+        })
+        .collect();
+    r.boundary = m.maybe(|m| TrustBoundary {
+        entry_hop: 0,
+        entry_line: 1,
+        relay_ip: m.maybe(Mix::ip),
+        relay_rdns: m.maybe(Mix::text),
+        relay_helo: m.maybe(Mix::text),
+        trusted_by: m.text(),
+    });
+    let severities = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+    r.verdict = Verdict {
+        kind: [
+            VerdictKind::OpenRelaySuspected,
+            VerdictKind::CompromisedAccount,
+            VerdictKind::ForgedChain,
+            VerdictKind::Suspicious,
+            VerdictKind::Clean,
+            VerdictKind::NoChain,
+        ][k % 6],
+        severity: severities[k % 5],
+        summary: m.text(),
+    };
+    let evidence = |m: &mut Mix| Evidence {
+        line: 3,
+        header: m.text(),
+        text: m.text(),
+    };
+    r.findings = (0..k % 3)
+        .map(|f| Finding {
+            id: "relay.open_relay_suspected",
+            severity: severities[(k + f) % 5],
+            title: m.text(),
+            explanation: m.text(),
+            hop: m.maybe(|_| f),
+            evidence: (0..f).map(|_| evidence(m)).collect(),
+        })
+        .collect();
+    let results = |m: &mut Mix| AuthResults {
+        line: 9,
+        instance: m.maybe(|_| u32::MAX),
+        authserv_id: m.maybe(Mix::text),
+        trusted: m.coin(),
+        methods: (0..k % 3)
+            .map(|_| MethodResult {
+                method: "dkim".into(),
+                result: "pass".into(),
+                reason: m.maybe(Mix::text),
+                comment: m.maybe(Mix::text),
+                properties: (0..k % 2)
+                    .map(|_| Property {
+                        key: "header.d".into(),
+                        value: m.text(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    r.auth = AuthReport {
+        trusted_authserv_ids: (0..k % 3).map(|_| m.text()).collect(),
+        results: (0..k % 2).map(|_| results(m)).collect(),
+        arc: (0..k % 3).map(|_| results(m)).collect(),
+        received_spf: (0..k % 2)
+            .map(|_| ReceivedSpf {
+                line: 2,
+                result: "softfail".into(),
+                client_ip: m.maybe(Mix::text),
+                envelope_from: m.maybe(Mix::text),
+                helo: m.maybe(Mix::text),
+                receiver: m.maybe(Mix::text),
+                trusted: m.coin(),
+            })
+            .collect(),
+        spf: m.maybe(Mix::text),
+        dkim: (0..k % 3)
+            .map(|_| DkimOutcome {
+                result: "pass".into(),
+                domain: m.maybe(Mix::text),
+            })
+            .collect(),
+        dmarc: m.maybe(Mix::text),
+        alignment: Alignment {
+            from_domain: m.maybe(Mix::text),
+            from_org: m.maybe(Mix::text),
+            mail_from_domain: m.maybe(Mix::text),
+            mail_from_org: m.maybe(Mix::text),
+            dkim_pass_domains: (0..k % 3).map(|_| m.text()).collect(),
+            spf_aligned_relaxed: m.coin(),
+            spf_aligned_strict: m.coin(),
+            dkim_aligned_relaxed: m.coin(),
+            dkim_aligned_strict: m.coin(),
+            dmarc_pass_relaxed: m.maybe(Mix::coin),
+        },
+    };
+    r.relay_ip = m.maybe(Mix::ip);
+    r.origin_ip = m.maybe(Mix::ip);
+    r.truncated = m.coin();
+    r.relay = m.maybe(|m| RelayAssessment {
+        hop: k,
+        relay_ip: m.maybe(Mix::ip),
+        relay: m.text(),
+        source: m.text(),
+        explained_above: (0..k % 3).map(|_| m.text()).collect(),
+        unrelated: (0..k % 2).map(|_| m.text()).collect(),
+        signals: (0..k % 3)
+            .map(|_| Signal {
+                id: if m.coin() {
+                    "client.dynamic".into()
+                } else {
+                    m.text().into()
+                },
+                weight: m.of(&[0.0, -0.3, 0.45000002, f32::NAN, f32::NEG_INFINITY]),
+                reason: m.text(),
+                evidence: (0..k % 2).map(|_| evidence(m)).collect(),
+            })
+            .collect(),
+        confidence: m.of(&[0.0, 1.0, 1e-7, f32::INFINITY]),
+        evidence: vec![evidence(m)],
+    });
+    r
+}
+
+#[test]
+fn every_optional_part_and_every_variant_renders_as_serde_json_renders_it() {
+    // The compact writer writes the report types by hand (`output::compact::report`): this
+    // covers each part the corpus may never show (every `None`, every empty list, every enum
+    // variant, odd numbers) in many combinations.
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/engine");
+    let paths: Vec<String> = relayhunt_testdata::eml_files(&data)
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .take(1)
+        .collect();
+    let outcomes = analyse(paths);
+    let Some(Outcome::Analyzed(a)) = outcomes.first() else {
+        panic!("no analysed message in tests/data/engine");
+    };
+    let mut m = Mix(0x2545_f491_4f6c_dd1d);
+    for k in 0..2000 {
+        let mut planted = a.clone();
+        planted.report = mixed(&a.report, &mut m, k);
+        planted.location.message = m.maybe(|_| k);
+        planted.location.offset = m.of(&[0, u64::MAX]);
+        assert_same_line(&Outcome::Analyzed(planted), &format!("mix {k}"));
+    }
+}

@@ -9,14 +9,21 @@
 //! into a map and every field name into an escaped map key). Numbers are formatted by
 //! serde_json's own `CompactFormatter` (itoa, ryu), so they are serde_json's by
 //! construction. Map keys follow serde_json's rules (`key`).
+//!
+//! The report of an NDJSON line does not go through the serializer: [`Json`]
+//! (`report`) writes the report types by hand, with ready field names and without the
+//! serde walk, because that walk, not the writing, was most of a line's cost. The
+//! serializer writes everything else (owner records, verification sections, failures).
 
 mod escape;
 mod key;
+mod report;
 
 use serde::ser::{self, Serialize};
 use serde_json::ser::{CompactFormatter, Formatter};
 
 pub use escape::write_str;
+pub use report::{write_report_fields, Json};
 
 /// serde_json's error type, so callers handle both writers alike.
 pub type Error = serde_json::Error;

@@ -5,9 +5,10 @@
 //! serializer: it writes serde_json's bytes exactly, and renders a report in fewer
 //! instructions than sonic-rs (the writer before it) or serde_json (figures in
 //! BENCHMARKS.md) because it appends
-//! to a `Vec<u8>` directly, scans strings eight bytes at a time and writes the report's
-//! fields after `source` without `#[serde(flatten)]`, which would make the document a map
-//! with every field name escaped as a key. Pretty documents are written by serde_json.
+//! to a `Vec<u8>` directly, scans strings eight bytes at a time and writes the report by
+//! hand ([`compact::Json`]: ready field names, no serde walk) after `source`, without
+//! `#[serde(flatten)]`, which would make the document a map with every field name escaped
+//! as a key. Pretty documents are written by serde_json.
 //! [`write_line_using`] can pick serde_json (the reference) for compact documents: the
 //! tests check both write the same lines.
 
@@ -127,12 +128,14 @@ fn write_compact(out: &mut Vec<u8>, outcome: &Outcome, writer: Writer) -> io::Re
     }
 }
 
-/// [`ReportDoc`] by [`compact`]: `source`, then the report's fields continuing the same
-/// object, then `owners` and `verification` when present.
+/// [`ReportDoc`] by [`compact`]'s hand-written writer ([`compact::Json`]): `source`, then
+/// the report's fields continuing the same object, then `owners` and `verification` (by the
+/// serializer) when present.
 fn compact_report(out: &mut Vec<u8>, a: &Analyzed) -> Result<(), compact::Error> {
+    use compact::Json;
     out.extend_from_slice(b"{\"source\":");
-    compact::write(out, &a.location)?;
-    compact::write_fields(out, &a.report)?;
+    a.location.write_json(out);
+    compact::write_report_fields(out, &a.report);
     if !a.owners.is_empty() {
         out.extend_from_slice(b",\"owners\":");
         compact::write(out, &a.owners)?;
