@@ -15,6 +15,7 @@
 //! serde walk, because that walk, not the writing, was most of a line's cost. The
 //! serializer writes everything else (owner records, verification sections, failures).
 
+mod address;
 mod escape;
 mod key;
 mod report;

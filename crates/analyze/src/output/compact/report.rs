@@ -4,8 +4,8 @@
 //! rather than in writing: one call per field, every field name scanned for escapes like
 //! any string, every address formatted by `fmt` into a buffer and then copied. Here each
 //! report type writes itself: field names are ready byte strings (`,"raw":`), the fields a
-//! derive skips (`skip_serializing_if`, `skip`) are skipped by the same rule, IPv4 addresses
-//! are formatted by hand, and strings go through the same escaping ([`write_str`]).
+//! derive skips (`skip_serializing_if`, `skip`) are skipped by the same rule, addresses are
+//! formatted by hand (`address`), and strings go through the same escaping ([`write_str`]).
 //!
 //! The derives stay the contract: serde_json renders the same types for `--json` and is
 //! the reference `tests/ndjson_writer.rs` compares this writer against, byte for byte, over
@@ -13,6 +13,7 @@
 //! is destructured in full and every enum matched without a wildcard, so a field or variant
 //! added to a report type does not compile until it is written here too.
 
+use super::address::write_ip;
 use super::escape::write_str;
 use crate::input::Location;
 use crate::report::{
@@ -22,7 +23,7 @@ use crate::report::{
 };
 use relayhunt_received::{ByPart, FromPart, Hop, HopDate, NonRelay, ParseNote, Protocol, TlsInfo};
 use serde_json::ser::{CompactFormatter, Formatter};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 /// A value written as compact JSON, as serde_json writes its `Serialize` form.
 pub trait Json {
@@ -161,43 +162,10 @@ impl<T: Json> Json for Vec<T> {
 }
 
 impl Json for IpAddr {
+    #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
-        match self {
-            IpAddr::V4(v4) => write_ipv4(out, *v4),
-            IpAddr::V6(v6) => {
-                // As serde: the `Display` form (which owns the `::` and embedded-IPv4 rules).
-                // It never needs an escape.
-                use std::io::Write;
-                let _ = write!(out, "\"{v6}\"");
-            }
-        }
+        write_ip(out, *self);
     }
-}
-
-/// `"a.b.c.d"`, as `Ipv4Addr`'s `Display` writes it.
-#[inline]
-fn write_ipv4(out: &mut Vec<u8>, ip: Ipv4Addr) {
-    let mut text = [0u8; 17];
-    text[0] = b'"';
-    let mut n = 1;
-    for (k, octet) in ip.octets().into_iter().enumerate() {
-        if k > 0 {
-            text[n] = b'.';
-            n += 1;
-        }
-        if octet >= 100 {
-            text[n] = b'0' + octet / 100;
-            n += 1;
-        }
-        if octet >= 10 {
-            text[n] = b'0' + octet / 10 % 10;
-            n += 1;
-        }
-        text[n] = b'0' + octet % 10;
-        n += 1;
-    }
-    text[n] = b'"';
-    out.extend_from_slice(&text[..=n]);
 }
 
 impl Json for Location {
