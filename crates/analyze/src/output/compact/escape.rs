@@ -84,33 +84,49 @@ fn escape(out: &mut Vec<u8>, b: u8) {
 #[inline]
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    out.push(b'"');
     if !copy_short_clean(out, bytes) {
-        out.reserve(bytes.len() + 1);
-        write_contents(out, bytes);
+        write_long(out, bytes);
     }
+}
+
+/// [`write_str`] of a string longer than 16 bytes or with an escape. Kept out of line so
+/// that the short path saves no registers.
+#[inline(never)]
+fn write_long(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    contents(out, bytes);
     out.push(b'"');
 }
 
-/// Copy `bytes` when it is at most 16 bytes long and needs no escape; false (nothing
-/// written) otherwise. Most strings of a report are short (field names, verdicts, rule
-/// ids, host names): they are checked with two overlapping loads and copied with
-/// fixed-size writes, where `extend_from_slice` of a variable length would call `memcpy`.
+/// Write the literal of `bytes` when it is at most 16 bytes long and needs no escape;
+/// false (nothing written) otherwise. Most strings of a report are short (verdicts, rule
+/// ids, host names): they are checked with one or two words and written without `memcpy`
+/// and with one capacity check: a run of quotes of fixed size is appended, the text is
+/// stored over it (two overlapping fixed-size stores) and the run is cut after the closing
+/// quote.
 #[inline(always)]
 fn copy_short_clean(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
     let n = bytes.len();
     let base = out.len();
     match n {
-        0 => true,
+        0 => {
+            out.extend_from_slice(b"\"\"");
+            true
+        }
         1..=3 => {
             // Positions 0, n/2 and n-1 cover every byte of a string this short.
-            let w = [bytes[0], bytes[n / 2], bytes[n - 1]];
-            let word = u64::from_le_bytes([w[0], w[1], w[2], b' ', b' ', b' ', b' ', b' ']);
-            if candidates(word) != 0 {
+            let (a, b, c) = (bytes[0], bytes[n / 2], bytes[n - 1]);
+            if candidates(u64::from_le_bytes([a, b, c, b' ', b' ', b' ', b' ', b' '])) != 0 {
                 return false;
             }
-            out.extend_from_slice(&w);
-            out.truncate(base + n);
+            out.extend_from_slice(&[b'"'; 8]);
+            if let Some(text) = out.get_mut(base + 1..base + 1 + n) {
+                text[0] = a;
+                text[n / 2] = b;
+                text[n - 1] = c;
+            }
+            out.truncate(base + n + 2);
             true
         }
         4..=7 => {
@@ -119,9 +135,10 @@ fn copy_short_clean(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
             if candidates(word) != 0 {
                 return false;
             }
-            out.extend_from_slice(&lo);
-            out.truncate(base + n - 4);
-            out.extend_from_slice(&hi);
+            out.extend_from_slice(&[b'"'; 16]);
+            store(out, base + 1, lo);
+            store(out, base + n - 3, hi);
+            out.truncate(base + n + 2);
             true
         }
         8..=16 => {
@@ -129,12 +146,21 @@ fn copy_short_clean(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
             if candidates(u64::from_le_bytes(lo)) | candidates(u64::from_le_bytes(hi)) != 0 {
                 return false;
             }
-            out.extend_from_slice(&lo);
-            out.truncate(base + n - 8);
-            out.extend_from_slice(&hi);
+            out.extend_from_slice(&[b'"'; 24]);
+            store(out, base + 1, lo);
+            store(out, base + n - 7, hi);
+            out.truncate(base + n + 2);
             true
         }
         _ => false,
+    }
+}
+
+/// Overwrite the `N` bytes of `out` at `at` (always inside `out`).
+#[inline(always)]
+fn store<const N: usize>(out: &mut [u8], at: usize, bytes: [u8; N]) {
+    if let Some(slot) = out.get_mut(at..at + N) {
+        slot.copy_from_slice(&bytes);
     }
 }
 
@@ -180,6 +206,12 @@ fn window32(window: &[u8]) -> &[u8; 32] {
 
 /// Append the escaped text of `bytes` (valid UTF-8) without the quotes.
 pub fn write_contents(out: &mut Vec<u8>, bytes: &[u8]) {
+    contents(out, bytes);
+}
+
+/// [`write_contents`], inlined into [`write_long`].
+#[inline(always)]
+fn contents(out: &mut Vec<u8>, bytes: &[u8]) {
     let n = bytes.len();
     // `start..` is the clean run not yet copied; `i` the next byte not yet scanned.
     let mut start = 0;
