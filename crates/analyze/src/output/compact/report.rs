@@ -712,3 +712,40 @@ impl Json for Signal {
         out.push(b'}');
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same<T: Json + serde::Serialize>(v: T) {
+        let mut out = b"x".to_vec();
+        v.write_json(&mut out);
+        assert_eq!(out[1..], serde_json::to_vec(&v).unwrap()[..]);
+    }
+
+    #[test]
+    fn integers_of_every_length_and_both_ends_as_serde_json_writes_them() {
+        for digits in 0..20 {
+            let p = 10u64.pow(digits);
+            for v in [p - 1, p, p + 1, p.saturating_mul(9)] {
+                same(v);
+                same(v as usize);
+                same(v as i64);
+                same((v as i64).wrapping_neg());
+                same(v as u32);
+                same(v as i32);
+                same((v as i32).wrapping_neg());
+                same(v as u16);
+            }
+        }
+        same(u64::MAX);
+        same(usize::MAX);
+        same(i64::MIN);
+        same(i64::MAX);
+        same(i32::MIN);
+        same(i32::MAX);
+        same(u32::MAX);
+        same(u16::MAX);
+        same(0u64);
+    }
+}
