@@ -3,7 +3,7 @@
 //!
 //! The report types keep their serde derives; only the writer underneath differs from
 //! serde_json's. What makes it faster: output goes straight into a `Vec<u8>` (no
-//! `io::Write` layer), strings are scanned eight bytes at a time (`escape`), and
+//! `io::Write` layer), strings are scanned 32 bytes per step (`escape`), and
 //! [`write_fields`] lets the caller append a struct's fields to an object it already opened,
 //! so a document that extends a struct needs no `#[serde(flatten)]` (which turns the struct
 //! into a map and every field name into an escaped map key). Numbers are formatted by

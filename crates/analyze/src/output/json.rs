@@ -5,7 +5,7 @@
 //! serializer: it writes serde_json's bytes exactly, and renders a report in fewer
 //! instructions than sonic-rs (the writer before it) or serde_json (figures in
 //! BENCHMARKS.md) because it appends
-//! to a `Vec<u8>` directly, scans strings eight bytes at a time and writes the report by
+//! to a `Vec<u8>` directly, scans strings 32 bytes per step and writes the report by
 //! hand ([`compact::Json`]: ready field names, no serde walk) after `source`, without
 //! `#[serde(flatten)]`, which would make the document a map with every field name escaped
 //! as a key. Pretty documents are written by serde_json.
