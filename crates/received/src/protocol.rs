@@ -56,11 +56,70 @@ pub(crate) fn protocol_from_word(word: &str) -> Option<Protocol> {
         .bytes()
         .position(|b| b == b'/')
         .map_or(word, |i| &word[..i]);
-    PROTOCOL_RULES
+    // Only spellings of the head's length can match: they are compared, in table order,
+    // instead of walking the whole table (every word of a with clause is looked up).
+    let len = head.len();
+    if len > MAX_SPELLING {
+        return None;
+    }
+    BY_LENGTH[BY_LENGTH_START[len]..BY_LENGTH_START[len + 1]]
         .iter()
+        .map(|&k| &PROTOCOL_RULES[usize::from(k)])
         .find(|(spelling, _, _)| spelling.eq_ignore_ascii_case(head))
         .map(|(_, p, _)| p.clone())
 }
+
+/// The longest spelling in [`PROTOCOL_RULES`].
+const MAX_SPELLING: usize = {
+    let (mut m, mut k) = (0, 0);
+    while k < PROTOCOL_RULES.len() {
+        if PROTOCOL_RULES[k].0.len() > m {
+            m = PROTOCOL_RULES[k].0.len();
+        }
+        k += 1;
+    }
+    m
+};
+
+/// Indices into [`PROTOCOL_RULES`] ordered by spelling length, table order within a
+/// length; the spellings of length `n` are `BY_LENGTH[BY_LENGTH_START[n]..BY_LENGTH_START[n + 1]]`.
+const BY_LENGTH: [u8; PROTOCOL_RULES.len()] = {
+    let mut t = [0u8; PROTOCOL_RULES.len()];
+    let (mut n, mut len) = (0, 0);
+    while len <= MAX_SPELLING {
+        let mut k = 0;
+        while k < PROTOCOL_RULES.len() {
+            if PROTOCOL_RULES[k].0.len() == len {
+                t[n] = k as u8;
+                n += 1;
+            }
+            k += 1;
+        }
+        len += 1;
+    }
+    t
+};
+
+/// See [`BY_LENGTH`].
+const BY_LENGTH_START: [usize; MAX_SPELLING + 2] = {
+    let mut t = [0usize; MAX_SPELLING + 2];
+    let mut len = 0;
+    while len <= MAX_SPELLING {
+        let mut count = 0;
+        let mut k = 0;
+        while k < PROTOCOL_RULES.len() {
+            if PROTOCOL_RULES[k].0.len() == len {
+                count += 1;
+            }
+            k += 1;
+        }
+        t[len + 1] = t[len] + count;
+        len += 1;
+    }
+    t
+};
+
+const _: () = assert!(PROTOCOL_RULES.len() <= u8::MAX as usize);
 
 /// What the `with` clause says.
 #[derive(Debug, Default)]
@@ -99,6 +158,12 @@ pub(crate) fn analyze<'a>(tokens: &[Token<'a>]) -> WithFacts<'a> {
             out.protocol = Some(p);
             break;
         }
+        // A word or literal holding no whitespace (no byte up to a space, no non-ASCII
+        // character) is its own only piece, already looked up: the normalised line holds
+        // no whitespace but the spaces the tokenizer splits on.
+        if !w.bytes().fold(false, |ws, b| ws | (b <= b' ' || b >= 0x80)) {
+            continue;
+        }
         for inner in w.split_whitespace() {
             if let Some(p) = protocol_from_word(inner) {
                 out.protocol = Some(p);
@@ -131,5 +196,32 @@ mod tests {
         assert_eq!(protocol_from_word("ESMTP-TLS"), Some(Protocol::Esmtps));
         assert_eq!(protocol_from_word("local-esmtp"), Some(Protocol::Esmtp));
         assert_eq!(protocol_from_word("Thrift"), None);
+        assert_eq!(protocol_from_word("LOCAL-ESMTPSA"), Some(Protocol::Esmtpsa));
+        assert_eq!(protocol_from_word("local-esmtpsax"), None);
+        assert_eq!(protocol_from_word(""), None);
+    }
+
+    /// The lookup by length answers as the walk over the whole table does, for every
+    /// spelling in three cases and for its neighbours one byte longer or shorter.
+    #[test]
+    fn lookup_by_length_agrees_with_the_table() {
+        let walk = |w: &str| {
+            PROTOCOL_RULES
+                .iter()
+                .find(|(s, _, _)| s.eq_ignore_ascii_case(w))
+                .map(|(_, p, _)| p.clone())
+        };
+        for (s, _, _) in PROTOCOL_RULES {
+            for w in [
+                s.to_string(),
+                s.to_ascii_lowercase(),
+                s.to_ascii_uppercase(),
+                format!("{s}x"),
+                s[1..].to_string(),
+                s[..s.len() - 1].to_string(),
+            ] {
+                assert_eq!(protocol_from_word(&w), walk(&w), "{w}");
+            }
+        }
     }
 }
