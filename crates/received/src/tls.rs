@@ -124,8 +124,10 @@ fn from_comment(c: &str) -> TlsFacts<'_> {
     // exim-triple, optionally labelled: `(tls_cipher TLS-1.0:RSA_AES_256_CBC_SHA:32)`,
     // `(Cipher TLSv1:DES-CBC3-SHA:168)` (Exim 3 / customised received_header_text).
     // The triple has exactly two `:` and its optional label none: address comments
-    // (`[2001:db8::1]`) have more and skip the splitting.
-    if has_colon && c.bytes().filter(|&b| b == b':').count() == 2 {
+    // (`[2001:db8::1]`) have more and skip the splitting. It starts with its label
+    // (`tls_cipher`, `cipher`) or its version (`TLS…`, `SSL…`, `UNKNOWN`): a comment
+    // (trimmed by the tokenizer) starting with another byte is not counted at all.
+    if has_colon && starts_triple(c) && c.bytes().filter(|&b| b == b':').count() == 2 {
         let triple = c
             .split_once(' ')
             .filter(|(label, _)| {
@@ -156,6 +158,14 @@ fn from_comment(c: &str) -> TlsFacts<'_> {
         };
     }
     TlsFacts::default()
+}
+
+/// The first byte of every labelled or bare exim-triple: `t`(ls_cipher, LS), `c`(ipher),
+/// `s`(SL), `u`(NKNOWN), in either case.
+fn starts_triple(c: &str) -> bool {
+    c.bytes()
+        .next()
+        .is_some_and(|b| matches!(b | 0x20, b't' | b'c' | b's' | b'u'))
 }
 
 fn is_version(s: &str) -> bool {
