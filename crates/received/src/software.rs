@@ -104,39 +104,57 @@ const _: () = {
     }
 };
 
-/// Lower-cased first byte of each rule's needle, in table order.
-const FIRST: [u8; RULES.len()] = {
-    let mut t = [0u8; RULES.len()];
+/// For each byte, the rules whose needle starts with it (either case), one bit per rule
+/// index.
+const BY_FIRST: [u16; 256] = {
+    let mut t = [0u16; 256];
     let mut k = 0;
     while k < RULES.len() {
-        t[k] = RULES[k].needle.as_bytes()[0].to_ascii_lowercase();
+        let b = RULES[k].needle.as_bytes()[0];
+        t[b.to_ascii_lowercase() as usize] |= 1 << k;
+        t[b.to_ascii_uppercase() as usize] |= 1 << k;
         k += 1;
     }
     t
 };
 
+/// The rules of each place, one bit per rule index.
+const IN_PLACE: [u16; 2] = {
+    let mut t = [0u16; 2];
+    let mut k = 0;
+    while k < RULES.len() {
+        t[RULES[k].place as usize] |= 1 << k;
+        k += 1;
+    }
+    t
+};
+
+const _: () = assert!(RULES.len() <= 16);
+
 /// Lower `best` to the earliest rule of `place` that some comment of `tokens` starts
 /// with, keeping the first such comment (a rule's later hits never replace it).
 ///
-/// One pass over the comments, testing each only against the rules whose needle starts
-/// with its first byte, instead of one pass over every comment per rule: the answer is
-/// the same (the lowest rule index with a hit, then its first comment in order).
+/// One pass over the comments, testing each only against the rules of `place` whose
+/// needle starts with its first byte (one table lookup), instead of one pass over every
+/// comment per rule: the answer is the same (the lowest rule index with a hit, then its
+/// first comment in order).
 fn first_hits<'a>(tokens: &[Token<'a>], place: Place, best: &mut Option<(usize, &'a str)>) {
+    let in_place = IN_PLACE[place as usize];
     for t in tokens {
         let Token::Comment(c) = *t else { continue };
         let Some(&b) = c.as_bytes().first() else {
             continue;
         };
-        let b = b.to_ascii_lowercase();
-        let end = best.map_or(RULES.len(), |(k, _)| k);
-        for k in 0..end {
-            if FIRST[k] == b
-                && RULES[k].place == place
-                && strip_prefix_ci(c, RULES[k].needle).is_some()
-            {
+        // Rules below the best so far only.
+        let below = best.map_or(u16::MAX, |(k, _)| (1u16 << k) - 1);
+        let mut candidates = BY_FIRST[usize::from(b)] & in_place & below;
+        while candidates != 0 {
+            let k = candidates.trailing_zeros() as usize;
+            if strip_prefix_ci(c, RULES[k].needle).is_some() {
                 *best = Some((k, c));
                 break;
             }
+            candidates &= candidates - 1;
         }
     }
 }
@@ -152,4 +170,60 @@ fn cap(s: &str) -> &str {
         end -= 1;
     }
     s[..end].trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table-driven pass picks the rule and comment that one pass over the comments
+    /// per rule, in table order, picks: for every pair of comments and both places.
+    #[test]
+    fn first_hits_agree_with_one_pass_per_rule() {
+        let comments = [
+            "Exim 4.96",
+            "exim 4.50",
+            "Postfix",
+            "POSTFIX, from userid 0",
+            "qmail 123 invoked by uid 7",
+            "MDaemon PRO v19",
+            "CommuniGate Pro SMTP 6",
+            "Lotus Domino Release 9",
+            "Domino Release 12",
+            "Zimbra 9",
+            "amavisd-new, port 10024",
+            "Eximx",
+            "",
+            "é Postfix",
+            "[1.2.3.4]",
+        ];
+        for place in [Place::AnyComment, Place::Lead] {
+            for a in comments {
+                for b in comments {
+                    let toks = [Token::Comment(a), Token::Word("by"), Token::Comment(b)];
+                    let want = RULES.iter().enumerate().find_map(|(k, rule)| {
+                        (rule.place == place)
+                            .then(|| {
+                                [a, b]
+                                    .into_iter()
+                                    .find(|c| strip_prefix_ci(c, rule.needle).is_some())
+                            })
+                            .flatten()
+                            .map(|c| (k, c))
+                    });
+                    let mut got = None;
+                    first_hits(&toks, place, &mut got);
+                    assert_eq!(got, want, "{a:?} {b:?}");
+                    // A best already found is only ever lowered.
+                    let mut lowered = Some((4, "x"));
+                    first_hits(&toks, place, &mut lowered);
+                    let expect = match want {
+                        Some((k, c)) if k < 4 => Some((k, c)),
+                        _ => Some((4, "x")),
+                    };
+                    assert_eq!(lowered, expect, "{a:?} {b:?}");
+                }
+            }
+        }
+    }
 }
