@@ -8,7 +8,7 @@
 //! `via HTTP`) and GMX/Web.de `(mpNNN)` submission hops are flagged in `parse`. Keeping authenticated submissions apart is what separates a compromised
 //! account from an open relay, so every notation counts.
 
-use crate::ci::{find_ci, has_colon_equals, strip_prefix_ci};
+use crate::ci::{eq_keyword, find_ci, has_colon_equals, strip_prefix_ci};
 use crate::lex::Token;
 
 /// Auth facts found outside the from clause (which reads its own comments).
@@ -71,10 +71,9 @@ pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> AuthFacts<'a> {
                 if let Some(user) = strip_prefix_ci(w, "auth=") {
                     out.authenticated = true;
                     out.user = out.user.or(non_empty(user));
-                } else if w.eq_ignore_ascii_case("authenticated") {
+                } else if eq_keyword(w, "authenticated") {
                     out.authenticated = true;
-                    if matches!(tokens.get(i + 1), Some(Token::Word(a)) if a.eq_ignore_ascii_case("as"))
-                    {
+                    if matches!(tokens.get(i + 1), Some(Token::Word(a)) if eq_keyword(a, "as")) {
                         if let Some(Token::Word(u) | Token::Angle(u)) = tokens.get(i + 2) {
                             out.user = out.user.or(non_empty(u));
                         }

@@ -29,19 +29,71 @@ fn strip_prefix_ci_full<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     }
 }
 
-/// True when `s` holds the byte `b`. Header tokens are short (most under 40 bytes), so a
-/// loop is cheaper here than `memchr`'s setup; with no early exit the compiler vectorises
-/// it, which on host-name-sized words beats stopping at the first hit.
-pub(crate) fn has_byte(s: &str, b: u8) -> bool {
-    s.bytes().fold(false, |found, x| found | (x == b))
+/// `w` equals the keyword `lower` ignoring ASCII case, where `lower` is made of lower-case
+/// ASCII letters only (`by`, `from`, `tls`).
+///
+/// Each byte is compared with its `0x20` bit set, which makes only the two cases of a
+/// letter equal to it: the same answer as `eq_ignore_ascii_case` for such keywords, in a
+/// few instructions per byte where that lower-cases both sides. The clause split and the
+/// recognisers ask it of every word of a line.
+#[inline]
+pub(crate) fn eq_keyword(w: &str, lower: &str) -> bool {
+    debug_assert!(lower.bytes().all(|b| b.is_ascii_lowercase()));
+    let (a, b) = (w.as_bytes(), lower.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| x | 0x20 == y)
 }
 
-/// Whether `s` holds a `:` and whether it holds a `=`, in one pass over it. The pass
-/// has no early exit, so the compiler vectorises it over long comments.
+/// True when `s` holds the byte `b`.
+///
+/// Header tokens are short (most under 40 bytes): eight bytes are tested at a time, the
+/// last block overlapping the one before it, with no `memchr` setup and no byte loop but
+/// for texts under eight bytes.
+#[inline]
+pub(crate) fn has_byte(s: &str, b: u8) -> bool {
+    let s = s.as_bytes();
+    if s.len() < 8 {
+        return s.iter().fold(false, |found, &x| found | (x == b));
+    }
+    let pat = ONES * u64::from(b);
+    let mut i = 0;
+    while i + 8 < s.len() {
+        if zero_byte(load8(s, i) ^ pat) != 0 {
+            return true;
+        }
+        i += 8;
+    }
+    zero_byte(load8(s, s.len() - 8) ^ pat) != 0
+}
+
+/// Whether `s` holds a `:` and whether it holds a `=`, in one pass over it, eight bytes
+/// at a time (the last block overlapping the one before it).
 pub(crate) fn has_colon_equals(s: &str) -> (bool, bool) {
-    s.bytes().fold((false, false), |(c, e), b| {
-        (c | (b == b':'), e | (b == b'='))
-    })
+    let s = s.as_bytes();
+    if s.len() < 8 {
+        return s.iter().fold((false, false), |(c, e), &b| {
+            (c | (b == b':'), e | (b == b'='))
+        });
+    }
+    let (colon, equals) = (ONES * u64::from(b':'), ONES * u64::from(b'='));
+    let (mut c, mut e) = (0, 0);
+    let mut i = 0;
+    while i + 8 < s.len() {
+        let w = load8(s, i);
+        c |= zero_byte(w ^ colon);
+        e |= zero_byte(w ^ equals);
+        i += 8;
+    }
+    let w = load8(s, s.len() - 8);
+    c |= zero_byte(w ^ colon);
+    e |= zero_byte(w ^ equals);
+    (c != 0, e != 0)
+}
+
+/// Non-zero exactly when some byte of `v` is zero (the high bit of the first zero byte is
+/// set; bytes above it may be flagged falsely, which a yes/no answer does not mind).
+#[inline]
+fn zero_byte(v: u64) -> u64 {
+    v.wrapping_sub(ONES) & !v & HIGH
 }
 
 /// Byte offset of the first occurrence of `needle` in `haystack`, ignoring ASCII case.
@@ -147,6 +199,73 @@ mod tests {
         ));
         assert_eq!(strip_prefix_ci("IPv6:::1", "ipv6:"), Some("::1"));
         assert_eq!(strip_prefix_ci("é", "e"), None);
+    }
+
+    /// The block tests answer as a byte loop does, for every length up to 40 and every
+    /// position of the byte (or of both bytes).
+    #[test]
+    fn byte_tests_agree_with_a_loop() {
+        for len in 0..40 {
+            for at in 0..=len {
+                for other in [b'=', b':', b'a', 0x80, 0x3b, 0x39] {
+                    let mut v = vec![b'x'; len];
+                    if at < len {
+                        v[at] = b':';
+                    }
+                    if len > 0 {
+                        v[(at * 7 + 3) % len] = other;
+                    }
+                    let s = String::from_utf8_lossy(&v).into_owned();
+                    let b = s.as_bytes();
+                    assert_eq!(has_byte(&s, b':'), b.contains(&b':'), "{s:?}");
+                    assert_eq!(has_byte(&s, b'='), b.contains(&b'='), "{s:?}");
+                    assert_eq!(
+                        has_colon_equals(&s),
+                        (b.contains(&b':'), b.contains(&b'=')),
+                        "{s:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The keyword comparison answers as `eq_ignore_ascii_case` for every byte against
+    /// every letter, and for words around the keywords the parser uses.
+    #[test]
+    fn keywords_compare_like_eq_ignore_ascii_case() {
+        for x in 0..=255u8 {
+            for y in b'a'..=b'z' {
+                let (xs, ys) = ([x], [y]);
+                let (Ok(xs), Ok(ys)) = (std::str::from_utf8(&xs), std::str::from_utf8(&ys)) else {
+                    assert_ne!(x | 0x20, y, "{x}");
+                    continue;
+                };
+                assert_eq!(eq_keyword(xs, ys), xs.eq_ignore_ascii_case(ys), "{x} {y}");
+            }
+        }
+        for kw in [
+            "by",
+            "id",
+            "via",
+            "for",
+            "from",
+            "with",
+            "tls",
+            "uid",
+            "encrypted",
+        ] {
+            for w in [
+                kw.to_string(),
+                kw.to_ascii_uppercase(),
+                format!("{kw}x"),
+                kw[1..].to_string(),
+                format!("{}\u{e9}", &kw[..kw.len() - 1]),
+                kw.replace('i', "\u{131}"),
+                String::new(),
+            ] {
+                assert_eq!(eq_keyword(&w, kw), w.eq_ignore_ascii_case(kw), "{w:?} {kw}");
+            }
+        }
     }
 
     /// The block search finds what a naive search finds on every generated haystack and

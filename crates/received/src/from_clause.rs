@@ -19,7 +19,7 @@
 //! token cannot be the HELO) or the protocol has no HELO at all (HTTP webmail); otherwise it
 //! may be the client's HELO and no IP is attributed ([`ParseNote::AmbiguousClientIp`]).
 
-use crate::ci::{has_byte, strip_prefix_ci};
+use crate::ci::{eq_keyword, has_byte, strip_prefix_ci};
 use crate::hop::ParseNote;
 use crate::ip_literal::{parse_ip_literal, parse_ip_prefix, IpPort};
 use crate::lex::{comment_words, CommentWords, Token};
@@ -383,15 +383,15 @@ pub(crate) fn analyze<'a>(tokens: &[Token<'a>], ctx: FromContext) -> FromFacts<'
     // Words after the group: IMP's `as user u`, smtpd's trailing `via SMTP`.
     for i in tail_from..rest.len() {
         if let Token::Word(w) = rest[i] {
-            if w.eq_ignore_ascii_case("as")
+            if eq_keyword(w, "as")
                 && before_run_on(i)
-                && matches!(rest.get(i + 1), Some(Token::Word(u)) if u.eq_ignore_ascii_case("user"))
+                && matches!(rest.get(i + 1), Some(Token::Word(u)) if eq_keyword(u, "user"))
             {
                 if let Some(Token::Word(user)) = rest.get(i + 2) {
                     f.authenticated = true;
                     f.auth_user = Some(user);
                 }
-            } else if w.eq_ignore_ascii_case("via") {
+            } else if eq_keyword(w, "via") {
                 if let Some(Token::Word(v)) = rest.get(i + 1) {
                     f.via = Some(v);
                 }
@@ -557,9 +557,11 @@ fn is_unknown(s: &str) -> bool {
     s.eq_ignore_ascii_case("unknown") || s.eq_ignore_ascii_case("[unknown]")
 }
 
-const HELO_VERBS: [&str; 4] = ["HELO", "EHLO", "LHLO", "HELLO"];
+/// Lower-case (compared with [`eq_keyword`]).
+const HELO_VERBS: [&str; 4] = ["helo", "ehlo", "lhlo", "hello"];
 
-/// Words inside from-clause comments that qualify the host-info without naming a host.
+/// Words inside from-clause comments that qualify the host-info without naming a host
+/// (lower-case, compared with [`eq_keyword`]).
 const QUALIFIER_WORDS: [&str; 10] = [
     "may",
     "be",
@@ -708,7 +710,7 @@ fn read_comment<'a>(
         first = false;
         n_words += 1;
 
-        if HELO_VERBS.iter().any(|v| v.eq_ignore_ascii_case(w)) {
+        if HELO_VERBS.iter().any(|v| eq_keyword(w, v)) {
             // qmail / CommuniGate: everything after the verb is the client's HELO text.
             let helo_text = c[byte_pos..].trim();
             let mark = if was_first {
@@ -760,14 +762,14 @@ fn read_comment<'a>(
             cf.port = p.parse().ok();
             continue;
         }
-        if w.eq_ignore_ascii_case("account") {
+        if eq_keyword(w, "account") {
             if let Some(user) = words.next() {
                 cf.authenticated = true;
                 cf.auth_user = Some(user.trim_start_matches('<').trim_end_matches('>'));
             }
             continue;
         }
-        if w.eq_ignore_ascii_case("with") {
+        if eq_keyword(w, "with") {
             // Yahoo: `(user@1.2.3.4 with login)` — SMTP AUTH mechanism.
             n_words -= 1;
             if let Some(m) = words.peek() {
@@ -841,7 +843,7 @@ fn read_comment<'a>(
             cf.rdns_unknown = true;
             continue;
         }
-        if QUALIFIER_WORDS.iter().any(|q| q.eq_ignore_ascii_case(w)) {
+        if QUALIFIER_WORDS.iter().any(|q| eq_keyword(w, q)) {
             continue;
         }
         if cf.rdns.is_none() && !cf.rdns_unknown && looks_like_host(w) {

@@ -8,7 +8,7 @@
 //! Work is linear in the input length and allocation is limited to the token vector and the
 //! output strings.
 
-use crate::ci::{has_byte, strip_prefix_ci};
+use crate::ci::{eq_keyword, has_byte, strip_prefix_ci};
 use crate::clause::{self, Clauses};
 use crate::date::parse_date;
 use crate::from_clause::{self, FromContext, FromFacts};
@@ -140,7 +140,7 @@ pub fn parse(value: &str) -> Hop {
     let for_addr = first_value(slice(body, &clauses.for_)).or_else(|| {
         let tail = &tokens[body_end.min(tokens.len())..];
         tail.iter()
-            .position(|t| matches!(t, Token::Word(w) if w.eq_ignore_ascii_case("for")))
+            .position(|t| matches!(t, Token::Word(w) if eq_keyword(w, "for")))
             .and_then(|i| match tail.get(i + 1) {
                 Some(Token::Angle(a)) => Some(*a),
                 _ => None,
@@ -264,7 +264,7 @@ fn leading_words<'a>(text: &'a str, tokens: &[Token<'a>]) -> Option<&'a str> {
     let mut last = None;
     for t in tokens {
         match *t {
-            Token::Word(w) if !w.eq_ignore_ascii_case("from") => {
+            Token::Word(w) if !eq_keyword(w, "from") => {
                 first = first.or(Some(w));
                 last = Some(w);
             }
@@ -293,7 +293,7 @@ fn split_date<'a>(
     // the client's HELO text and cannot start the date.
     let last_by = tokens
         .iter()
-        .rposition(|t| matches!(*t, Token::Word(w) if w.eq_ignore_ascii_case("by")));
+        .rposition(|t| matches!(*t, Token::Word(w) if eq_keyword(w, "by")));
     let after_by = last_by.map_or(0, |b| b + 1);
     let semis = lexed
         .semis_latest_first()

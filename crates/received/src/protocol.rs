@@ -5,6 +5,7 @@
 //! anything not in it is kept verbatim as [`Protocol::Other`]. `protocol_raw` keeps the
 //! words exactly as written (`Microsoft SMTP Server`, `esmtpsa`, `local-esmtp`).
 
+use crate::ci::eq_keyword;
 use crate::hop::Protocol;
 use crate::lex::Token;
 
@@ -137,7 +138,7 @@ pub(crate) fn analyze<'a>(tokens: &[Token<'a>]) -> WithFacts<'a> {
     let mut last: Option<&'a str> = None;
     for t in tokens {
         match *t {
-            Token::Word(w) if w.eq_ignore_ascii_case("tls") && first.is_some() => break,
+            Token::Word(w) if eq_keyword(w, "tls") && first.is_some() => break,
             Token::Word(w) | Token::Bracket(w, _) => {
                 if first.is_none() {
                     first = Some(w);

@@ -12,7 +12,7 @@
 //!
 //! Versions are kept as written (`TLSv1.3`, `TLS1_3`): the notation itself hints at the MTA.
 
-use crate::ci::{find_ci, has_byte, has_colon_equals, strip_prefix_ci};
+use crate::ci::{eq_keyword, find_ci, has_byte, has_colon_equals, strip_prefix_ci};
 use crate::lex::{comment_words, Token};
 
 /// Borrowed TLS facts; either half may be missing.
@@ -43,7 +43,7 @@ pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> TlsFacts<'a> {
         match *t {
             Token::Comment(c) => out.merge(from_comment(c)),
             Token::Word(w) => {
-                if w.eq_ignore_ascii_case("tls") {
+                if eq_keyword(w, "tls") {
                     if let Some(Token::Word(c)) = tokens.get(i + 1) {
                         if looks_like_cipher(c) {
                             out.merge(TlsFacts {
@@ -52,7 +52,7 @@ pub(crate) fn scan<'a>(tokens: &[Token<'a>]) -> TlsFacts<'a> {
                             });
                         }
                     }
-                } else if w.eq_ignore_ascii_case("encrypted") && i > 0 {
+                } else if eq_keyword(w, "encrypted") && i > 0 {
                     if let Token::Word(c) = tokens[i - 1] {
                         if looks_like_cipher(c) {
                             out.merge(TlsFacts {
