@@ -168,6 +168,9 @@ fn starts_triple(c: &str) -> bool {
         .is_some_and(|b| matches!(b | 0x20, b't' | b'c' | b's' | b'u'))
 }
 
+// Inlined: every comment the other notations leave is asked, and most are answered from
+// the first byte.
+#[inline]
 fn is_version(s: &str) -> bool {
     // Most comments and words start with another letter: answer before trimming.
     if s.bytes()
