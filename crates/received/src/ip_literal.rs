@@ -18,7 +18,50 @@ pub(crate) struct IpPort {
 
 /// Parse one IP literal, tolerating the decorations listed in the module docs.
 /// Returns `None` for anything that is not an address (host names, `unknown`, `?.?.?.?`).
+///
+/// Inlined first-byte test: most words asked are host names and keywords starting with a
+/// letter no address, tag, bracket or blank starts with, answered here without the call.
+#[inline]
 pub(crate) fn parse_ip_literal(text: &str) -> Option<IpPort> {
+    match text.as_bytes().first() {
+        Some(&b) if MAY_START[usize::from(b)] => parse_ip_literal_full(text),
+        _ => None,
+    }
+}
+
+/// The first bytes of a text [`parse_ip_literal_full`] may read as an address: what an
+/// address or the `IPv6:` tag starts with (hex digits, `:`, `.`, `i`), what
+/// [`strip_enclosing`] removes first (`[`, `(`, ASCII blanks) and any non-ASCII byte (the
+/// start of Unicode whitespace, which the `char` path trims). Any other first byte stays
+/// first after the stripping and is rejected there.
+const MAY_START: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_hexdigit()
+            || matches!(
+                c,
+                b':' | b'.'
+                    | b'i'
+                    | b'I'
+                    | b'['
+                    | b'('
+                    | b' '
+                    | b'\t'
+                    | b'\n'
+                    | b'\r'
+                    | 0x0b
+                    | 0x0c
+            )
+            || !c.is_ascii();
+        b += 1;
+    }
+    t
+};
+
+#[inline(never)]
+fn parse_ip_literal_full(text: &str) -> Option<IpPort> {
     let mut s = strip_enclosing(text);
     // Every address (and the `IPv6:` tag) starts with a hex digit, `:` or `.`, or `i`:
     // most words are host names and stop here.
@@ -282,6 +325,47 @@ mod tests {
 
     fn ip(s: &str) -> Option<(String, Option<u16>)> {
         parse_ip_literal(s).map(|p| (p.ip.to_string(), p.port))
+    }
+
+    /// The inlined first-byte test never turns away a text the full reader accepts: every
+    /// first byte, before texts that make addresses of every shape.
+    #[test]
+    fn first_byte_test_rejects_no_address() {
+        let rests = [
+            "",
+            "1.2.3.4",
+            "1.2.3.4]",
+            "[1.2.3.4]",
+            "Pv6:::1]",
+            "::1",
+            "2001:db8::1",
+            ".2.3.4",
+            "\u{a0}1.2.3.4",
+            " 1.2.3.4 ",
+            "1.2.3.4.25",
+            "(1.2.3.4)",
+            "e80::1%11",
+            "]",
+        ];
+        for b in 0..=255u8 {
+            for rest in rests {
+                let mut v = vec![b];
+                v.extend_from_slice(rest.as_bytes());
+                let text = String::from_utf8_lossy(&v).into_owned();
+                assert_eq!(
+                    parse_ip_literal(&text),
+                    parse_ip_literal_full(&text),
+                    "{text:?}"
+                );
+            }
+        }
+        for text in ["\u{a0}1.2.3.4", "\u{2028}[1.2.3.4]", "é1.2.3.4", ""] {
+            assert_eq!(
+                parse_ip_literal(text),
+                parse_ip_literal_full(text),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
