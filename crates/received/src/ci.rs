@@ -104,7 +104,19 @@ fn zero_byte(v: u64) -> u64 {
 /// parser searches most comments of a line for a few phrases that are rarely there, so
 /// nearly every block is rejected in a dozen instructions instead of one loop step per
 /// byte, and no `memchr` setup is paid on the short texts comments are.
+///
+/// Inlined length test: most comments asked are shorter than the phrase, answered without
+/// the call.
+#[inline]
 pub(crate) fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
+    if needle.len() > haystack.len() {
+        return None;
+    }
+    find_ci_full(haystack, needle)
+}
+
+#[inline(never)]
+fn find_ci_full(haystack: &str, needle: &str) -> Option<usize> {
     let h = haystack.as_bytes();
     let n = needle.as_bytes();
     let (&first, &last) = match (n.first(), n.last()) {

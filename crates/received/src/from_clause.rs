@@ -248,7 +248,10 @@ pub(crate) fn analyze<'a>(tokens: &[Token<'a>], ctx: FromContext) -> FromFacts<'
     // `None` with a chosen address: the leading name slot is the peer.
     let mut chosen_pos: Option<usize> = None;
     let mut ambiguous = false;
-    let mut amb_cands: Cands = Cands::default();
+    // The leading name's address when it conflicts with the chosen group's (a candidate of
+    // the ambiguity note, before the chosen address); a fixed pair rather than a `Cands`,
+    // which every line would initialise for the rare ambiguous one.
+    let mut amb_name: Option<IpPort> = None;
 
     if let Some(lp) = last_pos {
         let pick =
@@ -273,11 +276,7 @@ pub(crate) fn analyze<'a>(tokens: &[Token<'a>], ctx: FromContext) -> FromFacts<'
             if n.ip != c.ip {
                 if name_is_peer {
                     ambiguous = true;
-                    amb_cands.push(Cand {
-                        ip: n,
-                        bracketed: false,
-                        pos: usize::MAX,
-                    });
+                    amb_name = Some(n);
                 } else {
                     helo_ips.push(Cand {
                         ip: n,
@@ -311,16 +310,9 @@ pub(crate) fn analyze<'a>(tokens: &[Token<'a>], ctx: FromContext) -> FromFacts<'
         ambiguous = true;
     }
     if ambiguous {
-        if let Some(c) = chosen.take() {
-            amb_cands.push(Cand {
-                ip: c,
-                bracketed: false,
-                pos: 0,
-            });
-        }
         let mut seen: Vec<String> = Vec::with_capacity(2);
-        for c in amb_cands.iter() {
-            let s = c.ip.ip.to_string();
+        for c in [amb_name, chosen.take()].into_iter().flatten() {
+            let s = c.ip.to_string();
             if !seen.contains(&s) {
                 seen.push(s);
             }
