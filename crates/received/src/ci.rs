@@ -21,12 +21,23 @@ pub(crate) fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 fn strip_prefix_ci_full<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     if s.len() >= prefix.len()
         && s.is_char_boundary(prefix.len())
-        && s[..prefix.len()].eq_ignore_ascii_case(prefix)
+        && eq_ci(&s.as_bytes()[..prefix.len()], prefix.as_bytes())
     {
         Some(&s[prefix.len()..])
     } else {
         None
     }
+}
+
+/// `a` equals `b` ignoring ASCII case: as `eq_ignore_ascii_case`, without lower-casing
+/// both sides of every byte pair (two bytes are equal, or differ only in the `0x20` bit and
+/// are the two cases of a letter).
+#[inline]
+fn eq_ci(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(&x, &y)| x == y || (x ^ y == 0x20 && (x | 0x20).is_ascii_lowercase()))
 }
 
 /// `w` equals the keyword `lower` ignoring ASCII case, where `lower` is made of lower-case
@@ -127,7 +138,7 @@ fn find_ci_full(haystack: &str, needle: &str) -> Option<usize> {
         return None;
     }
     let last_start = h.len() - n.len();
-    let hit = |i: usize| h[i..i + n.len()].eq_ignore_ascii_case(n);
+    let hit = |i: usize| eq_ci(&h[i..i + n.len()], n);
     let (f, l) = (
         ONES * u64::from(first | 0x20),
         ONES * u64::from(last | 0x20),
@@ -239,6 +250,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The byte comparison answers as `eq_ignore_ascii_case` for every pair of bytes.
+    #[test]
+    fn bytes_compare_like_eq_ignore_ascii_case() {
+        for x in 0..=255u8 {
+            for y in 0..=255u8 {
+                assert_eq!(eq_ci(&[x], &[y]), x.eq_ignore_ascii_case(&y), "{x} {y}");
+            }
+        }
+        assert!(eq_ci(b"Authenticated", b"aUTHENTICATED") && !eq_ci(b"ab", b"abc"));
     }
 
     /// The keyword comparison answers as `eq_ignore_ascii_case` for every byte against
