@@ -9,7 +9,7 @@
 //! zone, AM/PM) independently, so field order does not matter and junk pieces are skipped.
 //! A missing zone is read as UTC (that is what the writers of such lines meant in practice).
 
-use crate::ci::strip_prefix_ci;
+use crate::ci::{eq_ci, eq_ci_str, strip_prefix_ci};
 use crate::hop::HopDate;
 
 const MONTHS: [&str; 12] = [
@@ -109,11 +109,7 @@ fn canonical_fields(b: &[u8]) -> Option<Fields> {
     if b.len() >= 5 && b[0].is_ascii_alphabetic() {
         // Compared as bytes: only ASCII can equal a weekday name.
         let day = b.get(..3)?;
-        if !WEEKDAYS
-            .iter()
-            .any(|w| w.as_bytes().eq_ignore_ascii_case(day))
-            || &b[3..5] != b", "
-        {
+        if !WEEKDAYS.iter().any(|w| eq_ci(w.as_bytes(), day)) || &b[3..5] != b", " {
             return None;
         }
         i = 5;
@@ -131,10 +127,7 @@ fn canonical_fields(b: &[u8]) -> Option<Fields> {
         return None;
     }
     let mon = b.get(i + 1..i + 4)?;
-    let month = MONTHS
-        .iter()
-        .position(|m| m.as_bytes().eq_ignore_ascii_case(mon))? as u32
-        + 1;
+    let month = MONTHS.iter().position(|m| eq_ci(m.as_bytes(), mon))? as u32 + 1;
     i += 4;
     if b.get(i) != Some(&b' ') {
         return None;
@@ -246,8 +239,8 @@ fn classify(piece: &str, f: &mut Fields) {
         return;
     }
     if first.is_ascii_alphabetic() {
-        if p.eq_ignore_ascii_case("AM") || p.eq_ignore_ascii_case("PM") {
-            f.pm = Some(p.eq_ignore_ascii_case("PM"));
+        if eq_ci_str(p, "AM") || eq_ci_str(p, "PM") {
+            f.pm = Some(eq_ci_str(p, "PM"));
             return;
         }
         if let Some(z) = named_zone(p) {
@@ -306,14 +299,14 @@ fn month_index(p: &str) -> Option<u32> {
     let head = &p[..3];
     MONTHS
         .iter()
-        .position(|m| m.eq_ignore_ascii_case(head))
+        .position(|m| eq_ci_str(m, head))
         .map(|i| i as u32 + 1)
 }
 
 fn named_zone(p: &str) -> Option<i32> {
     ZONES
         .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(p))
+        .find(|(n, _)| eq_ci_str(n, p))
         .map(|&(_, off)| off)
 }
 

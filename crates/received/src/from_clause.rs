@@ -19,7 +19,7 @@
 //! token cannot be the HELO) or the protocol has no HELO at all (HTTP webmail); otherwise it
 //! may be the client's HELO and no IP is attributed ([`ParseNote::AmbiguousClientIp`]).
 
-use crate::ci::{eq_keyword, has_byte, strip_prefix_ci};
+use crate::ci::{eq_ci_str, eq_keyword, has_byte, strip_prefix_ci};
 use crate::hop::ParseNote;
 use crate::ip_literal::{parse_ip_literal, parse_ip_prefix, IpPort};
 use crate::lex::{comment_words, CommentWords, Token};
@@ -478,9 +478,9 @@ fn name_plain_of(name: Option<Text<'_>>) -> Option<&str> {
 /// `claiming to be` right before position `pos`.
 fn claiming_before(rest: &[Token<'_>], pos: usize) -> bool {
     pos >= 3
-        && matches!(rest[pos - 1], Token::Word(w) if w.eq_ignore_ascii_case("be"))
-        && matches!(rest[pos - 2], Token::Word(w) if w.eq_ignore_ascii_case("to"))
-        && matches!(rest[pos - 3], Token::Word(w) if w.eq_ignore_ascii_case("claiming"))
+        && matches!(rest[pos - 1], Token::Word(w) if eq_ci_str(w, "be"))
+        && matches!(rest[pos - 2], Token::Word(w) if eq_ci_str(w, "to"))
+        && matches!(rest[pos - 3], Token::Word(w) if eq_ci_str(w, "claiming"))
 }
 
 /// Is everything from `from` on what an MTA writes after the host-info? Comments of the
@@ -514,20 +514,20 @@ fn tail_is_receivers(
                 }
                 i += 1;
             }
-            Token::Word(w) if w.eq_ignore_ascii_case("claiming") => {
-                let ok = matches!(rest.get(i + 1), Some(Token::Word(t)) if t.eq_ignore_ascii_case("to"))
-                    && matches!(rest.get(i + 2), Some(Token::Word(b)) if b.eq_ignore_ascii_case("be"))
+            Token::Word(w) if eq_ci_str(w, "claiming") => {
+                let ok = matches!(rest.get(i + 1), Some(Token::Word(t)) if eq_ci_str(t, "to"))
+                    && matches!(rest.get(i + 2), Some(Token::Word(b)) if eq_ci_str(b, "be"))
                     && matches!(rest.get(i + 3), Some(Token::Quoted(_)));
                 if !ok {
                     return false;
                 }
                 i += 4;
             }
-            Token::Word(w) if w.eq_ignore_ascii_case("via") && i + 2 >= rest.len() => {
+            Token::Word(w) if eq_ci_str(w, "via") && i + 2 >= rest.len() => {
                 i += 2;
             }
-            Token::Word(w) if w.eq_ignore_ascii_case("as") => {
-                let ok = matches!(rest.get(i + 1), Some(Token::Word(u)) if u.eq_ignore_ascii_case("user"))
+            Token::Word(w) if eq_ci_str(w, "as") => {
+                let ok = matches!(rest.get(i + 1), Some(Token::Word(u)) if eq_ci_str(u, "user"))
                     && matches!(rest.get(i + 2), Some(Token::Word(_)));
                 if !ok {
                     return false;
@@ -546,7 +546,7 @@ fn non_empty(s: &str) -> Option<&str> {
 }
 
 fn is_unknown(s: &str) -> bool {
-    s.eq_ignore_ascii_case("unknown") || s.eq_ignore_ascii_case("[unknown]")
+    eq_ci_str(s, "unknown") || eq_ci_str(s, "[unknown]")
 }
 
 /// Lower-case (compared with [`eq_keyword`]).
@@ -767,7 +767,7 @@ fn read_comment<'a>(
             if let Some(m) = words.peek() {
                 if ["login", "plain", "cram-md5", "xoauth2"]
                     .iter()
-                    .any(|k| k.eq_ignore_ascii_case(m))
+                    .any(|k| eq_ci_str(k, m))
                 {
                     cf.authenticated = true;
                     words.next();

@@ -8,7 +8,7 @@
 //! the leading qmail / Sendmail comment), never from the from clause or the `for` recipient,
 //! which the client chooses.
 
-use crate::ci::{contains_ci, strip_prefix_ci};
+use crate::ci::{contains_ci, eq_ci_str, strip_prefix_ci};
 use crate::hop::NonRelay;
 use crate::lex::Token;
 
@@ -199,8 +199,7 @@ fn is_local_user(who: &str) -> bool {
     match who.rsplit_once('@') {
         Some((user, host)) => {
             !user.is_empty()
-                && (host.eq_ignore_ascii_case("localhost")
-                    || strip_prefix_ci(host, "localhost.").is_some())
+                && (eq_ci_str(host, "localhost") || strip_prefix_ci(host, "localhost.").is_some())
         }
         None => who
             .bytes()

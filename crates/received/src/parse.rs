@@ -8,7 +8,7 @@
 //! Work is linear in the input length and allocation is limited to the token vector and the
 //! output strings.
 
-use crate::ci::{eq_keyword, has_byte, strip_prefix_ci};
+use crate::ci::{eq_ci_str, eq_keyword, has_byte, strip_prefix_ci};
 use crate::clause::{self, Clauses};
 use crate::date::parse_date;
 use crate::from_clause::{self, FromContext, FromFacts};
@@ -91,8 +91,7 @@ pub fn parse(value: &str) -> Hop {
     // not a login; Outlook's `with mapi` is a mailbox owner's submission.
     let login_hop = (http_hop && via_word.is_none_or(is_http_word))
         || matches!(with.protocol, Some(Protocol::Mapi));
-    let no_helo_protocol =
-        http_hop || protocol_raw.is_some_and(|w| w.eq_ignore_ascii_case("NNFMP"));
+    let no_helo_protocol = http_hop || protocol_raw.is_some_and(|w| eq_ci_str(w, "NNFMP"));
     let ctx = FromContext {
         // LISTSERV's SMTPL listener writes `from <peer ip> by host (SMTPL release …)`.
         name_slot_is_peer: no_helo_protocol
@@ -332,9 +331,7 @@ fn looks_like_date_start(w: &str) -> bool {
     let b = w.as_bytes();
     let iso =
         b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-';
-    iso || DAYS
-        .iter()
-        .any(|d| w.trim_end_matches(',').eq_ignore_ascii_case(d))
+    iso || DAYS.iter().any(|d| eq_ci_str(w.trim_end_matches(','), d))
 }
 
 /// `by host (comment [ip])`: the host, plus its own address when written.
@@ -394,7 +391,7 @@ fn scan_envelope_from<'a>(tokens: &[Token<'a>]) -> Option<&'a str> {
                     }
                 }
             }
-            Token::Word(w) if w.eq_ignore_ascii_case("envelope-from") => {
+            Token::Word(w) if eq_ci_str(w, "envelope-from") => {
                 if let Some(Token::Angle(a) | Token::Word(a)) = tokens.get(i + 1) {
                     return Some(a);
                 }

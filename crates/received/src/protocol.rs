@@ -5,7 +5,7 @@
 //! anything not in it is kept verbatim as [`Protocol::Other`]. `protocol_raw` keeps the
 //! words exactly as written (`Microsoft SMTP Server`, `esmtpsa`, `local-esmtp`).
 
-use crate::ci::eq_keyword;
+use crate::ci::{eq_ci_str, eq_keyword};
 use crate::hop::Protocol;
 use crate::lex::Token;
 
@@ -66,7 +66,7 @@ pub(crate) fn protocol_from_word(word: &str) -> Option<Protocol> {
     BY_LENGTH[BY_LENGTH_START[len]..BY_LENGTH_START[len + 1]]
         .iter()
         .map(|&k| &PROTOCOL_RULES[usize::from(k)])
-        .find(|(spelling, _, _)| spelling.eq_ignore_ascii_case(head))
+        .find(|(spelling, _, _)| eq_ci_str(spelling, head))
         .map(|(_, p, _)| p.clone())
 }
 

@@ -12,7 +12,7 @@
 //!
 //! Versions are kept as written (`TLSv1.3`, `TLS1_3`): the notation itself hints at the MTA.
 
-use crate::ci::{eq_keyword, find_ci, has_byte, has_colon_equals, strip_prefix_ci};
+use crate::ci::{eq_ci_str, eq_keyword, find_ci, has_byte, has_colon_equals, strip_prefix_ci};
 use crate::lex::{comment_words, Token};
 
 /// Borrowed TLS facts; either half may be missing.
@@ -87,7 +87,7 @@ fn from_comment(c: &str) -> TlsFacts<'_> {
         let version = words.next();
         let mut cipher = None;
         while let Some(w) = words.next() {
-            if w.eq_ignore_ascii_case("cipher") {
+            if eq_ci_str(w, "cipher") {
                 cipher = words.next();
                 break;
             }
@@ -130,19 +130,17 @@ fn from_comment(c: &str) -> TlsFacts<'_> {
     if has_colon && starts_triple(c) && c.bytes().filter(|&b| b == b':').count() == 2 {
         let triple = c
             .split_once(' ')
-            .filter(|(label, _)| {
-                label.eq_ignore_ascii_case("tls_cipher") || label.eq_ignore_ascii_case("cipher")
-            })
+            .filter(|(label, _)| eq_ci_str(label, "tls_cipher") || eq_ci_str(label, "cipher"))
             .map_or(c, |(_, t)| t.trim());
         let mut parts = triple.split(':');
         if let (Some(v), Some(ci), Some(bits), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         {
-            if (is_version(v) || v.eq_ignore_ascii_case("UNKNOWN"))
+            if (is_version(v) || eq_ci_str(v, "UNKNOWN"))
                 && looks_like_cipher(ci)
                 && bits.bytes().all(|b| b.is_ascii_digit())
             {
-                let version = (!v.eq_ignore_ascii_case("UNKNOWN")).then_some(v);
+                let version = (!eq_ci_str(v, "UNKNOWN")).then_some(v);
                 return TlsFacts {
                     version,
                     cipher: Some(ci),
