@@ -9,13 +9,40 @@
 //! zone, AM/PM) independently, so field order does not matter and junk pieces are skipped.
 //! A missing zone is read as UTC (that is what the writers of such lines meant in practice).
 
-use crate::ci::{eq_ci, eq_ci_str, strip_prefix_ci};
+use crate::ci::{eq_ci_str, strip_prefix_ci};
 use crate::hop::HopDate;
 
 const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// [`MONTHS`] and [`WEEKDAYS`] (lower-case letters) as the keys [`name_index`] compares.
+const MONTH_KEYS: [u32; 12] = name_keys(MONTHS);
+const WEEKDAY_KEYS: [u32; 7] = name_keys(WEEKDAYS);
+
+const fn name_keys<const N: usize>(names: [&str; N]) -> [u32; N] {
+    let mut t = [0u32; N];
+    let mut k = 0;
+    while k < N {
+        let b = names[k].as_bytes();
+        assert!(b.len() == 3);
+        t[k] = u32::from_le_bytes([b[0], b[1], b[2], 0]);
+        k += 1;
+    }
+    t
+}
+
+/// Index of the three-byte name `b` among `keys` (see [`name_keys`]), ignoring ASCII case:
+/// each byte with its `0x20` bit set equals a lower-case letter exactly when it is that
+/// letter in either case, so one compare per name answers as `eq_ignore_ascii_case`.
+fn name_index(keys: &[u32], b: &[u8]) -> Option<usize> {
+    let &[x, y, z] = b else {
+        return None;
+    };
+    let key = u32::from_le_bytes([x | 0x20, y | 0x20, z | 0x20, 0]);
+    keys.iter().position(|&k| k == key)
+}
 
 /// Named zones: RFC 5322 §4.3 obsolete zones first, then ones seen in real headers.
 const ZONES: &[(&str, i32)] = &[
@@ -109,7 +136,7 @@ fn canonical_fields(b: &[u8]) -> Option<Fields> {
     if b.len() >= 5 && b[0].is_ascii_alphabetic() {
         // Compared as bytes: only ASCII can equal a weekday name.
         let day = b.get(..3)?;
-        if !WEEKDAYS.iter().any(|w| eq_ci(w.as_bytes(), day)) || &b[3..5] != b", " {
+        if name_index(&WEEKDAY_KEYS, day).is_none() || &b[3..5] != b", " {
             return None;
         }
         i = 5;
@@ -127,7 +154,7 @@ fn canonical_fields(b: &[u8]) -> Option<Fields> {
         return None;
     }
     let mon = b.get(i + 1..i + 4)?;
-    let month = MONTHS.iter().position(|m| eq_ci(m.as_bytes(), mon))? as u32 + 1;
+    let month = name_index(&MONTH_KEYS, mon)? as u32 + 1;
     i += 4;
     if b.get(i) != Some(&b' ') {
         return None;
@@ -297,10 +324,7 @@ fn month_index(p: &str) -> Option<u32> {
         return None;
     }
     let head = &p[..3];
-    MONTHS
-        .iter()
-        .position(|m| eq_ci_str(m, head))
-        .map(|i| i as u32 + 1)
+    name_index(&MONTH_KEYS, head.as_bytes()).map(|i| i as u32 + 1)
 }
 
 fn named_zone(p: &str) -> Option<i32> {
@@ -394,6 +418,36 @@ mod tests {
 
     fn unix(s: &str) -> Option<(i64, i32)> {
         parse_date(s).map(|d| (d.unix, d.offset_minutes))
+    }
+
+    /// The packed-key lookup finds the name `eq_ignore_ascii_case` finds, for every name
+    /// in upper, lower and mixed case and with each byte swapped for its neighbours and
+    /// its `0x20` partner.
+    #[test]
+    fn name_lookup_agrees_with_eq_ignore_ascii_case() {
+        for (names, keys) in [
+            (&MONTHS[..], &MONTH_KEYS[..]),
+            (&WEEKDAYS[..], &WEEKDAY_KEYS[..]),
+        ] {
+            let want = |b: &[u8]| {
+                names
+                    .iter()
+                    .position(|n| n.as_bytes().eq_ignore_ascii_case(b))
+            };
+            for n in names {
+                let n = n.as_bytes();
+                for k in 0..3 {
+                    for delta in [0u8, 1, 0x20, 0x1f, 0x21, 0xff, 0x80] {
+                        let mut v = n.to_vec();
+                        v[k] = v[k].wrapping_add(delta);
+                        assert_eq!(name_index(keys, &v), want(&v), "{v:?}");
+                        let up = v.to_ascii_uppercase();
+                        assert_eq!(name_index(keys, &up), want(&up), "{up:?}");
+                    }
+                }
+            }
+            assert_eq!(name_index(keys, b"ja"), None);
+        }
     }
 
     #[test]
