@@ -270,13 +270,11 @@ pub fn execute_with_hooks<W: Write>(
         jobs: settings.jobs,
         limits: settings.limits,
         progress,
-        // Lines are rendered by the workers unless owners or verification notes are added
-        // to them afterwards; a recorder keeps the same document, so it is rendered there
-        // (in parallel, once) whatever is printed.
-        render_ndjson: ((settings.format == Format::Ndjson && !settings.quiet)
-            || recorder.is_some())
-            && owner.is_none()
-            && verifier.is_none(),
+        // Printing NDJSON with nothing joined in went to `execute_lines` above. Here the
+        // workers render a line only for a recorder, which keeps that same document (so it
+        // is rendered once, in parallel, and printed as is under `--format ndjson`), and not
+        // when owners or verification notes are added to it afterwards.
+        render_ndjson: recorder.is_some() && owner.is_none() && verifier.is_none(),
         digest: recorder.is_some(),
         ..BatchOptions::default()
     };

@@ -350,21 +350,6 @@ fn every_serde_shape_and_number_renders_as_serde_json_renders_it() {
     assert!(compact::write(&mut out, &BTreeMap::from([(Some(()), 1)])).is_err());
 }
 
-#[test]
-fn write_fields_continues_an_open_object_and_refuses_a_non_struct() {
-    #[derive(Serialize)]
-    struct Inner {
-        b: u8,
-        c: &'static str,
-    }
-    let mut out = b"{\"a\":0".to_vec();
-    compact::write_fields(&mut out, &Inner { b: 1, c: "\"" }).unwrap();
-    out.push(b'}');
-    assert_eq!(out, br#"{"a":0,"b":1,"c":"\""}"#);
-    assert!(compact::write_fields(&mut Vec::new(), &[1, 2]).is_err());
-    assert!(compact::write_fields(&mut Vec::new(), "text").is_err());
-}
-
 /// A deterministic choice of variants and of present or absent parts (xorshift).
 struct Mix(u64);
 

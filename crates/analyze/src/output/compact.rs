@@ -3,10 +3,7 @@
 //!
 //! The report types keep their serde derives; only the writer underneath differs from
 //! serde_json's. What makes it faster: output goes straight into a `Vec<u8>` (no
-//! `io::Write` layer), strings are scanned 32 bytes per step (`escape`), and
-//! [`write_fields`] lets the caller append a struct's fields to an object it already opened,
-//! so a document that extends a struct needs no `#[serde(flatten)]` (which turns the struct
-//! into a map and every field name into an escaped map key). Numbers are formatted by
+//! `io::Write` layer) and strings are scanned 32 bytes per step (`escape`). Numbers are formatted by
 //! serde_json's own `CompactFormatter` (itoa, ryu), so they are serde_json's by
 //! construction. Map keys follow serde_json's rules (`key`).
 //!
@@ -31,25 +28,12 @@ pub type Error = serde_json::Error;
 
 /// Append `value` as compact JSON.
 pub fn write<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), Error> {
-    value.serialize(&mut Compact { out, inline: false })
+    value.serialize(&mut Compact { out })
 }
 
-/// Append the fields of the struct `value`, each as `,"name":value`, to an object the
-/// caller opened and already wrote at least one member of: `#[serde(flatten)]` without the
-/// map. Fails when `value` does not serialize as a struct.
-pub fn write_fields<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), Error> {
-    let mut ser = Compact { out, inline: true };
-    value.serialize(&mut ser)?;
-    if ser.inline {
-        return Err(ser::Error::custom("write_fields needs a struct"));
-    }
-    Ok(())
-}
-
-/// The serializer. `inline` is set by [`write_fields`] until the struct it expects opens.
+/// The serializer.
 pub struct Compact<'a> {
     out: &'a mut Vec<u8>,
-    inline: bool,
 }
 
 /// `Vec<u8>` as `io::Write` cannot fail; this keeps the signatures honest anyway.
@@ -221,15 +205,6 @@ impl<'s, 'a> ser::Serializer for &'s mut Compact<'a> {
 
     #[inline]
     fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Compound<'s, 'a>, Error> {
-        if self.inline {
-            // The caller's object is open and has a member: continue it.
-            self.inline = false;
-            return Ok(Compound {
-                ser: self,
-                first: false,
-                close: b"",
-            });
-        }
         self.out.push(b'{');
         Ok(Compound::new(self, b"}"))
     }
